@@ -1,0 +1,57 @@
+import { fingerprint } from "./contentHash.js";
+import { hardenedContainerSettings, UPDATABLE_IN_PLACE, type HardenedSettings } from "./containerHardening.js";
+import { apiHealthcheck } from "./healthchecks.js";
+import { modelServiceLabels, type DockerLabel } from "./labels.js";
+import type { ModelServiceSpec } from "./modelServiceArgs.js";
+import { apiEnvironment } from "./serviceSettings.js";
+
+/** User and group of the api image's `modelserver` account (docs/contracts.md). */
+export const API_USER = "10001:10001";
+
+/** Size of the api's tmpfs `/tmp` (gunicorn heartbeats, Prometheus multiprocess files). */
+const API_TMPFS_MB = 64;
+
+/** Extra seconds the provider waits for health beyond the healthcheck's start period and retries. */
+const HEALTH_WAIT_MARGIN_SECONDS = 30;
+
+/** The plain (Output-free) inputs of api replica `index`; image, name and network are added by `ModelService`. */
+export interface ApiContainerSettings extends HardenedSettings {
+  readonly envs: string[];
+  readonly labels: DockerLabel[];
+}
+
+export function apiContainerSettings(spec: ModelServiceSpec, index: number): ApiContainerSettings {
+  const healthcheck = apiHealthcheck(spec.startupTimeoutSeconds);
+  return {
+    ...hardenedContainerSettings({
+      user: API_USER,
+      resources: spec.api,
+      tmpfsSizeMb: API_TMPFS_MB,
+      restartPolicy: spec.restartPolicy,
+      logging: spec.logging,
+      healthcheck,
+      healthyWithinSeconds: spec.startupTimeoutSeconds + HEALTH_WAIT_MARGIN_SECONDS,
+      stopGraceSeconds: spec.gunicorn.timeoutSeconds,
+    }),
+    envs: apiEnvironment(spec),
+    labels: modelServiceLabels({
+      project: spec.project,
+      stack: spec.stack,
+      service: spec.serviceName,
+      component: "api",
+      replica: index,
+      extra: spec.labels,
+    }),
+  };
+}
+
+/**
+ * Fingerprint of everything that makes the provider replace an api container: the image it runs, its
+ * network and every setting except those updated in place. It goes into the container name.
+ */
+export function apiContainerFingerprint(settings: ApiContainerSettings, imageRef: string, network: string): string {
+  const replacing = Object.fromEntries(
+    Object.entries(settings).filter(([key]) => !UPDATABLE_IN_PLACE.includes(key)),
+  );
+  return fingerprint({ image: imageRef, network, settings: replacing });
+}

@@ -1,0 +1,69 @@
+import { NGINX_HEALTH_PATH, NGINX_LISTEN_PORT } from "./nginxConfig.js";
+
+/** A Docker healthcheck in the shape `docker.Container` takes, with durations formatted like Docker reports them back. */
+export interface DockerHealthcheck {
+  readonly tests: string[];
+  readonly interval: string;
+  readonly timeout: string;
+  readonly startPeriod: string;
+  readonly retries: number;
+}
+
+/** Seconds between two checks of a running container. */
+const INTERVAL_SECONDS = 5;
+/** Seconds one check may take. */
+const TIMEOUT_SECONDS = 3;
+/** Consecutive failures that mark a container unhealthy. */
+const RETRIES = 3;
+/** Seconds the proxy may take to start; nginx starts in well under a second. */
+const PROXY_START_PERIOD_SECONDS = 10;
+
+/**
+ * Formats whole seconds as Go's `time.Duration.String()` does ("5s", "2m0s", "1h0m0s"). The provider
+ * reads healthcheck durations back in that form, so any other spelling would show up as drift.
+ */
+export function goDuration(seconds: number): string {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  if (hours > 0) {
+    return `${hours}h${minutes}m${rest}s`;
+  }
+  if (minutes > 0) {
+    return `${minutes}m${rest}s`;
+  }
+  return `${rest}s`;
+}
+
+/** api readiness (model loaded, warm-up prediction done) via the image's own check script (docs/contracts.md). */
+export function apiHealthcheck(startupTimeoutSeconds: number): DockerHealthcheck {
+  return {
+    tests: ["CMD", "python3", "/app/healthcheck.py"],
+    interval: goDuration(INTERVAL_SECONDS),
+    timeout: goDuration(TIMEOUT_SECONDS),
+    startPeriod: goDuration(startupTimeoutSeconds),
+    retries: RETRIES,
+  };
+}
+
+/** nginx's own `GET /nginx-health`, with the curl the proxy image ships for its HEALTHCHECK. */
+export function proxyHealthcheck(): DockerHealthcheck {
+  return {
+    tests: [
+      "CMD",
+      "curl",
+      "--fail",
+      "--silent",
+      "--show-error",
+      "--max-time",
+      "2",
+      "--output",
+      "/dev/null",
+      `http://127.0.0.1:${NGINX_LISTEN_PORT}${NGINX_HEALTH_PATH}`,
+    ],
+    interval: goDuration(INTERVAL_SECONDS),
+    timeout: goDuration(TIMEOUT_SECONDS),
+    startPeriod: goDuration(PROXY_START_PERIOD_SECONDS),
+    retries: RETRIES,
+  };
+}

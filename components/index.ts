@@ -1,0 +1,59 @@
+/**
+ * model-service: Pulumi components that deploy an ML model's prediction API (Flask + gunicorn) behind
+ * nginx on Docker. Most users need only `ModelService` (and `loadModelServiceArgs` for stack config).
+ */
+export { ModelService } from "./modelService.js";
+export {
+  BUILTIN_MODEL_NAME,
+  BUILTIN_MODEL_SMOKE_TEST_INSTANCES,
+  BUILTIN_MODEL_VERSION,
+  MODEL_SERVICE_DEFAULTS,
+  RESTART_POLICIES,
+  type ContainerResources,
+  type JsonValue,
+  type ModelServiceArgs,
+  type ModelServiceSpec,
+  type ModelSource,
+  type RateLimitArgs,
+  type RegistryArgs,
+  type RegistrySpec,
+  type RestartPolicy,
+} from "./modelServiceArgs.js";
+export { ModelServiceConfigError, type ConfigProblem } from "./modelServiceConfigError.js";
+export { resolveModelServiceSpec, type SpecContext } from "./validation.js";
+export {
+  inspectModelDirectory,
+  type ModelDirectoryFacts,
+  type ModelDirectoryInspector,
+  type ModelMetadata,
+} from "./modelDirectory.js";
+export { modelDirectoryDigest } from "./modelDigest.js";
+export { loadModelServiceArgs, modelServiceArgsFromConfig } from "./stackConfig.js";
+
+export { ModelApiImage, MODEL_DIR_IGNORE_FILE, type ModelApiImageArgs } from "./modelApiImage.js";
+export { NginxImage, type NginxImageArgs } from "./nginxImage.js";
+export { ModelServiceNetwork, type ModelServiceNetworkArgs } from "./modelServiceNetwork.js";
+
+export { LABEL_KEYS, modelServiceLabels, type DockerLabel, type LabelTarget, type ServiceComponent } from "./labels.js";
+export {
+  apiContainerName,
+  dockerNameSlug,
+  imageName,
+  imageRepository,
+  networkName,
+  proxyContainerName,
+  resourcePrefix,
+  type ImageKind,
+} from "./naming.js";
+export { contentTag, fingerprint, hashDirectory, hashFile, sha256Hex, stableStringify } from "./contentHash.js";
+export { isIgnored, parseIgnoreFile, type IgnorePattern } from "./ignorePatterns.js";
+export {
+  API_NETWORK_ALIAS,
+  API_PORT,
+  apiEnvironment,
+  connectAddress,
+  nginxConfigOptions,
+  proxyUpstreamLimits,
+  serviceUrl,
+} from "./serviceSettings.js";
+export { renderNginxConfig, type NginxConfigOptions } from "./nginxConfig.js";

@@ -1,0 +1,49 @@
+/** Label keys this component sets start with this prefix; user labels may not use it. */
+export const RESERVED_LABEL_PREFIX = "model-service.";
+
+/** The part of a service a Docker object belongs to, recorded in the `model-service.component` label. */
+export type ServiceComponent = "api" | "proxy" | "network";
+
+/** The label keys every object carries, so tests and operators can find and clean up a service's objects. */
+export const LABEL_KEYS = {
+  project: "model-service.project",
+  stack: "model-service.stack",
+  service: "model-service.service",
+  component: "model-service.component",
+  replica: "model-service.replica",
+} as const;
+
+/** Which object the labels are for. */
+export interface LabelTarget {
+  readonly project: string;
+  readonly stack: string;
+  readonly service: string;
+  readonly component: ServiceComponent;
+  /** Replica index, for api containers only. */
+  readonly replica?: number;
+  /** User labels added on top (already validated not to use the reserved prefix). */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+/** A Docker label as the `@pulumi/docker` resources take it. */
+export interface DockerLabel {
+  readonly label: string;
+  readonly value: string;
+}
+
+/** The labels of one object as a key-sorted list, so identical settings always give identical inputs. */
+export function modelServiceLabels(target: LabelTarget): DockerLabel[] {
+  const labels: Record<string, string> = {
+    ...target.extra,
+    [LABEL_KEYS.project]: target.project,
+    [LABEL_KEYS.stack]: target.stack,
+    [LABEL_KEYS.service]: target.service,
+    [LABEL_KEYS.component]: target.component,
+  };
+  if (target.replica !== undefined) {
+    labels[LABEL_KEYS.replica] = String(target.replica);
+  }
+  return Object.keys(labels)
+    .sort()
+    .map((label) => ({ label, value: labels[label] }));
+}

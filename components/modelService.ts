@@ -1,0 +1,222 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { apiContainerFingerprint, apiContainerSettings } from "./apiContainer.js";
+import { NOT_UPDATABLE_IN_PLACE } from "./containerHardening.js";
+import { modelServiceLabels } from "./labels.js";
+import { ModelApiImage } from "./modelApiImage.js";
+import { inspectModelDirectory } from "./modelDirectory.js";
+import type { ModelServiceArgs, ModelServiceSpec } from "./modelServiceArgs.js";
+import { ModelServiceNetwork } from "./modelServiceNetwork.js";
+import { apiContainerName, childName, networkName, proxyContainerName, resourcePrefix } from "./naming.js";
+import { renderNginxConfig } from "./nginxConfig.js";
+import { NginxImage } from "./nginxImage.js";
+import { proxyContainerSettings } from "./proxyContainer.js";
+import { BASH, PROXY_FORGET_REMOVED_REPLICA_SCRIPT, PROXY_RELOAD_SCRIPT } from "./proxyReload.js";
+import { API_NETWORK_ALIAS, nginxConfigOptions, serviceUrl } from "./serviceSettings.js";
+import { SMOKE_TEST_SCRIPT, smokeTestEnvironment } from "./smokeTest.js";
+import { resolveModelServiceSpec } from "./validation.js";
+
+/**
+ * An ML model's prediction API on Docker: the api image for the model, N api replicas (gunicorn +
+ * Flask) on a private network that are never published, nginx in front of them published on
+ * `hostAddress:hostPort`, a proxy reload whenever the replica set changes, and a smoke test through
+ * nginx that fails `pulumi up` when the service does not answer.
+ *
+ * Args are validated when the component is constructed: invalid args throw
+ * `ModelServiceConfigError` before any resource is registered.
+ */
+export class ModelService extends pulumi.ComponentResource {
+  /** The complete, validated settings this service was built from. */
+  readonly spec: ModelServiceSpec;
+
+  /** Base URL of the service on the host, e.g. `http://127.0.0.1:8080` (loopback when published on 0.0.0.0). */
+  readonly url: pulumi.Output<string>;
+  /** `POST` endpoint for predictions, `<url>/predict`. */
+  readonly predictUrl: pulumi.Output<string>;
+  /** Docker names of the api replicas, in replica order. */
+  readonly apiContainerNames: pulumi.Output<string[]>;
+  /** Docker name of the nginx container. */
+  readonly proxyContainerName: pulumi.Output<string>;
+  /** api image name with its content tag. */
+  readonly apiImageName: pulumi.Output<string>;
+  /** What the api replicas run: the pushed manifest digest, or the local image ID without a registry. */
+  readonly apiImageRef: pulumi.Output<string>;
+  /** nginx image name with its content tag. */
+  readonly proxyImageName: pulumi.Output<string>;
+  /** What the proxy runs: the pushed manifest digest, or the local image ID without a registry. */
+  readonly proxyImageRef: pulumi.Output<string>;
+  /** Model name the api reports. */
+  readonly modelName: pulumi.Output<string>;
+  /** Model version the api reports. */
+  readonly modelVersion: pulumi.Output<string>;
+  /** `sha256:<hex>` of the model: for `modelDir` the digest the api reports in `/metadata`; for the built-in model the content hash of the api build context that produces it. */
+  readonly modelDigest: pulumi.Output<string>;
+  /** Docker name of the private network. */
+  readonly networkName: pulumi.Output<string>;
+
+  readonly apiImage: ModelApiImage;
+  readonly nginxImage: NginxImage;
+  readonly network: ModelServiceNetwork;
+  readonly apiContainers: docker.Container[];
+  readonly proxyContainer: docker.Container;
+  /** Reloads nginx whenever the set of api containers changes. */
+  readonly proxyReload: command.local.Command;
+  /** The post-deploy smoke test. */
+  readonly smokeTest: command.local.Command;
+
+  constructor(name: string, args: ModelServiceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    const spec = resolveModelServiceSpec(args, {
+      serviceName: name,
+      stack: pulumi.getStack(),
+      project: pulumi.getProject(),
+      cwd: process.cwd(),
+      inspectModelDirectory,
+    });
+    super("model-service:index:ModelService", name, {}, opts);
+    this.spec = spec;
+    const prefix = resourcePrefix(spec.serviceName, spec.stack);
+    const proxyName = proxyContainerName(prefix);
+
+    this.network = new ModelServiceNetwork(
+      childName(name, "network"),
+      {
+        networkName: networkName(prefix),
+        labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "network" }),
+      },
+      { parent: this },
+    );
+    this.apiImage = new ModelApiImage(
+      childName(name, "api-image"),
+      {
+        baseImage: spec.baseImage,
+        modelDir: spec.model.kind === "directory" ? spec.model.dir : undefined,
+        registry: spec.registry,
+      },
+      { parent: this },
+    );
+    this.nginxImage = new NginxImage(
+      childName(name, "nginx-image"),
+      { baseImage: spec.baseImage, registry: spec.registry },
+      { parent: this },
+    );
+
+    this.apiContainers = Array.from({ length: spec.replicas }, (_, index) =>
+      this.apiReplica(name, spec, prefix, proxyName, index),
+    );
+    this.proxyContainer = new docker.Container(
+      childName(name, "proxy"),
+      {
+        ...proxyContainerSettings(spec, renderNginxConfig(nginxConfigOptions(spec))),
+        name: proxyName,
+        image: this.nginxImage.imageRef,
+        networksAdvanced: [{ name: this.network.networkName }],
+      },
+      {
+        parent: this,
+        // nginx resolves the `api` alias at start, so the replicas must exist first.
+        dependsOn: this.apiContainers,
+        // The published host port cannot be bound twice: the old proxy must go before the new one starts.
+        deleteBeforeReplace: true,
+        replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
+      },
+    );
+
+    const apiContainerIds = pulumi.all(this.apiContainers.map((container) => container.id));
+    this.proxyReload = new command.local.Command(
+      childName(name, "proxy-reload"),
+      {
+        create: PROXY_RELOAD_SCRIPT,
+        update: PROXY_RELOAD_SCRIPT,
+        interpreter: BASH,
+        environment: { PROXY_CONTAINER: this.proxyContainer.name },
+        triggers: apiContainerIds,
+      },
+      { parent: this },
+    );
+    this.smokeTest = new command.local.Command(
+      childName(name, "smoke-test"),
+      {
+        create: SMOKE_TEST_SCRIPT,
+        update: SMOKE_TEST_SCRIPT,
+        interpreter: BASH,
+        environment: smokeTestEnvironment(spec),
+        triggers: [this.apiImage.imageRef, this.nginxImage.imageRef, apiContainerIds, this.proxyContainer.id],
+      },
+      { parent: this, dependsOn: [this.proxyReload] },
+    );
+
+    this.url = pulumi.output(serviceUrl(spec));
+    this.predictUrl = pulumi.output(`${serviceUrl(spec)}/predict`);
+    this.apiContainerNames = pulumi.all(this.apiContainers.map((container) => container.name));
+    this.proxyContainerName = this.proxyContainer.name;
+    this.apiImageName = this.apiImage.imageName;
+    this.apiImageRef = this.apiImage.imageRef;
+    this.proxyImageName = this.nginxImage.imageName;
+    this.proxyImageRef = this.nginxImage.imageRef;
+    this.modelName = pulumi.output(spec.modelName);
+    this.modelVersion = pulumi.output(spec.modelVersion);
+    this.modelDigest = pulumi.output(this.apiImage.modelDigest);
+    this.networkName = this.network.networkName;
+    this.registerOutputs({
+      url: this.url,
+      predictUrl: this.predictUrl,
+      apiContainerNames: this.apiContainerNames,
+      proxyContainerName: this.proxyContainerName,
+      apiImageName: this.apiImageName,
+      apiImageRef: this.apiImageRef,
+      proxyImageName: this.proxyImageName,
+      proxyImageRef: this.proxyImageRef,
+      modelName: this.modelName,
+      modelVersion: this.modelVersion,
+      modelDigest: this.modelDigest,
+      networkName: this.networkName,
+    });
+  }
+
+  /**
+   * api replica `index`: never publishes a port; reachable on the private network as `api` (shared by
+   * all replicas) and by its own name. Replaced create-before-delete (its name changes with everything
+   * that forces a replacement), and paired with a command that reloads nginx once the old container is
+   * gone.
+   */
+  private apiReplica(
+    name: string,
+    spec: ModelServiceSpec,
+    prefix: string,
+    proxyName: string,
+    index: number,
+  ): docker.Container {
+    const settings = apiContainerSettings(spec, index);
+    const containerName = this.apiImage.imageRef.apply((imageRef) =>
+      apiContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, networkName(prefix))),
+    );
+    const forgetOnRemoval = new command.local.Command(
+      childName(name, `api-${index}-proxy-forget`),
+      {
+        delete: PROXY_FORGET_REMOVED_REPLICA_SCRIPT,
+        interpreter: BASH,
+        environment: { PROXY_CONTAINER: proxyName },
+        triggers: [containerName],
+      },
+      { parent: this },
+    );
+    return new docker.Container(
+      childName(name, `api-${index}`),
+      {
+        ...settings,
+        name: containerName,
+        image: this.apiImage.imageRef,
+        networksAdvanced: [{ name: this.network.networkName, aliases: [API_NETWORK_ALIAS, containerName] }],
+      },
+      {
+        parent: this,
+        // Deleted before its forget command, whose delete then reloads nginx without this replica.
+        dependsOn: [forgetOnRemoval],
+        // The provider defaults to delete-first; the changing name makes create-first safe: no gap in service.
+        deleteBeforeReplace: false,
+        replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
+      },
+    );
+  }
+}

@@ -1,0 +1,241 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Any value JSON can carry; used for smoke-test rows sent to `POST /predict`. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Docker restart policies a container may use. */
+export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
+
+/** The restart policies accepted by `ModelServiceArgs.restartPolicy`. */
+export const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "always", "unless-stopped"];
+
+/** A registry the built images are pushed to. Without one, images stay in the local Docker engine. */
+export interface RegistryArgs {
+  /**
+   * Registry host and optional repository path, e.g. `registry.example.com:5000/ml`. Image names become
+   * `<server>/model-service-api:<tag>`.
+   */
+  server: string;
+  /** User name for the push; when omitted the Docker client's own credentials for `server` are used. */
+  username?: string;
+  /** Password or token for the push (keep it secret, e.g. `config.requireSecret(...)`); requires `username`. */
+  password?: pulumi.Input<string>;
+}
+
+/** Per-client request rate limit applied by nginx. */
+export interface RateLimitArgs {
+  /** Sustained requests per second allowed from one client address (integer, 1 to 100000). */
+  requestsPerSecond: number;
+  /**
+   * Requests above the rate a client may send in a burst before getting HTTP 429 (integer, 0 to 100000). Default:
+   * equal to `requestsPerSecond`.
+   */
+  burst?: number;
+}
+
+/**
+ * Everything a `ModelService` can be told. Every field is optional and plain (no Outputs except the
+ * registry password), so the whole set is validated when the component is constructed and an
+ * unchanged program always produces identical inputs.
+ */
+export interface ModelServiceArgs {
+  /**
+   * Directory holding the model to serve (scikit-learn estimator saved with joblib plus optional `model.json`, or
+   * a `predictor.py` with `load(dir)`/`predict(model, rows)`). Relative paths are resolved against the program's
+   * working directory. Default: the built-in iris model trained inside the api image.
+   */
+  modelDir?: string;
+  /**
+   * Model name reported by the api (`/metadata`, `/v2/models/{name}`) and exported as `modelName`; 1 to 128
+   * letters, digits, `.`, `_`, `-`. Default: `iris` for the built-in model, else `name` from the model's
+   * `model.json`, else the model directory's name.
+   */
+  modelName?: string;
+  /**
+   * Model version reported by the api and exported as `modelVersion`; 1 to 128 letters, digits, `.`, `_`, `-`.
+   * Default: `1.0.0` for the built-in model, else `version` from the model's `model.json`, else `1`.
+   */
+  modelVersion?: string;
+  /** Number of api replicas behind nginx (integer, 1 to 32). Default: 2. */
+  replicas?: number;
+  /** gunicorn worker processes per replica (integer, 1 to 64). Default: 2. */
+  gunicornWorkers?: number;
+  /** Threads per gunicorn worker (integer, 1 to 64). Default: 4. */
+  gunicornThreads?: number;
+  /**
+   * Seconds one request may take in gunicorn; nginx waits this long plus a 5 s margin, so gunicorn ends a slow
+   * request first (integer, 1 to 3600). Default: 30.
+   */
+  gunicornTimeoutSeconds?: number;
+  /**
+   * Largest request body in bytes, enforced by nginx and by the api (integer, 1024 to 104857600). Default: 1048576
+   * (1 MiB).
+   */
+  maxBodyBytes?: number;
+  /** Most rows one prediction request may carry (integer, 1 to 100000). Default: 1000. */
+  maxBatchSize?: number;
+  /**
+   * Seconds a new replica may take to load its model and answer `/ready` before the deployment fails (integer, 10
+   * to 3600). Default: 120.
+   */
+  startupTimeoutSeconds?: number;
+  /** Memory limit of each api container in MiB, swap disabled (integer, 128 to 65536). Default: 512. */
+  apiMemoryMb?: number;
+  /** CPU limit of each api container in CPUs, e.g. 0.5 (0.01 to 64). Default: 1. */
+  apiCpus?: number;
+  /** Memory limit of the nginx container in MiB, swap disabled (integer, 64 to 8192). Default: 128. */
+  proxyMemoryMb?: number;
+  /** CPU limit of the nginx container in CPUs (0.01 to 64). Default: 0.5. */
+  proxyCpus?: number;
+  /** Host IPv4 address nginx is published on; `0.0.0.0` exposes it on every interface. Default: `127.0.0.1`. */
+  hostAddress?: string;
+  /** Host TCP port nginx is published on (integer, 1 to 65535). Default: 8080. */
+  hostPort?: number;
+  /** Per-client request rate limit in nginx. Default: no limit. */
+  rateLimit?: RateLimitArgs;
+  /**
+   * Extra environment variables for the api containers (names `[A-Za-z_][A-Za-z0-9_]*`; the variables this
+   * component sets itself are refused). Default: none.
+   */
+  environment?: Record<string, string>;
+  /** Extra Docker labels for every container (keys must not start with `model-service.`). Default: none. */
+  labels?: Record<string, string>;
+  /**
+   * Base image for the api and nginx images, passed as build arg `BASE_IMAGE`; it must exist locally or be
+   * pullable. Default: `debian:bookworm-slim`.
+   */
+  baseImage?: string;
+  /** Registry to push the api and nginx images to. Default: none, images are built into the local engine only. */
+  registry?: RegistryArgs;
+  /** Docker restart policy of every container. Default: `unless-stopped`. */
+  restartPolicy?: RestartPolicy;
+  /**
+   * Size at which a container's json-file log is rotated, e.g. `10m` (a number followed by `k`, `m` or `g`).
+   * Default: `10m`.
+   */
+  logMaxSize?: string;
+  /** Number of rotated json-file logs kept per container (integer, 1 to 100). Default: 3. */
+  logMaxFiles?: number;
+  /**
+   * Rows sent in the post-deploy `POST /predict` smoke test (1 to `maxBatchSize` rows). Default: one iris row for
+   * the built-in model; for `modelDir`, the `example` rows of its `model.json`, else one row of zeros as wide as
+   * its `feature_names` (the api's own warm-up input); required when `model.json` has neither.
+   */
+  smokeTestInstances?: JsonValue[];
+  /** Seconds the post-deploy smoke test waits for `/ready` through nginx (integer, 5 to 3600). Default: 60. */
+  smokeTestTimeoutSeconds?: number;
+}
+
+/**
+ * The names of all `ModelServiceArgs` fields, used to reject unknown keys from JavaScript callers and stack
+ * config.
+ */
+export const MODEL_SERVICE_ARG_NAMES: readonly (keyof ModelServiceArgs)[] = [
+  "modelDir",
+  "modelName",
+  "modelVersion",
+  "replicas",
+  "gunicornWorkers",
+  "gunicornThreads",
+  "gunicornTimeoutSeconds",
+  "maxBodyBytes",
+  "maxBatchSize",
+  "startupTimeoutSeconds",
+  "apiMemoryMb",
+  "apiCpus",
+  "proxyMemoryMb",
+  "proxyCpus",
+  "hostAddress",
+  "hostPort",
+  "rateLimit",
+  "environment",
+  "labels",
+  "baseImage",
+  "registry",
+  "restartPolicy",
+  "logMaxSize",
+  "logMaxFiles",
+  "smokeTestInstances",
+  "smokeTestTimeoutSeconds",
+];
+
+/** Built-in model identity: the iris classifier trained at image build time (api/train_iris.py). */
+export const BUILTIN_MODEL_NAME = "iris";
+export const BUILTIN_MODEL_VERSION = "1.0.0";
+
+/** One iris measurement row (sepal length/width, petal length/width in cm), the default smoke-test input. */
+export const BUILTIN_MODEL_SMOKE_TEST_INSTANCES: readonly JsonValue[] = [[5.1, 3.5, 1.4, 0.2]];
+
+/** Defaults applied by validation to every field that has one. */
+export const MODEL_SERVICE_DEFAULTS = {
+  /** Version of a user model whose model.json has none (the api's own default); the built-in model is `BUILTIN_MODEL_VERSION`. */
+  modelVersion: "1",
+  replicas: 2,
+  gunicornWorkers: 2,
+  gunicornThreads: 4,
+  gunicornTimeoutSeconds: 30,
+  maxBodyBytes: 1_048_576,
+  maxBatchSize: 1000,
+  startupTimeoutSeconds: 120,
+  apiMemoryMb: 512,
+  apiCpus: 1,
+  proxyMemoryMb: 128,
+  proxyCpus: 0.5,
+  hostAddress: "127.0.0.1",
+  hostPort: 8080,
+  baseImage: "debian:bookworm-slim",
+  restartPolicy: "unless-stopped" as RestartPolicy,
+  logMaxSize: "10m",
+  logMaxFiles: 3,
+  smokeTestTimeoutSeconds: 60,
+} as const;
+
+/** Where the served model comes from. */
+export type ModelSource =
+  | { readonly kind: "builtin" }
+  | { readonly kind: "directory"; /** Absolute path of the model directory. */ readonly dir: string };
+
+/** CPU and memory limits of one container. */
+export interface ContainerResources {
+  readonly memoryMb: number;
+  readonly cpus: number;
+}
+
+/** A registry after validation. */
+export interface RegistrySpec {
+  readonly server: string;
+  readonly username?: string;
+  readonly password?: pulumi.Input<string>;
+}
+
+/** The complete, defaulted and checked description of one service, produced by `resolveModelServiceSpec`. */
+export interface ModelServiceSpec {
+  /** The component's name; first half of every Docker object name. */
+  readonly serviceName: string;
+  /** The Pulumi stack, as given by the engine. */
+  readonly stack: string;
+  /** The Pulumi project, as given by the engine. */
+  readonly project: string;
+  readonly model: ModelSource;
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly replicas: number;
+  readonly gunicorn: { readonly workers: number; readonly threads: number; readonly timeoutSeconds: number };
+  readonly maxBodyBytes: number;
+  readonly maxBatchSize: number;
+  readonly startupTimeoutSeconds: number;
+  readonly api: ContainerResources;
+  readonly proxy: ContainerResources;
+  readonly hostAddress: string;
+  readonly hostPort: number;
+  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
+  /** Extra api environment, keys sorted. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Extra container labels, keys sorted. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly baseImage: string;
+  readonly registry?: RegistrySpec;
+  readonly restartPolicy: RestartPolicy;
+  readonly logging: { readonly maxSize: string; readonly maxFiles: number };
+  readonly smokeTest: { readonly instances: readonly JsonValue[]; readonly timeoutSeconds: number };
+}

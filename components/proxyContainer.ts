@@ -1,0 +1,57 @@
+import { hardenedContainerSettings, type HardenedSettings } from "./containerHardening.js";
+import { proxyHealthcheck } from "./healthchecks.js";
+import { modelServiceLabels, type DockerLabel } from "./labels.js";
+import type { ModelServiceSpec } from "./modelServiceArgs.js";
+import { encodeNginxConfigForEnv, NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT } from "./nginxConfig.js";
+
+/** User and group nginx runs as in the proxy image (docs/contracts.md). */
+export const PROXY_USER = "10002:10002";
+
+/** Size of the proxy's tmpfs `/tmp` (rendered config, pid file, request body buffers). */
+const PROXY_TMPFS_MB = 32;
+
+/** Seconds the provider waits for nginx to report healthy. */
+const PROXY_HEALTHY_WITHIN_SECONDS = 60;
+
+/** Seconds nginx gets to finish in-flight requests when the container is removed. */
+const PROXY_STOP_GRACE_SECONDS = 10;
+
+/** A published port in the shape `docker.Container` takes. */
+export interface PublishedPort {
+  readonly internal: number;
+  readonly external: number;
+  readonly ip: string;
+  readonly protocol: "tcp";
+}
+
+/** The plain inputs of the nginx container; image, name and network are added by `ModelService`. */
+export interface ProxyContainerSettings extends HardenedSettings {
+  readonly envs: string[];
+  readonly labels: DockerLabel[];
+  readonly ports: PublishedPort[];
+}
+
+/** `nginxConfig` is the full nginx.conf; it reaches the container base64-encoded in `NGINX_CONF_B64` (docs/contracts.md). */
+export function proxyContainerSettings(spec: ModelServiceSpec, nginxConfig: string): ProxyContainerSettings {
+  return {
+    ...hardenedContainerSettings({
+      user: PROXY_USER,
+      resources: spec.proxy,
+      tmpfsSizeMb: PROXY_TMPFS_MB,
+      restartPolicy: spec.restartPolicy,
+      logging: spec.logging,
+      healthcheck: proxyHealthcheck(),
+      healthyWithinSeconds: PROXY_HEALTHY_WITHIN_SECONDS,
+      stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
+    }),
+    envs: [`${NGINX_CONF_ENV_VAR}=${encodeNginxConfigForEnv(nginxConfig)}`],
+    labels: modelServiceLabels({
+      project: spec.project,
+      stack: spec.stack,
+      service: spec.serviceName,
+      component: "proxy",
+      extra: spec.labels,
+    }),
+    ports: [{ internal: NGINX_LISTEN_PORT, external: spec.hostPort, ip: spec.hostAddress, protocol: "tcp" }],
+  };
+}

@@ -1,0 +1,68 @@
+import type { ModelServiceSpec } from "./modelServiceArgs.js";
+import { apiEnvironmentForProxyLimits, type NginxConfigOptions, type ProxyUpstreamLimits } from "./nginxConfig.js";
+
+/**
+ * Runtime settings derived from one spec. The request body limit and the request timeout drive both
+ * the api environment and the nginx config (through `proxyUpstreamLimits`), so they never disagree.
+ */
+
+/** Port gunicorn listens on inside every api container (docs/contracts.md). */
+export const API_PORT = 8000;
+
+/** Network alias every api replica shares; nginx's upstream is `api:8000`. */
+export const API_NETWORK_ALIAS = "api";
+
+/** Environment variables derived from dedicated fields; `ModelServiceArgs.environment` may not set them. */
+export const RESERVED_API_ENVIRONMENT: readonly string[] = [
+  "GUNICORN_BIND",
+  "GUNICORN_KEEPALIVE",
+  "GUNICORN_THREADS",
+  "GUNICORN_TIMEOUT",
+  "GUNICORN_WORKERS",
+  "MAX_BATCH_SIZE",
+  "MAX_BODY_BYTES",
+  "MODEL_DIR",
+  "MODEL_NAME",
+  "MODEL_VERSION",
+  "PORT",
+];
+
+/** The limits nginx and the api must agree on. */
+export function proxyUpstreamLimits(spec: ModelServiceSpec): ProxyUpstreamLimits {
+  return { maxBodyBytes: spec.maxBodyBytes, upstreamTimeoutSeconds: spec.gunicorn.timeoutSeconds };
+}
+
+/** The api container environment as sorted `NAME=value` entries: derived settings plus the user's extras. */
+export function apiEnvironment(spec: ModelServiceSpec): string[] {
+  const environment: Record<string, string> = {
+    ...spec.environment,
+    ...apiEnvironmentForProxyLimits(proxyUpstreamLimits(spec)),
+    GUNICORN_THREADS: String(spec.gunicorn.threads),
+    GUNICORN_WORKERS: String(spec.gunicorn.workers),
+    MAX_BATCH_SIZE: String(spec.maxBatchSize),
+    MODEL_NAME: spec.modelName,
+    MODEL_VERSION: spec.modelVersion,
+  };
+  return Object.keys(environment)
+    .sort()
+    .map((name) => `${name}=${environment[name]}`);
+}
+
+/** The options nginx.conf is rendered from: every replica behind the `api` alias, the shared limits and the rate limit. */
+export function nginxConfigOptions(spec: ModelServiceSpec): NginxConfigOptions {
+  return {
+    upstreams: [{ host: API_NETWORK_ALIAS, port: API_PORT }],
+    ...proxyUpstreamLimits(spec),
+    ...(spec.rateLimit === undefined ? {} : { rateLimit: spec.rateLimit }),
+  };
+}
+
+/** Address the smoke test and the exported URLs use: the published address, or loopback when bound to all interfaces. */
+export function connectAddress(spec: ModelServiceSpec): string {
+  return spec.hostAddress === "0.0.0.0" ? "127.0.0.1" : spec.hostAddress;
+}
+
+/** Base URL of the service as seen from the host, e.g. `http://127.0.0.1:8080`. */
+export function serviceUrl(spec: ModelServiceSpec): string {
+  return `http://${connectAddress(spec)}:${spec.hostPort}`;
+}

@@ -1,0 +1,59 @@
+import type { ModelServiceSpec } from "./modelServiceArgs.js";
+import { serviceUrl } from "./serviceSettings.js";
+
+/**
+ * The post-deploy smoke test, run on the machine running Pulumi: wait (bounded) until `/ready`
+ * answers 200 through nginx on the published address, then send one real `POST /predict` and check
+ * the answer (HTTP 200, a non-empty `predictions` list, the expected model name and version). Any
+ * failure fails `pulumi up`. Needs bash and curl.
+ */
+export const SMOKE_TEST_SCRIPT = `set -euo pipefail
+command -v curl >/dev/null 2>&1 || { echo "smoke test: curl is required on the machine running pulumi" >&2; exit 1; }
+deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+until curl --noproxy '*' --fail --silent --show-error --max-time 5 --output /dev/null "$SERVICE_URL/ready"; do
+  if (( SECONDS >= deadline )); then
+    echo "smoke test: $SERVICE_URL/ready did not answer 200 within \${READY_TIMEOUT_SECONDS}s" >&2
+    exit 1
+  fi
+  sleep 1
+done
+if ! response="$(curl --noproxy '*' --silent --show-error --max-time "$PREDICT_TIMEOUT_SECONDS" \\
+    --header 'Content-Type: application/json' --data-binary "$PREDICT_BODY" \\
+    --write-out '\\n%{http_code}' "$SERVICE_URL/predict")"; then
+  echo "smoke test: POST $SERVICE_URL/predict failed" >&2
+  exit 1
+fi
+status="\${response##*$'\\n'}"
+body="\${response%$'\\n'*}"
+if [[ "$status" != 200 ]]; then
+  echo "smoke test: POST $SERVICE_URL/predict answered HTTP $status: $body" >&2
+  exit 1
+fi
+predictions='"predictions"[[:space:]]*:[[:space:]]*\\[[[:space:]]*[^][:space:]]'
+name_field='"name"[[:space:]]*:[[:space:]]*"'
+version_field='"version"[[:space:]]*:[[:space:]]*"'
+if ! [[ "$body" =~ $predictions ]]; then
+  echo "smoke test: POST /predict answered without predictions: $body" >&2
+  exit 1
+fi
+if ! [[ "$body" =~ $name_field"$EXPECTED_MODEL_NAME"\\" && "$body" =~ $version_field"$EXPECTED_MODEL_VERSION"\\" ]]; then
+  echo "smoke test: expected model $EXPECTED_MODEL_NAME version $EXPECTED_MODEL_VERSION, got: $body" >&2
+  exit 1
+fi
+echo "smoke test passed: $body"
+`;
+
+/** Seconds the prediction may take beyond gunicorn's own timeout. */
+const PREDICT_TIMEOUT_MARGIN_SECONDS = 5;
+
+/** The smoke test's inputs, passed as environment variables (plain, sorted, deterministic). */
+export function smokeTestEnvironment(spec: ModelServiceSpec): Record<string, string> {
+  return {
+    EXPECTED_MODEL_NAME: spec.modelName,
+    EXPECTED_MODEL_VERSION: spec.modelVersion,
+    PREDICT_BODY: JSON.stringify({ instances: spec.smokeTest.instances }),
+    PREDICT_TIMEOUT_SECONDS: String(spec.gunicorn.timeoutSeconds + PREDICT_TIMEOUT_MARGIN_SECONDS),
+    READY_TIMEOUT_SECONDS: String(spec.smokeTest.timeoutSeconds),
+    SERVICE_URL: serviceUrl(spec),
+  };
+}

@@ -1,0 +1,401 @@
+import type * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { captureOptions, fakeImageId, installMocks, valueOf, TEST_PROJECT, TEST_STACK, type RegisteredResource } from "./support/pulumiMocks.js";
+
+const registered = installMocks();
+const { ModelService, ModelServiceConfigError } = await import("../../components/index.js");
+const { PROXY_FORGET_REMOVED_REPLICA_SCRIPT, PROXY_RELOAD_SCRIPT } = await import("../../components/proxyReload.js");
+const { SMOKE_TEST_SCRIPT } = await import("../../components/smokeTest.js");
+const { renderNginxConfig, encodeNginxConfigForEnv } = await import("../../components/nginxConfig.js");
+
+const CONTAINER = "docker:index/container:Container";
+const COMMAND = "command:local:Command";
+
+/** Creates a service, waits until every resource of it is registered, and returns it with its captured options. */
+async function deploy(name: string, args: ConstructorParameters<typeof ModelService>[1] = {}) {
+  const capture = captureOptions();
+  const service = new ModelService(name, args, { transformations: [capture.transformation] });
+  await Promise.all([
+    valueOf(service.smokeTest.urn),
+    valueOf(service.proxyReload.urn),
+    valueOf(service.apiContainerNames),
+    ...service.apiContainers.map((container) => valueOf(container.urn)),
+  ]);
+  return { service, options: capture.byName };
+}
+
+function resourcesOf(service: string): RegisteredResource[] {
+  return registered.filter((r) => r.name === service || r.name.startsWith(`${service}-`));
+}
+
+function resource(name: string): RegisteredResource {
+  const found = registered.find((r) => r.name === name);
+  if (found === undefined) {
+    throw new Error(`no resource ${name}`);
+  }
+  return found;
+}
+
+function optionsOf(options: Map<string, { opts: pulumi.CustomResourceOptions }>, name: string): pulumi.CustomResourceOptions {
+  const found = options.get(name);
+  if (found === undefined) {
+    throw new Error(`no options captured for ${name}`);
+  }
+  return found.opts;
+}
+
+async function dependencyNames(opts: pulumi.CustomResourceOptions): Promise<string[]> {
+  const dependsOn = ([] as pulumi.Resource[]).concat((opts.dependsOn ?? []) as pulumi.Resource[]);
+  const urns = await Promise.all(dependsOn.map((dependency) => valueOf(dependency.urn)));
+  return urns.map((urn) => urn.split("::").pop() as string);
+}
+
+describe("ModelService with defaults", async () => {
+  const { service, options } = await deploy("iris");
+  const apiImageName = await valueOf(service.apiImageName);
+  const apiImageRef = fakeImageId(apiImageName);
+  const apiNames = await valueOf(service.apiContainerNames);
+
+  it("registers the component, its images, network, two replicas, the proxy and the commands", () => {
+    expect(resourcesOf("iris").map((r) => [r.type, r.name])).toEqual([
+      ["model-service:index:ModelService", "iris"],
+      ["model-service:index:ModelServiceNetwork", "iris-network"],
+      ["model-service:index:ModelApiImage", "iris-api-image"],
+      ["model-service:index:NginxImage", "iris-nginx-image"],
+      ["docker:index/network:Network", "iris-network-bridge"],
+      ["docker:index/image:Image", "iris-api-image-default"],
+      ["docker:index/image:Image", "iris-nginx-image-image"],
+      [COMMAND, "iris-api-0-proxy-forget"],
+      [COMMAND, "iris-api-1-proxy-forget"],
+      [CONTAINER, "iris-api-0"],
+      [CONTAINER, "iris-api-1"],
+      [CONTAINER, "iris-proxy"],
+      [COMMAND, "iris-proxy-reload"],
+      [COMMAND, "iris-smoke-test"],
+    ]);
+  });
+
+  it("parents every resource to the service (images and network through their components)", async () => {
+    const base = `urn:pulumi:${TEST_STACK}::${TEST_PROJECT}::model-service:index:ModelService`;
+    expect(await valueOf(service.urn)).toBe(`${base}::iris`);
+    expect(await valueOf(service.apiContainers[1].urn)).toBe(`${base}$${CONTAINER}::iris-api-1`);
+    expect(await valueOf(service.proxyContainer.urn)).toBe(`${base}$${CONTAINER}::iris-proxy`);
+    expect(await valueOf(service.smokeTest.urn)).toBe(`${base}$${COMMAND}::iris-smoke-test`);
+    // The mocks qualify a URN's type with the immediate parent's type only; the chain is checked link by link.
+    const prefix = `urn:pulumi:${TEST_STACK}::${TEST_PROJECT}::`;
+    expect(await valueOf(service.apiImage.urn)).toBe(`${base}$model-service:index:ModelApiImage::iris-api-image`);
+    expect(await valueOf(service.apiImage.image.urn)).toBe(
+      `${prefix}model-service:index:ModelApiImage$docker:index/image:Image::iris-api-image-default`,
+    );
+    expect(await valueOf(service.nginxImage.urn)).toBe(`${base}$model-service:index:NginxImage::iris-nginx-image`);
+    expect(await valueOf(service.nginxImage.image.urn)).toBe(
+      `${prefix}model-service:index:NginxImage$docker:index/image:Image::iris-nginx-image-image`,
+    );
+    expect(await valueOf(service.network.urn)).toBe(`${base}$model-service:index:ModelServiceNetwork::iris-network`);
+    expect(await valueOf(service.network.network.urn)).toBe(
+      `${prefix}model-service:index:ModelServiceNetwork$docker:index/network:Network::iris-network-bridge`,
+    );
+  });
+
+  it("creates a labelled private bridge network", () => {
+    expect(resource("iris-network-bridge").inputs).toEqual({
+      name: "iris-unit-net",
+      driver: "bridge",
+      internal: false,
+      labels: [
+        { label: "model-service.component", value: "network" },
+        { label: "model-service.project", value: TEST_PROJECT },
+        { label: "model-service.service", value: "iris" },
+        { label: "model-service.stack", value: TEST_STACK },
+      ],
+    });
+  });
+
+  it("runs hardened api replicas that publish no port, reachable as `api` and by name", () => {
+    expect(apiNames).toHaveLength(2);
+    apiNames.forEach((name, index) => {
+      expect(name).toMatch(new RegExp(`^iris-unit-api-${index}-[0-9a-f]{12}$`));
+      expect(resource(`iris-api-${index}`).inputs).toEqual({
+        name,
+        image: apiImageRef,
+        envs: [
+          "GUNICORN_KEEPALIVE=2",
+          "GUNICORN_THREADS=4",
+          "GUNICORN_TIMEOUT=30",
+          "GUNICORN_WORKERS=2",
+          "MAX_BATCH_SIZE=1000",
+          "MAX_BODY_BYTES=1048576",
+          "MODEL_NAME=iris",
+          "MODEL_VERSION=1.0.0",
+        ],
+        user: "10001:10001",
+        readOnly: true,
+        tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=64m" },
+        memory: 512,
+        memorySwap: 512,
+        cpus: "1",
+        restart: "unless-stopped",
+        init: true,
+        securityOpts: ["no-new-privileges:true"],
+        capabilities: { drops: ["ALL"] },
+        logDriver: "json-file",
+        logOpts: { "max-file": "3", "max-size": "10m" },
+        healthcheck: {
+          tests: ["CMD", "python3", "/app/healthcheck.py"],
+          interval: "5s",
+          timeout: "3s",
+          startPeriod: "2m0s",
+          retries: 3,
+        },
+        wait: true,
+        waitTimeout: 150,
+        destroyGraceSeconds: 30,
+        labels: [
+          { label: "model-service.component", value: "api" },
+          { label: "model-service.project", value: TEST_PROJECT },
+          { label: "model-service.replica", value: String(index) },
+          { label: "model-service.service", value: "iris" },
+          { label: "model-service.stack", value: TEST_STACK },
+        ],
+        networksAdvanced: [{ name: "iris-unit-net", aliases: ["api", name] }],
+      });
+    });
+  });
+
+  it("replaces api replicas create-first, forcing replacement for settings the provider cannot update", async () => {
+    for (const index of [0, 1]) {
+      const opts = optionsOf(options, `iris-api-${index}`);
+      expect(opts.deleteBeforeReplace).toBe(false);
+      expect(opts.replaceOnChanges).toEqual(["healthcheck", "init", "tmpfs"]);
+      expect(await dependencyNames(opts)).toEqual([`iris-api-${index}-proxy-forget`]);
+    }
+  });
+
+  it("pairs each replica with a command that reloads nginx after the replica's container is removed", () => {
+    apiNames.forEach((name, index) => {
+      expect(resource(`iris-api-${index}-proxy-forget`).inputs).toEqual({
+        delete: PROXY_FORGET_REMOVED_REPLICA_SCRIPT,
+        interpreter: ["bash", "-c"],
+        environment: { PROXY_CONTAINER: "iris-unit-proxy" },
+        triggers: [name],
+      });
+    });
+  });
+
+  it("publishes hardened nginx on 127.0.0.1:8080 with the rendered config", async () => {
+    const nginxImageRef = fakeImageId(await valueOf(service.proxyImageName));
+    const config = renderNginxConfig({ upstreams: [{ host: "api", port: 8000 }], maxBodyBytes: 1_048_576, upstreamTimeoutSeconds: 30 });
+    expect(resource("iris-proxy").inputs).toEqual({
+      name: "iris-unit-proxy",
+      image: nginxImageRef,
+      envs: [`NGINX_CONF_B64=${encodeNginxConfigForEnv(config)}`],
+      ports: [{ internal: 8080, external: 8080, ip: "127.0.0.1", protocol: "tcp" }],
+      user: "10002:10002",
+      readOnly: true,
+      tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=32m" },
+      memory: 128,
+      memorySwap: 128,
+      cpus: "0.5",
+      restart: "unless-stopped",
+      init: true,
+      securityOpts: ["no-new-privileges:true"],
+      capabilities: { drops: ["ALL"] },
+      logDriver: "json-file",
+      logOpts: { "max-file": "3", "max-size": "10m" },
+      healthcheck: {
+        tests: ["CMD", "curl", "--fail", "--silent", "--show-error", "--max-time", "2", "--output", "/dev/null", "http://127.0.0.1:8080/nginx-health"],
+        interval: "5s",
+        timeout: "3s",
+        startPeriod: "10s",
+        retries: 3,
+      },
+      wait: true,
+      waitTimeout: 60,
+      destroyGraceSeconds: 10,
+      labels: [
+        { label: "model-service.component", value: "proxy" },
+        { label: "model-service.project", value: TEST_PROJECT },
+        { label: "model-service.service", value: "iris" },
+        { label: "model-service.stack", value: TEST_STACK },
+      ],
+      networksAdvanced: [{ name: "iris-unit-net" }],
+    });
+  });
+
+  it("starts the proxy after the replicas and replaces it delete-first (it owns the host port)", async () => {
+    const opts = optionsOf(options, "iris-proxy");
+    expect(opts.deleteBeforeReplace).toBe(true);
+    expect(opts.replaceOnChanges).toEqual(["healthcheck", "init", "tmpfs"]);
+    expect(await dependencyNames(opts)).toEqual(["iris-api-0", "iris-api-1"]);
+  });
+
+  it("reloads nginx when the set of api container IDs changes", () => {
+    expect(resource("iris-proxy-reload").inputs).toEqual({
+      create: PROXY_RELOAD_SCRIPT,
+      update: PROXY_RELOAD_SCRIPT,
+      interpreter: ["bash", "-c"],
+      environment: { PROXY_CONTAINER: "iris-unit-proxy" },
+      triggers: ["iris-api-0-id", "iris-api-1-id"],
+    });
+  });
+
+  it("smoke-tests through nginx after the reload, again whenever images or containers change", async () => {
+    expect(resource("iris-smoke-test").inputs).toEqual({
+      create: SMOKE_TEST_SCRIPT,
+      update: SMOKE_TEST_SCRIPT,
+      interpreter: ["bash", "-c"],
+      environment: {
+        EXPECTED_MODEL_NAME: "iris",
+        EXPECTED_MODEL_VERSION: "1.0.0",
+        PREDICT_BODY: '{"instances":[[5.1,3.5,1.4,0.2]]}',
+        PREDICT_TIMEOUT_SECONDS: "35",
+        READY_TIMEOUT_SECONDS: "60",
+        SERVICE_URL: "http://127.0.0.1:8080",
+      },
+      triggers: [apiImageRef, fakeImageId(await valueOf(service.proxyImageName)), ["iris-api-0-id", "iris-api-1-id"], "iris-proxy-id"],
+    });
+    expect(await dependencyNames(optionsOf(options, "iris-smoke-test"))).toEqual(["iris-proxy-reload"]);
+  });
+
+  it("exports what other stacks consume", async () => {
+    expect({
+      url: await valueOf(service.url),
+      predictUrl: await valueOf(service.predictUrl),
+      apiContainerNames: await valueOf(service.apiContainerNames),
+      proxyContainerName: await valueOf(service.proxyContainerName),
+      apiImageName: await valueOf(service.apiImageName),
+      apiImageRef: await valueOf(service.apiImageRef),
+      proxyImageName: await valueOf(service.proxyImageName),
+      proxyImageRef: await valueOf(service.proxyImageRef),
+      modelName: await valueOf(service.modelName),
+      modelVersion: await valueOf(service.modelVersion),
+      modelDigest: await valueOf(service.modelDigest),
+      networkName: await valueOf(service.networkName),
+    }).toEqual({
+      url: "http://127.0.0.1:8080",
+      predictUrl: "http://127.0.0.1:8080/predict",
+      apiContainerNames: apiNames,
+      proxyContainerName: "iris-unit-proxy",
+      apiImageName: expect.stringMatching(/^model-service-api:[0-9a-f]{16}$/),
+      apiImageRef,
+      proxyImageName: expect.stringMatching(/^model-service-nginx:[0-9a-f]{16}$/),
+      proxyImageRef: fakeImageId(await valueOf(service.proxyImageName)),
+      modelName: "iris",
+      modelVersion: "1.0.0",
+      modelDigest: service.apiImage.modelDigest,
+      networkName: "iris-unit-net",
+    });
+    expect(service.apiImage.modelDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe("ModelService replica counts", () => {
+  it("runs a single replica", async () => {
+    const { service } = await deploy("solo", { replicas: 1 });
+    expect(resourcesOf("solo").filter((r) => r.type === CONTAINER).map((r) => r.name)).toEqual(["solo-api-0", "solo-proxy"]);
+    expect(await valueOf(service.apiContainerNames)).toEqual([expect.stringMatching(/^solo-unit-api-0-[0-9a-f]{12}$/)]);
+    expect(resource("solo-proxy-reload").inputs.triggers).toEqual(["solo-api-0-id"]);
+  });
+
+  it("runs five replicas, each with its own name and forget command, behind one proxy", async () => {
+    const { service, options } = await deploy("five", { replicas: 5 });
+    const containers = resourcesOf("five").filter((r) => r.type === CONTAINER).map((r) => r.name);
+    expect(containers).toEqual(["five-api-0", "five-api-1", "five-api-2", "five-api-3", "five-api-4", "five-proxy"]);
+    expect(resourcesOf("five").filter((r) => r.name.endsWith("-proxy-forget"))).toHaveLength(5);
+    const names = await valueOf(service.apiContainerNames);
+    expect(new Set(names).size).toBe(5);
+    expect(await dependencyNames(optionsOf(options, "five-proxy"))).toEqual(containers.slice(0, 5));
+    expect(resource("five-proxy-reload").inputs.triggers).toEqual(containers.slice(0, 5).map((name) => `${name}-id`));
+  });
+});
+
+describe("ModelService with options", () => {
+  const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), "churn-"));
+  fs.writeFileSync(path.join(modelDir, "predictor.py"), "def load(d):\n    return None\n\ndef predict(m, rows):\n    return [1 for _ in rows]\n");
+  fs.writeFileSync(path.join(modelDir, "model.json"), '{"name": "churn", "version": "3"}');
+  afterAll(() => fs.rmSync(modelDir, { recursive: true, force: true }));
+
+  it("serves a user model with its name, version, rows and limits", async () => {
+    const { service } = await deploy("churn", {
+      modelDir,
+      smokeTestInstances: [[0.1, 0.2]],
+      gunicornTimeoutSeconds: 60,
+      maxBodyBytes: 4096,
+      hostAddress: "0.0.0.0",
+      hostPort: 18081,
+      rateLimit: { requestsPerSecond: 50 },
+      environment: { LOG_LEVEL: "debug" },
+      labels: { team: "ml" },
+    });
+    expect(resource("churn-api-0").inputs.envs).toEqual([
+      "GUNICORN_KEEPALIVE=2",
+      "GUNICORN_THREADS=4",
+      "GUNICORN_TIMEOUT=60",
+      "GUNICORN_WORKERS=2",
+      "LOG_LEVEL=debug",
+      "MAX_BATCH_SIZE=1000",
+      "MAX_BODY_BYTES=4096",
+      "MODEL_NAME=churn",
+      "MODEL_VERSION=3",
+    ]);
+    expect(resource("churn-api-0").inputs.labels).toContainEqual({ label: "team", value: "ml" });
+    expect(resource("churn-proxy").inputs.labels).toContainEqual({ label: "team", value: "ml" });
+    expect(resource("churn-proxy").inputs.ports).toEqual([{ internal: 8080, external: 18081, ip: "0.0.0.0", protocol: "tcp" }]);
+    const proxyConfig = Buffer.from(String((resource("churn-proxy").inputs.envs as string[])[0]).replace(/^NGINX_CONF_B64=/, ""), "base64").toString("utf8");
+    expect(proxyConfig).toContain("client_max_body_size 4096;");
+    expect(proxyConfig).toContain("proxy_read_timeout 65s;");
+    expect(proxyConfig).toContain("rate=50r/s;");
+    expect(resource("churn-smoke-test").inputs.environment).toMatchObject({
+      EXPECTED_MODEL_NAME: "churn",
+      EXPECTED_MODEL_VERSION: "3",
+      PREDICT_BODY: '{"instances":[[0.1,0.2]]}',
+      SERVICE_URL: "http://127.0.0.1:18081",
+    });
+    expect(registered.filter((r) => r.name.startsWith("churn-api-image-")).map((r) => r.name)).toEqual([
+      "churn-api-image-runtime",
+      "churn-api-image-model",
+    ]);
+    expect(await valueOf(service.modelName)).toBe("churn");
+    expect(await valueOf(service.modelVersion)).toBe("3");
+    expect(await valueOf(service.url)).toBe("http://127.0.0.1:18081");
+    expect(await valueOf(service.modelDigest)).toBe(service.apiImage.modelDigest);
+  });
+
+  it("pushes both images when a registry is given", async () => {
+    await deploy("pushed", { registry: { server: "registry.example.com" } });
+    expect(resource("pushed-api-image-default").inputs).toMatchObject({ skipPush: false, registry: { server: "registry.example.com" } });
+    expect(resource("pushed-nginx-image-image").inputs).toMatchObject({ skipPush: false, registry: { server: "registry.example.com" } });
+  });
+});
+
+describe("ModelService determinism", () => {
+  it("gives identical inputs for identical args", async () => {
+    await deploy("twin", { replicas: 2, labels: { b: "2", a: "1" }, environment: { Y: "y", X: "x" } });
+    const first = resourcesOf("twin").map((r) => JSON.stringify(r.inputs));
+    registered.splice(0, registered.length);
+    await deploy("twin", { replicas: 2, environment: { X: "x", Y: "y" }, labels: { a: "1", b: "2" } });
+    expect(resourcesOf("twin").map((r) => JSON.stringify(r.inputs))).toEqual(first);
+  });
+});
+
+describe("ModelService with invalid args", () => {
+  it("throws before registering any resource", () => {
+    const before = registered.length;
+    expect(() => new ModelService("broken", { replicas: 0, hostPort: -1 })).toThrow(ModelServiceConfigError);
+    expect(() => new ModelService("broken", { replicas: 0, hostPort: -1 })).toThrow(
+      'Invalid ModelService arguments for "broken":\n' +
+        "  - replicas: got 0; expected an integer from 1 to 32\n" +
+        "  - hostPort: got -1; expected an integer from 1 to 65535",
+    );
+    expect(registered.length).toBe(before);
+  });
+
+  it("rejects a model directory that does not exist", () => {
+    expect(() => new ModelService("lost", { modelDir: "/nonexistent/model", smokeTestInstances: [[1]] })).toThrow(
+      /modelDir: got "\/nonexistent\/model"; expected an existing directory/,
+    );
+  });
+});
