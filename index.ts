@@ -1,0 +1,34 @@
+/**
+ * The reference stack: one ModelService configured entirely by stack config (`Pulumi.<stack>.yaml`, keys in
+ * this project's namespace, named like the `ModelServiceArgs` fields). Bad config fails here, before any
+ * resource is registered, with an error that names every offending key.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadModelServiceArgs, ModelService, ModelServiceConfigError } from "./components/index.js";
+
+function createService(): ModelService {
+  try {
+    return new ModelService("model", loadModelServiceArgs(pulumi.getProject()));
+  } catch (error) {
+    // A config mistake is the user's to fix: report it plainly, without a stack trace.
+    if (error instanceof ModelServiceConfigError) {
+      throw new pulumi.RunError(`${error.message}\nFix the keys above in Pulumi.${pulumi.getStack()}.yaml (pulumi config set <key> <value>).`);
+    }
+    throw error;
+  }
+}
+
+const service = createService();
+
+export const url = service.url;
+export const predictUrl = service.predictUrl;
+export const apiContainerNames = service.apiContainerNames;
+export const proxyContainerName = service.proxyContainerName;
+export const networkName = service.networkName;
+export const apiImageName = service.apiImageName;
+export const apiImageRef = service.apiImageRef;
+export const proxyImageName = service.proxyImageName;
+export const proxyImageRef = service.proxyImageRef;
+export const modelName = service.modelName;
+export const modelVersion = service.modelVersion;
+export const modelDigest = service.modelDigest;
