@@ -1,0 +1,54 @@
+"""gunicorn configuration of the model server: `gunicorn -c /app/gunicorn.conf.py`.
+
+Every setting comes from the environment (GUNICORN_*, PORT; see modelserver/serving.py for the
+defaults). Prometheus runs in multiprocess mode: the directory is created here, before the app
+(and prometheus_client) are imported, emptied when gunicorn starts and dead workers' live gauges
+are removed, so /metrics on any worker counts the requests of all of them.
+
+At start the master builds the app once (serving.check_app_loads): a model that cannot be
+loaded stops gunicorn with one JSON log line and exit code 4 before any worker starts.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/modelserver-metrics")
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+# Imported here, not in child_exit: imports inside gunicorn's SIGCHLD handler can re-enter.
+from prometheus_client import multiprocess  # noqa: E402  (needs PROMETHEUS_MULTIPROC_DIR above)
+
+from modelserver import serving  # noqa: E402  (needs the path above)
+
+_settings = serving.ServingSettings.from_env(os.environ, serving.available_cpus())
+
+wsgi_app = "modelserver.app:create_app()"
+bind = [_settings.bind]
+workers = _settings.workers
+worker_class = "gthread"
+threads = _settings.threads
+timeout = _settings.timeout
+graceful_timeout = _settings.graceful_timeout
+keepalive = _settings.keepalive
+max_requests = _settings.max_requests
+max_requests_jitter = _settings.max_requests_jitter
+preload_app = _settings.preload
+proc_name = "modelserver"
+# Heartbeat files on a RAM disk: works with a read-only root and never blocks on disk I/O.
+worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+
+accesslog = None  # the app logs one JSON line per request itself
+errorlog = "-"
+loglevel = "info"
+logconfig_dict = serving.log_config()
+
+
+def on_starting(server):
+    serving.reset_metrics_dir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    if not server.cfg.preload_app:  # with preload gunicorn has built the app already
+        serving.check_app_loads()
+
+
+def child_exit(server, worker):
+    multiprocess.mark_process_dead(worker.pid)

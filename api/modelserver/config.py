@@ -1,0 +1,68 @@
+"""Settings of the Flask app, read from the environment (see docs/contracts.md)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+DEFAULT_MODEL_DIR = "/opt/model"
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+DEFAULT_MAX_BATCH_SIZE = 1000
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the server cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know that is not part of the model itself.
+
+    ``metrics_multiprocess_dir`` is set when prometheus_client runs in multiprocess mode
+    (``PROMETHEUS_MULTIPROC_DIR``): ``/metrics`` then aggregates the files of every gunicorn
+    worker instead of the calling worker's own registry.
+    """
+
+    model_dir: str = DEFAULT_MODEL_DIR
+    model_name: Optional[str] = None
+    model_version: Optional[str] = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
+    metrics_multiprocess_dir: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1:
+            raise ConfigError(f"MAX_BODY_BYTES must be at least 1, got {self.max_body_bytes}")
+        if self.max_batch_size < 1:
+            raise ConfigError(f"MAX_BATCH_SIZE must be at least 1, got {self.max_batch_size}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        """Read the settings from environment variables; unset or empty means the default."""
+        return cls(
+            model_dir=_text(env, "MODEL_DIR") or DEFAULT_MODEL_DIR,
+            model_name=_text(env, "MODEL_NAME"),
+            model_version=_text(env, "MODEL_VERSION"),
+            max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            max_batch_size=_positive_int(env, "MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE),
+            metrics_multiprocess_dir=_text(env, "PROMETHEUS_MULTIPROC_DIR"),
+        )
+
+
+def _text(env: Mapping[str, str], name: str) -> Optional[str]:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a positive integer, got {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {raw!r}")
+    return value

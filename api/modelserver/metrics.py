@@ -1,0 +1,89 @@
+"""Prometheus metrics, correct across gunicorn workers.
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set (the image sets it; gunicorn.conf.py wipes the directory at
+start and marks dead workers), prometheus_client writes every worker's values to files in that
+directory and ``render`` aggregates all of them, so any worker answers for the whole replica.
+Without it (tests, a single process) the app's own registry is rendered.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from .model import ModelInfo
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    """The server's metrics: requests, latency, in-flight requests, predictions, the model."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self, multiprocess_dir: Optional[str] = None):
+        self.multiprocess_dir = multiprocess_dir
+        self.registry = CollectorRegistry()
+        labels = ("method", "route", "status")
+        self.requests = Counter(
+            "modelserver_http_requests_total", "HTTP requests answered, by route template and status.",
+            labels, registry=self.registry,
+        )
+        self.latency = Histogram(
+            "modelserver_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template and status.",
+            labels, buckets=LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "modelserver_http_requests_in_flight", "HTTP requests being answered right now (all live workers).",
+            registry=self.registry, multiprocess_mode="livesum",
+        )
+        self.predictions = Counter(
+            "modelserver_predictions_total", "Rows predicted.", registry=self.registry,
+        )
+        self.model_load_seconds = Gauge(
+            "modelserver_model_load_seconds", "Seconds the model took to load and warm up (slowest worker).",
+            registry=self.registry, multiprocess_mode="max",
+        )
+        self.model_info = Gauge(
+            "modelserver_model_info", "The served model (always 1).", ("name", "version", "digest"),
+            registry=self.registry, multiprocess_mode="max",
+        )
+        self._model: Optional[tuple[ModelInfo, float]] = None
+        self._published_in_pid: Optional[int] = None
+
+    def record_model(self, info: ModelInfo, load_seconds: float) -> None:
+        """Remember the loaded model and publish its gauges in this process."""
+        self._model = (info, load_seconds)
+        self._published_in_pid = None
+        self.publish_model()
+
+    def publish_model(self) -> None:
+        """(Re)publish the model gauges once per process.
+
+        With gunicorn's preload the model is loaded in the master, before gunicorn wipes the
+        metrics directory and forks; each worker publishes the gauges again on its first request.
+        """
+        pid = os.getpid()
+        if self._model is None or self._published_in_pid == pid:
+            return
+        info, load_seconds = self._model
+        self.model_load_seconds.set(load_seconds)
+        self.model_info.labels(info.name, info.version, info.digest).set(1)
+        self._published_in_pid = pid
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        status_text = str(status)
+        self.requests.labels(method, route, status_text).inc()
+        self.latency.labels(method, route, status_text).observe(seconds)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of all workers (multiprocess) or of this app."""
+        if self.multiprocess_dir:
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry, path=self.multiprocess_dir)
+            return generate_latest(registry)
+        return generate_latest(self.registry)

@@ -1,0 +1,250 @@
+"""The real server: gunicorn with several workers on 127.0.0.1 inside the test container.
+
+Checks what only a multi-process server shows: /metrics counts every worker's requests (also
+after workers were recycled by max_requests), chunked bodies are limited, preload works, and a
+model that cannot load makes gunicorn exit non-zero with a clear JSON log line.
+"""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import modelserver
+from helpers import metric_value
+
+CONF = Path(modelserver.__file__).resolve().parent.parent / "gunicorn.conf.py"
+START_TIMEOUT = 60
+ROW = [1.0, 1.0, 1.0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A gunicorn process started with the image's config; logs go to files under tmp_path."""
+
+    def __init__(self, tmp_path: Path, model_dir: Path, **env):
+        self.port = free_port()
+        self.stdout_path = tmp_path / "stdout.log"
+        self.stderr_path = tmp_path / "stderr.log"
+        environment = {
+            **os.environ,
+            "MODEL_DIR": str(model_dir),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+            **env,
+        }
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(CONF)], env=environment, stdout=out, stderr=err
+            )
+
+    def request(self, method, path, body=None, headers=None, chunked=False):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            if chunked:
+                connection.request(method, path, body=iter([body]), headers=headers or {}, encode_chunked=True)
+            else:
+                connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def predict(self, rows):
+        body = json.dumps({"instances": rows}).encode()
+        return self.request("POST", "/predict", body, {"Content-Type": "application/json"})
+
+    def wait_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited with {self.process.returncode}:\n{self.logs()}")
+            try:
+                if self.request("GET", "/ready")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"gunicorn not ready after {START_TIMEOUT}s:\n{self.logs()}")
+
+    def metrics(self) -> str:
+        status, body = self.request("GET", "/metrics")
+        assert status == 200
+        return body.decode()
+
+    def logs(self) -> str:
+        return self.stdout_path.read_text() + self.stderr_path.read_text()
+
+    def log_lines(self, path: Path):
+        return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        return self.process.returncode
+
+
+@pytest.fixture
+def start(tmp_path):
+    servers = []
+
+    def starter(model_dir, **env):
+        server = Server(tmp_path, model_dir, **env)
+        servers.append(server)
+        return server
+
+    yield starter
+    for server in servers:
+        server.stop()
+
+
+def write_stale_metrics(directory: Path) -> None:
+    """Leave a previous run's counter file behind, as a restarted container without tmpfs would."""
+    directory.mkdir(parents=True, exist_ok=True)
+    code = "from prometheus_client import Counter; Counter('modelserver_predictions', 'Rows predicted.').inc(1000)"
+    subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}, check=True
+    )
+    assert list(directory.glob("counter_*.db"))
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_metrics_count_all_workers_across_recycling(start, classifier_dir, tmp_path):
+    """150 requests over 3 workers that are recycled every ~10 requests: counters stay exact."""
+    metrics_dir = tmp_path / "prometheus"
+    write_stale_metrics(metrics_dir)
+    server = start(classifier_dir, GUNICORN_WORKERS="3", GUNICORN_MAX_REQUESTS="10", GUNICORN_MAX_REQUESTS_JITTER="2")
+    server.wait_ready()
+    total, rows_per_request = 150, 2
+
+    def send(_):
+        return server.predict([ROW] * rows_per_request)[0]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(send, range(total), timeout=120))
+    bad = [server.predict([[1, 1]])[0] for _ in range(5)]
+    assert statuses == [200] * total
+    assert bad == [422] * 5
+
+    text = server.metrics()
+    requests = "modelserver_http_requests_total"
+    assert metric_value(text, requests, method="POST", route="/predict", status="200") == total
+    assert metric_value(text, requests, method="POST", route="/predict", status="422") == 5
+    assert metric_value(
+        text, "modelserver_http_request_duration_seconds_count", method="POST", route="/predict", status="200"
+    ) == total
+    assert metric_value(text, "modelserver_predictions_total") == total * rows_per_request
+    assert metric_value(text, "modelserver_http_requests_in_flight") == 1  # only the /metrics request
+    assert metric_value(text, "modelserver_model_load_seconds") > 0
+
+    pids = {
+        line["pid"] for line in server.log_lines(server.stdout_path)
+        if line.get("event") == "request" and line["route"] == "/predict"
+    }
+    assert len(pids) >= 6, f"expected recycled workers, saw pids {pids}"
+
+    # child_exit removed the live gauges of every recycled worker: only live processes keep one.
+    deadline = time.monotonic() + 10
+    while True:
+        live_gauge_pids = {int(p.stem.rsplit("_", 1)[1]) for p in metrics_dir.glob("gauge_livesum_*.db")}
+        if all(pid_alive(pid) for pid in live_gauge_pids) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert live_gauge_pids and all(pid_alive(pid) for pid in live_gauge_pids), live_gauge_pids
+    assert len(live_gauge_pids - {server.process.pid}) <= 3  # the master built the app once, too
+    assert server.stop() == 0
+
+
+def test_chunked_bodies_are_limited_too(start, classifier_dir):
+    server = start(classifier_dir, GUNICORN_WORKERS="1", MAX_BODY_BYTES="200")
+    server.wait_ready()
+    headers = {"Content-Type": "application/json"}
+    small = json.dumps({"instances": [ROW]}).encode()
+    large = json.dumps({"instances": [ROW] * 50}).encode()
+    assert server.request("POST", "/predict", small, headers, chunked=True)[0] == 200
+    status, body = server.request("POST", "/predict", large, headers, chunked=True)
+    assert status == 413 and json.loads(body)["error"]["code"] == "payload_too_large"
+    status, body = server.request("POST", "/predict", large, headers)
+    assert status == 413
+    assert server.request("POST", "/predict", small, headers)[0] == 200
+
+
+def test_preload_serves_and_publishes_model_gauges_from_workers(start, predictor_dir):
+    server = start(predictor_dir, GUNICORN_WORKERS="2", GUNICORN_PRELOAD="1")
+    server.wait_ready()
+    status, body = server.predict([[1, 2], [8, 9]])
+    assert status == 200 and json.loads(body)["predictions"] == ["low", "high"]
+    text = server.metrics()
+    assert metric_value(text, "modelserver_model_info", name="summer", version="2") == 1
+    assert metric_value(text, "modelserver_model_load_seconds") > 0
+    loaded = [line for line in server.log_lines(server.stdout_path) if line.get("event") == "model_loaded"]
+    assert len(loaded) == 1, "with preload the model loads once, in the master"
+
+
+def broken_model(tmp_path: Path) -> Path:
+    model_dir = tmp_path / "broken"
+    model_dir.mkdir()
+    (model_dir / "model.joblib").write_bytes(b"not a model")
+    return model_dir
+
+
+def wait_exit(server: Server) -> int:
+    try:
+        return server.process.wait(timeout=START_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"gunicorn kept running with a broken model:\n{server.logs()}")
+
+
+@pytest.mark.parametrize("workers", ["1", "4"])
+def test_unloadable_model_exits_4_with_one_json_log_line(start, tmp_path, workers):
+    server = start(broken_model(tmp_path), GUNICORN_WORKERS=workers)
+    assert wait_exit(server) == 4
+    failed = [line for line in server.log_lines(server.stdout_path) if line.get("event") == "model_load_failed"]
+    assert len(failed) == 1 and "model.joblib" in failed[0]["error"]
+    stderr = [json.loads(line) for line in server.stderr_path.read_text().splitlines()]  # all JSON
+    assert not any("Booting worker" in line["message"] for line in stderr), "no worker may start"
+
+
+def test_unloadable_model_with_preload_exits_non_zero_with_a_json_log_line(start, tmp_path):
+    server = start(broken_model(tmp_path), GUNICORN_WORKERS="2", GUNICORN_PRELOAD="1")
+    assert wait_exit(server) != 0
+    failed = [line for line in server.log_lines(server.stdout_path) if line.get("event") == "model_load_failed"]
+    assert len(failed) == 1 and "model.joblib" in failed[0]["error"]
+
+
+def test_gunicorn_log_is_json_and_access_log_is_off(start, classifier_dir):
+    server = start(classifier_dir, GUNICORN_WORKERS="1")
+    server.wait_ready()
+    server.request("GET", "/health")
+    assert server.stop() == 0
+    stderr = [json.loads(line) for line in server.stderr_path.read_text().splitlines()]
+    assert any("Booting worker" in line["message"] for line in stderr)
+    assert all(line["logger"].startswith("gunicorn") for line in stderr)
+    stdout = server.log_lines(server.stdout_path)
+    assert [line["path"] for line in stdout if line.get("event") == "request"] == ["/ready", "/health"]
+    assert len(server.stdout_path.read_text().splitlines()) == len(stdout)
