@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
+from .envvars import env_int, env_text
+
 DEFAULT_MODEL_DIR = "/opt/model"
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 DEFAULT_MAX_BATCH_SIZE = 1000
@@ -41,28 +43,11 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
         """Read the settings from environment variables; unset or empty means the default."""
         return cls(
-            model_dir=_text(env, "MODEL_DIR") or DEFAULT_MODEL_DIR,
-            model_name=_text(env, "MODEL_NAME"),
-            model_version=_text(env, "MODEL_VERSION"),
-            max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-            max_batch_size=_positive_int(env, "MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE),
-            metrics_multiprocess_dir=_text(env, "PROMETHEUS_MULTIPROC_DIR"),
+            model_dir=env_text(env, "MODEL_DIR") or DEFAULT_MODEL_DIR,
+            model_name=env_text(env, "MODEL_NAME"),
+            model_version=env_text(env, "MODEL_VERSION"),
+            max_body_bytes=env_int(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, ConfigError),
+            max_batch_size=env_int(env, "MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE, 1, ConfigError),
+            metrics_multiprocess_dir=env_text(env, "PROMETHEUS_MULTIPROC_DIR"),
         )
 
-
-def _text(env: Mapping[str, str], name: str) -> Optional[str]:
-    value = env.get(name, "").strip()
-    return value or None
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a positive integer, got {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {raw!r}")
-    return value

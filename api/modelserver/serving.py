@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Optional
 
+from .envvars import env_bool, env_int, env_text
+
 DEFAULT_METRICS_DIR = "/tmp/modelserver-metrics"
 MAX_DEFAULT_WORKERS = 8
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 class ServingConfigError(ValueError):
@@ -74,49 +74,20 @@ class ServingSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], cpus: int) -> "ServingSettings":
-        port = _int(env, "PORT", 8000, minimum=1)
+        port = env_int(env, "PORT", 8000, 1, ServingConfigError)
         if port > 65535:
             raise ServingConfigError(f"PORT must be at most 65535, got {port}")
         return cls(
-            bind=_text(env, "GUNICORN_BIND") or f"0.0.0.0:{port}",
-            workers=_int(env, "GUNICORN_WORKERS", min(max(2, cpus), MAX_DEFAULT_WORKERS), minimum=1),
-            threads=_int(env, "GUNICORN_THREADS", 2, minimum=1),
-            timeout=_int(env, "GUNICORN_TIMEOUT", 30, minimum=1),
-            graceful_timeout=_int(env, "GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=0),
-            keepalive=_int(env, "GUNICORN_KEEPALIVE", 75, minimum=0),
-            max_requests=_int(env, "GUNICORN_MAX_REQUESTS", 0, minimum=0),
-            max_requests_jitter=_int(env, "GUNICORN_MAX_REQUESTS_JITTER", 0, minimum=0),
-            preload=_bool(env, "GUNICORN_PRELOAD", False),
+            bind=env_text(env, "GUNICORN_BIND") or f"0.0.0.0:{port}",
+            workers=env_int(env, "GUNICORN_WORKERS", min(max(2, cpus), MAX_DEFAULT_WORKERS), 1, ServingConfigError),
+            threads=env_int(env, "GUNICORN_THREADS", 2, 1, ServingConfigError),
+            timeout=env_int(env, "GUNICORN_TIMEOUT", 30, 1, ServingConfigError),
+            graceful_timeout=env_int(env, "GUNICORN_GRACEFUL_TIMEOUT", 30, 0, ServingConfigError),
+            keepalive=env_int(env, "GUNICORN_KEEPALIVE", 75, 0, ServingConfigError),
+            max_requests=env_int(env, "GUNICORN_MAX_REQUESTS", 0, 0, ServingConfigError),
+            max_requests_jitter=env_int(env, "GUNICORN_MAX_REQUESTS_JITTER", 0, 0, ServingConfigError),
+            preload=env_bool(env, "GUNICORN_PRELOAD", False, ServingConfigError),
         )
-
-
-def _text(env: Mapping[str, str], name: str) -> Optional[str]:
-    value = env.get(name, "").strip()
-    return value or None
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ServingConfigError(f"{name} must be an integer >= {minimum}, got {raw!r}") from None
-    if value < minimum:
-        raise ServingConfigError(f"{name} must be an integer >= {minimum}, got {raw!r}")
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    if raw.lower() in _TRUE:
-        return True
-    if raw.lower() in _FALSE:
-        return False
-    raise ServingConfigError(f"{name} must be one of 1/0, true/false, yes/no, on/off, got {raw!r}")
 
 
 EXIT_APP_UNUSABLE = 4  # gunicorn's own code for "App failed to load"

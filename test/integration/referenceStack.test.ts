@@ -132,7 +132,7 @@ describe.skipIf(!providersInstalled)("reference stack: deploy, change and destro
     expect(infer.body.id).toBe("e2e-1");
     expect((await get("/ready")).status).toBe(200);
     const metrics = await get("/metrics");
-    expect(metrics.text).toMatch(/^model_predictions_total\b/m);
+    expect(metrics.text).toMatch(/^modelserver_predictions_total\b/m);
     expect(labelled("container", name)).toHaveLength(3);
   }, 900_000);
 
