@@ -33,7 +33,6 @@ fi
 # Never reach the internet: no update check, no plugin downloads, no telemetry.
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=${PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK:-false}
 export PULUMI_SKIP_CONFIRMATIONS=true
 export DO_NOT_TRACK=1
 
