@@ -1,23 +1,27 @@
-# Go module pins for the parts of the Pulumi toolchain that have no release tag of their own.
-# Each one is the source that matches an npm package pinned in package-lock.json.
+# Pins of the Pulumi toolchain parts that the Go module proxy does not serve: each is built from an upstream
+# release archive in $MS_THIRD_PARTY_DIR (../shared/third_party beside the project by default; its README
+# and SHA256SUMS describe them). Each archive matches an npm package pinned in package-lock.json.
 # shellcheck shell=bash
 
-# Node.js language host: module without tags; the commit of the pkg/v$MS_PULUMI_VERSION tag, as Go's
-# pseudo-version (commit time + hash, read from the proxy's .info of pkg/v3 at that tag).
-declare -A MS_LANGUAGE_HOST_PSEUDO=(
-  [3.248.0]=v3.0.0-20260624180030-dc7edd58bc13
+# Where the archives are; set MS_THIRD_PARTY_DIR to use another folder.
+export MS_THIRD_PARTY_DIR=${MS_THIRD_PARTY_DIR:-$(cd "$MS_ROOT/.." && pwd)/shared/third_party}
+
+# Archive base names (without .tar.gz), keyed by the version they build.
+declare -A MS_DOCKER_PROVIDER_ARCHIVE=([4.11.0]=pulumi-docker-v4.11.0)
+# The Terraform provider that pulumi-docker bridges (its 'upstream' submodule at the release's commit).
+declare -A MS_DOCKER_UPSTREAM_ARCHIVE=([4.11.0]=terraform-provider-docker-d7d7ff7f)
+declare -A MS_COMMAND_PROVIDER_ARCHIVE=([1.2.1]=pulumi-command-v1.2.1)
+declare -A MS_LANGUAGE_NODEJS_ARCHIVE=([3.248.0]=pulumi-language-nodejs-v3.248.0)
+declare -A MS_LANGUAGE_GO_ARCHIVE=([3.248.0]=pulumi-language-go-v3.248.0)
+
+# The YAML language host is served by the Go module proxy; this release pairs with the CLI above.
+MS_PULUMI_YAML_VERSION=${MS_PULUMI_YAML_VERSION:-v1.25.0}
+
+# How each archive is made from a clone of its upstream repository (printed when one is missing).
+declare -A MS_ARCHIVE_RECIPE=(
+  [pulumi-docker-v4.11.0]="in github.com/pulumi/pulumi-docker: git archive --format=tar.gz --prefix=pulumi-docker-v4.11.0/ v4.11.0 provider patches LICENSE"
+  [terraform-provider-docker-d7d7ff7f]="in github.com/kreuzwerker/terraform-provider-docker: git archive --format=tar.gz --prefix=terraform-provider-docker-d7d7ff7f/ d7d7ff7f89775a7b71f925a8724de5ce66228019"
+  [pulumi-command-v1.2.1]="in github.com/pulumi/pulumi-command: git archive --format=tar.gz --prefix=pulumi-command-v1.2.1/ v1.2.1 provider LICENSE"
+  [pulumi-language-nodejs-v3.248.0]="in github.com/pulumi/pulumi: git archive --format=tar.gz --prefix=pulumi-language-nodejs-v3.248.0/ v3.248.0 LICENSE sdk/nodejs/cmd/pulumi-language-nodejs ':(exclude)sdk/nodejs/cmd/pulumi-language-nodejs/testdata'"
+  [pulumi-language-go-v3.248.0]="in github.com/pulumi/pulumi: git archive --format=tar.gz --prefix=pulumi-language-go-v3.248.0/ v3.248.0 LICENSE sdk/go/pulumi-language-go ':(exclude)sdk/go/pulumi-language-go/testdata'"
 )
-# The last release of github.com/pulumi/pulumi/sdk/v3 that still carried the Node.js language host inside the
-# sdk module; used only when the proxy cannot serve the host at the pinned version (see docs/toolchain.md).
-MS_LANGUAGE_HOST_FALLBACK_SDK=v3.68.0
-
-# @pulumi/docker 5.0.0 <- github.com/pulumi/pulumi-docker/provider/v5 at this commit (no provider/v5.X.Y tags).
-MS_DOCKER_PROVIDER_MODULE=github.com/pulumi/pulumi-docker/provider/v5
-MS_DOCKER_PROVIDER_COMMIT=c2baf6a4997f3f53052ee9284bcf2ef0cf8081ae
-# It bridges kreuzwerker/terraform-provider-docker v4.2.0 at this commit.
-MS_DOCKER_UPSTREAM_MODULE=github.com/kreuzwerker/terraform-provider-docker
-MS_DOCKER_UPSTREAM_COMMIT=619686ddb44a889cb24fc194faf8361ef9f03738
-
-# @pulumi/command 1.2.1 <- github.com/pulumi/pulumi-command/provider at this commit.
-MS_COMMAND_PROVIDER_MODULE=github.com/pulumi/pulumi-command/provider
-MS_COMMAND_PROVIDER_COMMIT=7f3eb6f3b77cd0fa3895ba437a695dd393f7dd25

@@ -1,5 +1,6 @@
-# Step: the Pulumi CLI and its Node.js language host, built from Go modules at the version package-lock.json
-# pins, cached in $MS_PULUMI_BIN_DIR. Sourced by scripts/setup; defines ms_ensure_pulumi_engine.
+# Step: the Pulumi CLI and its language hosts (Node.js, Go, YAML) at the version package-lock.json pins,
+# built from Go modules and the upstream archives in $MS_THIRD_PARTY_DIR, cached in $MS_PULUMI_BIN_DIR.
+# Sourced by scripts/setup; defines ms_ensure_pulumi_engine.
 # shellcheck shell=bash
 
 MS_PULUMI_VERSION_PKG=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
@@ -13,9 +14,10 @@ ms_ensure_pulumi_engine() {
     return
   fi
   ms_build_pulumi_cli
-  ms_build_language_host
+  local language
+  for language in nodejs go yaml; do ms_build_language_host "$language"; done
   ms_install_dynamic_provider_plugin
-  ms_info "pulumi $("$MS_PULUMI_BIN_DIR/pulumi" version), language host $(cat "$MS_PULUMI_BIN_DIR/../language-host.source")"
+  ms_info "pulumi $("$MS_PULUMI_BIN_DIR/pulumi" version); language hosts: nodejs, go, yaml"
 }
 
 # Prints the path of a Pulumi CLI outside our cache whose version matches, with its language host beside it.
@@ -45,37 +47,44 @@ ms_build_pulumi_cli() {
   mv "$dest.tmp" "$dest"
 }
 
+# ms_build_language_host LANGUAGE: pulumi-language-LANGUAGE v$MS_PULUMI_VERSION next to the CLI, built from
+# its upstream archive (nodejs, go; the monorepo module pointed at the released pkg/sdk modules) or, for
+# yaml, from the pulumi-yaml module that the proxy serves.
 ms_build_language_host() {
-  local dest=$MS_PULUMI_BIN_DIR/pulumi-language-nodejs source_file=$MS_PULUMI_BIN_DIR/../language-host.source
-  if [[ -x $dest && -s $source_file ]]; then
-    ms_info "language host: cached ($(cat "$source_file"))"
+  local language=$1 dest=$MS_PULUMI_BIN_DIR/pulumi-language-$1
+  local stamp=$MS_PULUMI_BIN_DIR/../language-$1.source source
+  case $language in
+    nodejs) source=${MS_LANGUAGE_NODEJS_ARCHIVE[$MS_PULUMI_VERSION]:-} ;;
+    go) source=${MS_LANGUAGE_GO_ARCHIVE[$MS_PULUMI_VERSION]:-} ;;
+    yaml) source=github.com/pulumi/pulumi-yaml@$MS_PULUMI_YAML_VERSION ;;
+  esac
+  [[ -n $source ]] || ms_die "no source is pinned for the $language language host of v$MS_PULUMI_VERSION (scripts/toolchain/pins.sh)"
+  if [[ -x $dest && $(cat "$stamp" 2>/dev/null) == "$source" ]]; then
+    ms_info "$language language host: cached ($source)"
     return
   fi
-  local src=$MS_CACHE_DIR/pulumi/v$MS_PULUMI_VERSION/src/language-nodejs
-  local module=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
-  local pseudo=${MS_LANGUAGE_HOST_PSEUDO[$MS_PULUMI_VERSION]:-}
-  local pkg version
-  if [[ -n $pseudo ]] && ms_go_download "$module@$pseudo" Dir >/dev/null 2>"$MS_CACHE_DIR/logs/language-host-probe.log"; then
-    ms_info "language host: building $module@$pseudo (the commit of pkg/v$MS_PULUMI_VERSION)"
-    ms_go_wrapper_module "$src" model-service.local/pulumi-language-nodejs 1.25 "$module@$pseudo" \
-      "github.com/pulumi/pulumi/pkg/v3@v$MS_PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$MS_PULUMI_VERSION"
-    pkg=$module; version=$pseudo
+  local src=$MS_CACHE_DIR/pulumi/v$MS_PULUMI_VERSION/src/language-$language dir pkg version
+  if [[ $language == yaml ]]; then
+    ms_go_wrapper_module "$src" model-service.local/pulumi-language-yaml 1.25 "$source"
+    dir=$src; pkg=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+    ms_with_heartbeat "yaml language host: go get" "$MS_CACHE_DIR/logs/language-yaml-get.log" \
+      bash -c "cd '$dir' && GOFLAGS=-mod=mod go get '$pkg@$MS_PULUMI_YAML_VERSION'"
+    version="-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$MS_PULUMI_YAML_VERSION"
   else
-    # The proxy cannot serve the host at this version (see docs/toolchain.md). The Node.js language host
-    # speaks a stable gRPC protocol that the CLI negotiates (it tolerates hosts without the newer calls), so
-    # the last sdk/v3 release that still carried it in the sdk module runs current programs.
-    ms_warn "the Go module proxy refused $module@${pseudo:-<no pin>}: $(tail -n 1 "$MS_CACHE_DIR/logs/language-host-probe.log")"
-    ms_info "language host: building it from github.com/pulumi/pulumi/sdk/v3@$MS_LANGUAGE_HOST_FALLBACK_SDK instead"
-    ms_go_wrapper_module "$src" model-service.local/pulumi-language-nodejs 1.18 \
-      "github.com/pulumi/pulumi/sdk/v3@$MS_LANGUAGE_HOST_FALLBACK_SDK"
-    pkg=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs; version=$MS_LANGUAGE_HOST_FALLBACK_SDK
+    ms_unpack "$source" "$src" || return 0 # recorded as missing; setup reports it
+    case $language in
+      nodejs) dir=$src/sdk/nodejs/cmd/pulumi-language-nodejs ;;
+      go) dir=$src/sdk/go/pulumi-language-go ;;
+    esac
+    pkg=.
+    ms_with_heartbeat "$language language host: go mod tidy" "$MS_CACHE_DIR/logs/language-$language-tidy.log" \
+      ms_go_use_released_pulumi "$dir" "v$MS_PULUMI_VERSION"
+    version="-X $MS_PULUMI_VERSION_PKG=v$MS_PULUMI_VERSION"
   fi
-  ms_with_heartbeat "language host: go get" "$MS_CACHE_DIR/logs/language-host-get.log" \
-    bash -c "cd '$src' && GOFLAGS=-mod=mod go get '$pkg@$version'"
-  ms_with_heartbeat "language host: go build" "$MS_CACHE_DIR/logs/language-host-build.log" \
-    bash -c "cd '$src' && go build -trimpath -o '$dest.tmp' -ldflags '-s -w -X $MS_PULUMI_VERSION_PKG=$version' '$pkg'"
+  ms_with_heartbeat "$language language host: go build" "$MS_CACHE_DIR/logs/language-$language-build.log" \
+    bash -c "cd '$dir' && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o '$dest.tmp' -ldflags '-s -w $version' '$pkg'"
   mv "$dest.tmp" "$dest"
-  echo "$pkg@$version" >"$source_file"
+  echo "$source" >"$stamp"
 }
 
 # Dynamic providers (pulumi.dynamic.Resource) run through a small launcher script that ships in the sdk module.

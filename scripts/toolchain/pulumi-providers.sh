@@ -1,13 +1,14 @@
-# Step: the docker and command resource provider plugins, at the versions package-lock.json pins, built from
-# Go modules and installed with 'pulumi plugin install --file'. Sourced by scripts/setup.
+# Step: the docker and command resource provider plugins at the versions package-lock.json pins, built from
+# the upstream release archives in $MS_THIRD_PARTY_DIR (dependencies from the Go module proxy), cached per
+# version in $MS_CACHE_DIR/plugins and installed with 'pulumi plugin install --file'. Where the archives are
+# missing and get.pulumi.com answers, the official plugin release is installed instead.
+# Sourced by scripts/setup; defines ms_ensure_pulumi_providers.
 # shellcheck shell=bash
-
-# Names of the providers that could not be made available; scripts/setup reports them.
-MS_MISSING_PROVIDERS=()
 
 ms_ensure_pulumi_providers() {
   ms_ensure_provider docker "$MS_DOCKER_PROVIDER_VERSION" ms_build_docker_provider
   ms_ensure_provider command "$MS_COMMAND_PROVIDER_VERSION" ms_build_command_provider
+  ms_report_missing_archives
 }
 
 ms_plugin_installed() { # NAME VERSION
@@ -27,17 +28,14 @@ ms_ensure_provider() {
   fi
   local bin=$MS_CACHE_DIR/plugins/$name-v$version/pulumi-resource-$name
   if [[ ! -x $bin ]]; then
-    mkdir -p "$(dirname "$bin")"
     if ! "$build" "$version" "$bin"; then
-      rm -f "$bin"
-      if ms_official_plugin_download "$name" "$version"; then return; fi
-      MS_MISSING_PROVIDERS+=("$name v$version")
-      ms_warn "$name v$version is not available on this machine (details above)"
+      ms_official_plugin_download "$name" "$version" && return
+      ms_warn "$name v$version: no source archive and no official download"
       return
     fi
   fi
   pulumi plugin install resource "$name" "$version" --file "$bin" >/dev/null
-  ms_info "installed from $bin"
+  ms_info "installed from $bin ($(du -m "$bin" | cut -f1) MB)"
 }
 
 # Where the internet answers, the official plugin release is the simple path (what 'pulumi up' would fetch).
@@ -47,61 +45,49 @@ ms_official_plugin_download() { # NAME VERSION
   timeout 300 pulumi plugin install resource "$1" "$2" >/dev/null 2>&1
 }
 
-# ms_fetch_module_copy MODULE@REV DEST: a writable copy of a module's source from the proxy. Returns 1 (and
-# says why) when the proxy refuses it.
-ms_fetch_module_copy() {
-  local dir err=$MS_CACHE_DIR/logs/fetch-$(basename "$2").log
-  if ! dir=$(ms_go_download "$1" Dir 2>"$err"); then
-    ms_warn "the Go module proxy refused $1: $(tail -n 1 "$err")"
-    return 1
-  fi
-  rm -rf "$2"; mkdir -p "$(dirname "$2")"; cp -r "$dir" "$2"; chmod -R u+w "$2"
-}
-
-# The docker provider bridges kreuzwerker's Terraform provider, which its go.mod expects in ../upstream with
-# a 'shim' package added by Pulumi's build; the command embeds schema-embed.json written by generate.go.
+# docker: pulumi-docker's provider/go.mod expects the Terraform provider it bridges in ../upstream, with
+# Pulumi's patches applied (0001 adds the 'shim' package); generate.go writes the embedded schema.
 ms_build_docker_provider() { # VERSION OUTPUT
   local version=$1 out=$2 work=$MS_CACHE_DIR/plugins/build/docker-v$1
-  ms_info "building $MS_DOCKER_PROVIDER_MODULE@$MS_DOCKER_PROVIDER_COMMIT"
-  ms_fetch_module_copy "$MS_DOCKER_PROVIDER_MODULE@$MS_DOCKER_PROVIDER_COMMIT" "$work/provider" || return 1
-  ms_fetch_module_copy "$MS_DOCKER_UPSTREAM_MODULE@$MS_DOCKER_UPSTREAM_COMMIT" "$work/upstream" || return 1
-  mkdir -p "$work/upstream/shim"
-  cat >"$work/upstream/shim/shim.go" <<GO
-// Package shim exposes the Terraform provider to the Pulumi bridge (glue written by model-service).
-package shim
+  local provider=${MS_DOCKER_PROVIDER_ARCHIVE[$version]:-} upstream=${MS_DOCKER_UPSTREAM_ARCHIVE[$version]:-}
+  [[ -n $provider && -n $upstream ]] || { ms_warn "no archive is pinned for docker v$version (scripts/toolchain/pins.sh)"; return 1; }
+  local missing=0
+  ms_unpack "$provider" "$work" || missing=1
+  ms_unpack "$upstream" "$work/upstream" || missing=1
+  ((missing == 0)) || return 1
+  ms_info "building pulumi-resource-docker v$version from $provider + $upstream (about 3 minutes on 2 cores)"
+  ms_with_heartbeat "docker provider: build" "$MS_CACHE_DIR/logs/docker-provider-build.log" \
+    ms_docker_provider_compile "$work" "$version" "$out"
+}
 
-import (
-	"github.com/hashicorp/terraform-plugin-sdk/v2/helper/schema"
-	"github.com/terraform-providers/terraform-provider-docker/internal/provider"
-)
-
-// NewProvider returns the Terraform docker provider.
-func NewProvider() *schema.Provider { return provider.New("$version")() }
-GO
-  (
-    cd "$work/provider"
-    go mod edit -replace=github.com/terraform-providers/terraform-provider-docker=../upstream
-    cd cmd/pulumi-resource-docker
-    VERSION=$version GOFLAGS=-mod=mod go run generate.go
-    cd ../..
-    CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags no_compose -o "$out" \
-      -ldflags "-s -w -X $MS_DOCKER_PROVIDER_MODULE/pkg/version.Version=$version" ./cmd/pulumi-resource-docker
-  ) >"$MS_CACHE_DIR/logs/docker-provider-build.log" 2>&1 || {
-    tail -n 20 "$MS_CACHE_DIR/logs/docker-provider-build.log" >&2
-    return 1
-  }
+ms_docker_provider_compile() { # WORK VERSION OUTPUT
+  local work=$1 version=$2 out=$3 patch
+  set -euo pipefail
+  # A repository of its own, so that git applies the patches relative to the upstream tree.
+  git -C "$work/upstream" init -q
+  for patch in "$work"/patches/*.patch; do
+    echo "applying $(basename "$patch")"
+    git -C "$work/upstream" apply "$patch"
+  done
+  cd "$work/provider/cmd/pulumi-resource-docker"
+  VERSION=$version GOFLAGS=-mod=mod go run generate.go
+  cd "$work/provider"
+  mkdir -p "$(dirname "$out")"
+  CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o "$out.tmp" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-docker/provider/v4/pkg/version.Version=$version" \
+    ./cmd/pulumi-resource-docker
+  mv "$out.tmp" "$out"
 }
 
 ms_build_command_provider() { # VERSION OUTPUT
   local version=$1 out=$2 work=$MS_CACHE_DIR/plugins/build/command-v$1
-  ms_info "building $MS_COMMAND_PROVIDER_MODULE@$MS_COMMAND_PROVIDER_COMMIT"
-  ms_fetch_module_copy "$MS_COMMAND_PROVIDER_MODULE@$MS_COMMAND_PROVIDER_COMMIT" "$work/provider" || return 1
-  (
-    cd "$work/provider"
-    GOFLAGS=-mod=mod go build -trimpath -o "$out" \
-      -ldflags "-s -w -X $MS_COMMAND_PROVIDER_MODULE/pkg/version.Version=$version" ./cmd/pulumi-resource-command
-  ) >"$MS_CACHE_DIR/logs/command-provider-build.log" 2>&1 || {
-    tail -n 20 "$MS_CACHE_DIR/logs/command-provider-build.log" >&2
-    return 1
-  }
+  local archive=${MS_COMMAND_PROVIDER_ARCHIVE[$version]:-}
+  [[ -n $archive ]] || { ms_warn "no archive is pinned for command v$version (scripts/toolchain/pins.sh)"; return 1; }
+  ms_unpack "$archive" "$work" || return 1
+  ms_info "building pulumi-resource-command v$version from $archive (about 1 minute on 2 cores)"
+  mkdir -p "$(dirname "$out")"
+  ms_with_heartbeat "command provider: build" "$MS_CACHE_DIR/logs/command-provider-build.log" \
+    bash -c "cd '$work/provider' && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -o '$out.tmp' \
+      -ldflags '-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$version' \
+      ./cmd/pulumi-resource-command && mv '$out.tmp' '$out'"
 }
