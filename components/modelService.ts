@@ -15,6 +15,7 @@ import { proxyContainerSettings } from "./proxyContainer.js";
 import { BASH, PROXY_FORGET_REMOVED_REPLICA_SCRIPT, PROXY_RELOAD_SCRIPT } from "./proxyReload.js";
 import { API_NETWORK_ALIAS, nginxConfigOptions, serviceUrl } from "./serviceSettings.js";
 import { SMOKE_TEST_SCRIPT, smokeTestEnvironment } from "./smokeTest.js";
+import { pulumiProjectDirectory } from "./projectDirectory.js";
 import { resolveModelServiceSpec } from "./validation.js";
 
 /**
@@ -70,7 +71,7 @@ export class ModelService extends pulumi.ComponentResource {
       serviceName: name,
       stack: pulumi.getStack(),
       project: pulumi.getProject(),
-      cwd: process.cwd(),
+      projectDir: pulumiProjectDirectory(),
       inspectModelDirectory,
     });
     super("model-service:index:ModelService", name, {}, opts);

@@ -25,8 +25,8 @@ export interface SpecContext {
   readonly stack: string;
   /** The Pulumi project name. */
   readonly project: string;
-  /** Directory relative `modelDir` values are resolved against. */
-  readonly cwd: string;
+  /** The Pulumi project directory (where `Pulumi.yaml` is): relative `modelDir` values resolve against it. */
+  readonly projectDir: string;
   /** Reads the model directory; the real one touches the file system, tests pass a fake. */
   readonly inspectModelDirectory: ModelDirectoryInspector;
 }
@@ -171,7 +171,7 @@ function resolveModel(check: Checker, modelDir: unknown, context: SpecContext): 
     check.reject("modelDir", modelDir, "a path to a model directory");
     return { source: { kind: "builtin" }, metadata: {} };
   }
-  const dir = path.resolve(context.cwd, modelDir);
+  const dir = path.resolve(context.projectDir, modelDir);
   const facts = context.inspectModelDirectory(dir);
   if (!facts.isDirectory) {
     check.reject("modelDir", modelDir, `an existing directory (resolved to ${dir})`);

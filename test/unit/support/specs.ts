@@ -20,7 +20,7 @@ export function testContext(overrides: Partial<SpecContext> = {}): SpecContext {
     serviceName: "iris",
     stack: "unit",
     project: "model-service-unit",
-    cwd: "/srv/project",
+    projectDir: "/srv/project",
     inspectModelDirectory: fakeInspector(),
     ...overrides,
   };
