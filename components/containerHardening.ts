@@ -71,7 +71,7 @@ export function hardenedContainerSettings(options: HardeningOptions): HardenedSe
     tmpfs: { "/tmp": `rw,noexec,nosuid,nodev,size=${options.tmpfsSizeMb}m` },
     memory: options.resources.memoryMb,
     memorySwap: options.resources.memoryMb,
-    cpus: String(options.resources.cpus),
+    cpus: dockerCpusString(options.resources.cpus),
     restart: options.restartPolicy,
     init: true,
     securityOpts: ["no-new-privileges:true"],
@@ -83,4 +83,27 @@ export function hardenedContainerSettings(options: HardeningOptions): HardenedSe
     waitTimeout: options.healthyWithinSeconds,
     destroyGraceSeconds: options.stopGraceSeconds,
   };
+}
+
+/**
+ * `cpus` as the Docker provider writes it back into its state after reading the container (its
+ * `nanoInt64ToDecimalString`), so the input equals what a refresh or the next preview reads and an unchanged
+ * program shows no diff. The provider treats `cpus` as replace-on-change: `"1"` against the `"1.0"` it stores
+ * would replace every replica on every `pulumi up`. Its quirks are kept on purpose: 1 is `"1.0"`, 0.5 is
+ * `"0.5"`, 2.25 is `"2.25"`, and 10 is `"10."` (it counts the zeros of the 9-decimal form).
+ */
+export function dockerCpusString(cpus: number): string {
+  const nano = BigInt(Math.round(cpus * 1e9));
+  if (nano === 0n) {
+    return "0";
+  }
+  const whole = nano / 1_000_000_000n;
+  const fraction = (nano % 1_000_000_000n).toString().padStart(9, "0");
+  const nineDecimals = `${whole}.${fraction}`;
+  if ([...nineDecimals].filter((char) => char === "0").length === 9) {
+    // big.Rat.FloatString(1): one decimal, rounded half away from zero.
+    const tenths = (nano + 50_000_000n) / 100_000_000n;
+    return `${tenths / 10n}.${tenths % 10n}`;
+  }
+  return nineDecimals.replace(/0+$/, "");
 }

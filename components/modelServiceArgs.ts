@@ -81,11 +81,11 @@ export interface ModelServiceArgs {
   startupTimeoutSeconds?: number;
   /** Memory limit of each api container in MiB, swap disabled (integer, 128 to 65536). Default: 512. */
   apiMemoryMb?: number;
-  /** CPU limit of each api container in CPUs, e.g. 0.5 (0.01 to 64). Default: 1. */
+  /** CPU limit of each api container in CPUs, e.g. 0.5 (0.1 to 64, a value Docker stores exactly: 0.25, not 0.05). Default: 1. */
   apiCpus?: number;
   /** Memory limit of the nginx container in MiB, swap disabled (integer, 64 to 8192). Default: 128. */
   proxyMemoryMb?: number;
-  /** CPU limit of the nginx container in CPUs (0.01 to 64). Default: 0.5. */
+  /** CPU limit of the nginx container in CPUs (0.1 to 64, a value Docker stores exactly). Default: 0.5. */
   proxyCpus?: number;
   /** Host IPv4 address nginx is published on; `0.0.0.0` exposes it on every interface. Default: `127.0.0.1`. */
   hostAddress?: string;

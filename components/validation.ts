@@ -13,6 +13,7 @@ import {
   type ModelSource,
   type RegistrySpec,
 } from "./modelServiceArgs.js";
+import { dockerCpusString } from "./containerHardening.js";
 import { ModelServiceConfigError, type ConfigProblem } from "./modelServiceConfigError.js";
 import { RESERVED_API_ENVIRONMENT } from "./serviceSettings.js";
 import { RESERVED_LABEL_PREFIX } from "./labels.js";
@@ -84,9 +85,9 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
     DEFAULTS.startupTimeoutSeconds,
   );
   const apiMemoryMb = check.integer("apiMemoryMb", raw.apiMemoryMb, 128, 65_536, DEFAULTS.apiMemoryMb);
-  const apiCpus = check.number("apiCpus", raw.apiCpus, 0.01, 64, DEFAULTS.apiCpus);
+  const apiCpus = cpusDockerReadsBack(check, "apiCpus", check.number("apiCpus", raw.apiCpus, 0.1, 64, DEFAULTS.apiCpus));
   const proxyMemoryMb = check.integer("proxyMemoryMb", raw.proxyMemoryMb, 64, 8192, DEFAULTS.proxyMemoryMb);
-  const proxyCpus = check.number("proxyCpus", raw.proxyCpus, 0.01, 64, DEFAULTS.proxyCpus);
+  const proxyCpus = cpusDockerReadsBack(check, "proxyCpus", check.number("proxyCpus", raw.proxyCpus, 0.1, 64, DEFAULTS.proxyCpus));
   const hostAddress = check.matching("hostAddress", raw.hostAddress, IPV4, "an IPv4 address such as 127.0.0.1", DEFAULTS.hostAddress);
   const hostPort = check.integer("hostPort", raw.hostPort, 1, 65_535, DEFAULTS.hostPort);
   const baseImage = check.matching(
@@ -161,6 +162,17 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
 interface ResolvedModel {
   readonly source: ModelSource;
   readonly metadata: ModelMetadata;
+}
+
+/**
+ * The Docker provider reads `cpus` back in a lossy format (`dockerCpusString`): 0.05 comes back as "0.1", so the
+ * container would get 0.1 CPUs and every preview would show a change. Such values are rejected.
+ */
+function cpusDockerReadsBack(check: Checker, field: string, cpus: number): number {
+  if (Number(dockerCpusString(cpus)) !== cpus) {
+    check.reject(field, cpus, "a CPU count the Docker provider stores exactly, e.g. 0.1, 0.25, 0.5, 1, 1.5 (not 0.05 or 10.05)");
+  }
+  return cpus;
 }
 
 function resolveModel(check: Checker, modelDir: unknown, context: SpecContext): ResolvedModel {
