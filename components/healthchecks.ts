@@ -38,7 +38,7 @@ export function goDuration(seconds: number): string {
 /** api readiness (model loaded, warm-up prediction done) via the image's own check script (docs/contracts.md). */
 export function apiHealthcheck(startupTimeoutSeconds: number): DockerHealthcheck {
   return {
-    tests: ["CMD", "python3", "/app/healthcheck.py"],
+    tests: ["CMD", "/app/healthcheck"],
     interval: goDuration(INTERVAL_SECONDS),
     timeout: goDuration(TIMEOUT_SECONDS),
     startPeriod: goDuration(startupTimeoutSeconds),
