@@ -14,6 +14,9 @@ const API_TMPFS_MB = 64;
 /** Extra seconds the provider waits for health beyond the healthcheck's start period and retries. */
 const HEALTH_WAIT_MARGIN_SECONDS = 30;
 
+/** Seconds Docker waits beyond gunicorn's graceful timeout before it kills a stopping replica. */
+const STOP_GRACE_MARGIN_SECONDS = 5;
+
 /** The plain (Output-free) inputs of api replica `index`; image, name and network are added by `ModelService`. */
 export interface ApiContainerSettings extends HardenedSettings {
   readonly envs: string[];
@@ -31,7 +34,8 @@ export function apiContainerSettings(spec: ModelServiceSpec, index: number): Api
       logging: spec.logging,
       healthcheck,
       healthyWithinSeconds: spec.startupTimeoutSeconds + HEALTH_WAIT_MARGIN_SECONDS,
-      stopGraceSeconds: spec.gunicorn.timeoutSeconds,
+      // gunicorn drains for its graceful timeout (= its request timeout) and exits; Docker kills only after that.
+      stopGraceSeconds: spec.gunicorn.timeoutSeconds + STOP_GRACE_MARGIN_SECONDS,
     }),
     envs: apiEnvironment(spec),
     labels: modelServiceLabels({

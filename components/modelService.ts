@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { apiContainerFingerprint, apiContainerSettings } from "./apiContainer.js";
 import { NOT_UPDATABLE_IN_PLACE } from "./containerHardening.js";
+import { sha256Hex } from "./contentHash.js";
 import { modelServiceLabels } from "./labels.js";
 import { ModelApiImage } from "./modelApiImage.js";
 import { inspectModelDirectory } from "./modelDirectory.js";
@@ -12,7 +13,7 @@ import { apiContainerName, childName, networkName, proxyContainerName, resourceP
 import { renderNginxConfig } from "./nginxConfig.js";
 import { NginxImage } from "./nginxImage.js";
 import { proxyContainerSettings } from "./proxyContainer.js";
-import { BASH, PROXY_FORGET_REMOVED_REPLICA_SCRIPT, PROXY_RELOAD_SCRIPT } from "./proxyReload.js";
+import { BASH, PROXY_APPLY_CONFIG_SCRIPT } from "./proxyConfig.js";
 import { API_NETWORK_ALIAS, nginxConfigOptions, serviceUrl } from "./serviceSettings.js";
 import { SMOKE_TEST_SCRIPT, smokeTestEnvironment } from "./smokeTest.js";
 import { pulumiProjectDirectory } from "./projectDirectory.js";
@@ -21,8 +22,9 @@ import { resolveModelServiceSpec } from "./validation.js";
 /**
  * An ML model's prediction API on Docker: the api image for the model, N api replicas (gunicorn +
  * Flask) on a private network that are never published, nginx in front of them published on
- * `hostAddress:hostPort`, a proxy reload whenever the replica set changes, and a smoke test through
- * nginx that fails `pulumi up` when the service does not answer.
+ * `hostAddress:hostPort` (it finds the replicas through Docker's DNS on every request, so replica
+ * changes need no reload), its config applied in place, and a smoke test through nginx that fails
+ * `pulumi up` when the service does not answer. docs/rollouts.md says what each kind of change does.
  *
  * Args are validated when the component is constructed: invalid args throw
  * `ModelServiceConfigError` before any resource is registered.
@@ -61,8 +63,8 @@ export class ModelService extends pulumi.ComponentResource {
   readonly network: ModelServiceNetwork;
   readonly apiContainers: docker.Container[];
   readonly proxyContainer: docker.Container;
-  /** Reloads nginx whenever the set of api containers changes. */
-  readonly proxyReload: command.local.Command;
+  /** Applies the rendered nginx config to the running proxy in place (a graceful reload, no new container). */
+  readonly proxyConfig: command.local.Command;
   /** The post-deploy smoke test. */
   readonly smokeTest: command.local.Command;
 
@@ -77,7 +79,6 @@ export class ModelService extends pulumi.ComponentResource {
     super("model-service:index:ModelService", name, {}, opts);
     this.spec = spec;
     const prefix = resourcePrefix(spec.serviceName, spec.stack);
-    const proxyName = proxyContainerName(prefix);
 
     this.network = new ModelServiceNetwork(
       childName(name, "network"),
@@ -102,36 +103,35 @@ export class ModelService extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.apiContainers = Array.from({ length: spec.replicas }, (_, index) =>
-      this.apiReplica(name, spec, prefix, proxyName, index),
-    );
+    this.apiContainers = Array.from({ length: spec.replicas }, (_, index) => this.apiReplica(name, spec, prefix, index));
+
+    const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
     this.proxyContainer = new docker.Container(
-      childName(name, "proxy"),
+      // One resource per published port: a port change creates the new proxy before the old one goes.
+      childName(name, `proxy-${spec.hostPort}`),
       {
-        ...proxyContainerSettings(spec, renderNginxConfig(nginxConfigOptions(spec))),
-        name: proxyName,
+        ...proxyContainerSettings(spec, nginxConfig),
+        name: proxyContainerName(prefix, spec.hostPort),
         image: this.nginxImage.imageRef,
         networksAdvanced: [{ name: this.network.networkName }],
       },
       {
         parent: this,
-        // nginx resolves the `api` alias at start, so the replicas must exist first.
-        dependsOn: this.apiContainers,
-        // The published host port cannot be bound twice: the old proxy must go before the new one starts.
+        // The port cannot be bound twice: a replacement with the same port (new image) removes the old proxy first.
         deleteBeforeReplace: true,
         replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
+        // The config it starts with; later config changes are applied in place by `proxyConfig` (a reload).
+        ignoreChanges: ["envs"],
       },
     );
-
-    const apiContainerIds = pulumi.all(this.apiContainers.map((container) => container.id));
-    this.proxyReload = new command.local.Command(
-      childName(name, "proxy-reload"),
+    this.proxyConfig = new command.local.Command(
+      childName(name, "proxy-config"),
       {
-        create: PROXY_RELOAD_SCRIPT,
-        update: PROXY_RELOAD_SCRIPT,
+        create: PROXY_APPLY_CONFIG_SCRIPT,
+        update: PROXY_APPLY_CONFIG_SCRIPT,
         interpreter: BASH,
-        environment: { PROXY_CONTAINER: this.proxyContainer.name },
-        triggers: apiContainerIds,
+        environment: { PROXY_CONTAINER: this.proxyContainer.name, NGINX_CONF: nginxConfig },
+        triggers: [this.proxyContainer.id],
       },
       { parent: this },
     );
@@ -142,9 +142,16 @@ export class ModelService extends pulumi.ComponentResource {
         update: SMOKE_TEST_SCRIPT,
         interpreter: BASH,
         environment: smokeTestEnvironment(spec),
-        triggers: [this.apiImage.imageRef, this.nginxImage.imageRef, apiContainerIds, this.proxyContainer.id],
+        // Whatever serves the traffic changed: images, replicas, the proxy container or its config.
+        triggers: [
+          this.apiImage.imageRef,
+          this.nginxImage.imageRef,
+          apiContainerIds(this.apiContainers),
+          this.proxyContainer.id,
+          sha256Hex(nginxConfig),
+        ],
       },
-      { parent: this, dependsOn: [this.proxyReload] },
+      { parent: this, dependsOn: [this.proxyConfig, ...this.apiContainers] },
     );
 
     this.url = pulumi.output(serviceUrl(spec));
@@ -177,30 +184,15 @@ export class ModelService extends pulumi.ComponentResource {
 
   /**
    * api replica `index`: never publishes a port; reachable on the private network as `api` (shared by
-   * all replicas) and by its own name. Replaced create-before-delete (its name changes with everything
-   * that forces a replacement), and paired with a command that reloads nginx once the old container is
-   * gone.
+   * all replicas, which nginx looks up per request) and by its own name. Replaced create-before-delete
+   * (its name changes with everything that forces a replacement): the new replica only accepts
+   * connections once its model is loaded and warmed up, and the old one stops gracefully (gunicorn
+   * finishes what it has in flight; nginx retries refused connections on another replica).
    */
-  private apiReplica(
-    name: string,
-    spec: ModelServiceSpec,
-    prefix: string,
-    proxyName: string,
-    index: number,
-  ): docker.Container {
+  private apiReplica(name: string, spec: ModelServiceSpec, prefix: string, index: number): docker.Container {
     const settings = apiContainerSettings(spec, index);
     const containerName = this.apiImage.imageRef.apply((imageRef) =>
       apiContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, networkName(prefix))),
-    );
-    const forgetOnRemoval = new command.local.Command(
-      childName(name, `api-${index}-proxy-forget`),
-      {
-        delete: PROXY_FORGET_REMOVED_REPLICA_SCRIPT,
-        interpreter: BASH,
-        environment: { PROXY_CONTAINER: proxyName },
-        triggers: [containerName],
-      },
-      { parent: this },
     );
     return new docker.Container(
       childName(name, `api-${index}`),
@@ -212,12 +204,15 @@ export class ModelService extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        // Deleted before its forget command, whose delete then reloads nginx without this replica.
-        dependsOn: [forgetOnRemoval],
         // The provider defaults to delete-first; the changing name makes create-first safe: no gap in service.
         deleteBeforeReplace: false,
         replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
       },
     );
   }
+}
+
+/** The IDs of the api containers, one Output (a change of any replica re-runs the smoke test). */
+function apiContainerIds(containers: readonly docker.Container[]): pulumi.Output<string[]> {
+  return pulumi.all(containers.map((container) => container.id));
 }

@@ -30,9 +30,12 @@ export function apiContainerName(prefix: string, index: number, fingerprint: str
   return `${prefix}-api-${index}-${fingerprint.slice(0, 12)}`;
 }
 
-/** Name of the nginx container (fixed: it owns the published host port, so it is replaced delete-first anyway). */
-export function proxyContainerName(prefix: string): string {
-  return `${prefix}-proxy`;
+/**
+ * Name of the nginx container that publishes `hostPort`. The port is part of it, so when the port changes the
+ * new proxy can start beside the old one (each owns its own port) before the old one is removed.
+ */
+export function proxyContainerName(prefix: string, hostPort: number): string {
+  return `${prefix}-proxy-${hostPort}`;
 }
 
 /** Name of the private network the replicas and the proxy share. */

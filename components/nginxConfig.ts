@@ -5,8 +5,9 @@
  * `NGINX_CONF_B64` (see `encodeNginxConfigForEnv`), and `nginx/nginx.conf` is the same function's output for
  * `DEFAULT_NGINX_CONFIG_OPTIONS`.
  *
- * Replica changes: upstream host names are resolved when nginx loads the config (no `resolver`), so after api
- * replicas are added or replaced behind the network alias, `nginx-reload` in the proxy container applies them.
+ * Replica changes: with a `resolver` (what ModelService uses) nginx asks Docker's DNS for the replicas behind the
+ * network alias on every request (answers cached briefly), so replicas come and go without a reload. Without one,
+ * upstream names are resolved when nginx loads the config, and `nginx-reload` applies a changed replica set.
  */
 import {
   NGINX_HEALTH_PATH,
@@ -33,6 +34,7 @@ export interface NginxErrorResponse {
 }
 
 const UPSTREAM_NAME = "model_service_api";
+const UPSTREAM_ADDRESS_VARIABLE = "$model_service_api_address";
 const REQUEST_ID_VARIABLE = "$model_service_request_id";
 const FORWARDED_PROTO_VARIABLE = "$model_service_forwarded_proto";
 const RATE_LIMIT_ZONE = "model_service_per_client";
@@ -40,6 +42,7 @@ const RATE_LIMIT_ZONE_SIZE = "10m";
 const UPSTREAM_ZONE_SIZE = "128k";
 const ACCESS_LOG_FORMAT = "model_service_json";
 const CLIENT_KEEPALIVE_TIMEOUT_SECONDS = 65;
+const RESOLVER_TIMEOUT_SECONDS = 2;
 const MAX_CLIENT_BODY_BUFFER_BYTES = 1_048_576;
 /** An incoming X-Request-ID is kept when it matches; anything else is replaced by nginx's `$request_id`. */
 const ACCEPTED_REQUEST_ID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
@@ -112,7 +115,7 @@ function httpContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     ...gzipSettings(options),
     ...rateLimitZone(options.rateLimit),
     "",
-    upstreamBlock(options),
+    ...upstreamDiscovery(options),
     "",
     block("server", serverContext(options)),
   ];
@@ -206,6 +209,19 @@ function rateLimitZone(rateLimit: NginxRateLimit | null): ConfigLine[] {
   ];
 }
 
+function upstreamDiscovery(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  if (options.resolver === null) {
+    return [upstreamBlock(options)];
+  }
+  const resolver = options.resolver;
+  return [
+    `# The replicas behind ${options.upstreams[0].host} are looked up per request (answers kept ${resolver.validSeconds}s): replicas`,
+    "# come and go without a reload, so client keep-alive connections are never closed by one.",
+    `resolver ${resolver.address} valid=${resolver.validSeconds}s ipv6=off;`,
+    `resolver_timeout ${RESOLVER_TIMEOUT_SECONDS}s;`,
+  ];
+}
+
 function upstreamBlock(options: ResolvedNginxConfigOptions): ConfigEntry {
   return block(`upstream ${UPSTREAM_NAME}`, [
     "# Names are resolved at start and at every reload: `nginx-reload` applies a changed replica set.",
@@ -259,9 +275,7 @@ function healthLocation(): ConfigEntry {
 function proxyLocation(options: ResolvedNginxConfigOptions): ConfigEntry {
   return block("location /", [
     ...rateLimitRule(options.rateLimit),
-    `proxy_pass http://${UPSTREAM_NAME};`,
-    "proxy_http_version 1.1;",
-    'proxy_set_header Connection "";',
+    ...proxyPass(options),
     ...forwardingHeaders(options),
     "proxy_hide_header X-Request-ID;",
     "",
@@ -269,6 +283,20 @@ function proxyLocation(options: ResolvedNginxConfigOptions): ConfigEntry {
     "",
     ...retryPolicy(options),
   ]);
+}
+
+function proxyPass(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  if (options.resolver === null) {
+    return [`proxy_pass http://${UPSTREAM_NAME};`, "proxy_http_version 1.1;", 'proxy_set_header Connection "";'];
+  }
+  const upstream = options.upstreams[0];
+  return [
+    // A variable in proxy_pass makes nginx resolve the name at request time through `resolver`.
+    `set ${UPSTREAM_ADDRESS_VARIABLE} ${upstream.host}:${upstream.port};`,
+    `proxy_pass http://${UPSTREAM_ADDRESS_VARIABLE};`,
+    "proxy_http_version 1.1;",
+    "proxy_set_header Connection close;",
+  ];
 }
 
 function rateLimitRule(rateLimit: NginxRateLimit | null): ConfigLine[] {

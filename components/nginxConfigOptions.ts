@@ -34,6 +34,18 @@ export interface NginxUpstream {
   readonly port: number;
 }
 
+/**
+ * A DNS server nginx asks for the upstream's addresses on every request (answers cached for `validSeconds`), so
+ * replicas added to or removed from a network alias are found without reloading nginx: a reload closes idle
+ * client keep-alive connections, which fails requests that clients are sending on them at that moment.
+ */
+export interface NginxResolver {
+  /** IPv4 address of the DNS server; Docker's embedded DNS on every user-defined network is `127.0.0.11`. */
+  readonly address: string;
+  /** Seconds a resolved address list is reused before nginx asks again. Integer 1 to 300. */
+  readonly validSeconds: number;
+}
+
 /** Per client address request rate limit (nginx `limit_req`, keyed by `$binary_remote_addr`). */
 export interface NginxRateLimit {
   /** Sustained number of requests per second one client address may send. */
@@ -52,6 +64,13 @@ export interface NginxConfigOptions {
    * `[{ host: "api", port: 8000 }]`: one network alias that resolves to every replica. 1 to 64 distinct entries.
    */
   readonly upstreams: readonly NginxUpstream[];
+  /**
+   * Resolve the upstream's host name per request through this DNS server instead of once per config load.
+   * Requires exactly one upstream, a host name. Upstream connections are then not reused (nginx keeps idle
+   * upstream connections only for names resolved at load), so the keepalive options do not apply.
+   * Absent (default): names are resolved at start and at every reload.
+   */
+  readonly resolver?: NginxResolver;
   /**
    * Largest request body in bytes, the same value the api gets as `MAX_BODY_BYTES`. nginx answers 413 (JSON)
    * above it without contacting the api; the api's own check is the second line. 1 to 1073741824.
@@ -109,6 +128,7 @@ export interface NginxConfigOptions {
 /** `NginxConfigOptions` after validation: every default filled in. */
 export interface ResolvedNginxConfigOptions {
   readonly upstreams: readonly NginxUpstream[];
+  readonly resolver: NginxResolver | null;
   readonly maxBodyBytes: number;
   readonly upstreamTimeoutSeconds: number;
   readonly upstreamKeepaliveSeconds: number;
@@ -126,6 +146,7 @@ export interface ResolvedNginxConfigOptions {
 
 /** Defaults of the optional fields. */
 export const NGINX_CONFIG_DEFAULTS = {
+  resolver: null,
   upstreamKeepaliveSeconds: 2,
   upstreamKeepaliveConnections: 16,
   connectTimeoutSeconds: 2,
@@ -231,6 +252,7 @@ export function apiEnvironmentForProxyLimits(limits: ProxyUpstreamLimits): ApiLi
 
 const OPTION_FIELDS = {
   upstreams: true,
+  resolver: true,
   maxBodyBytes: true,
   upstreamTimeoutSeconds: true,
   upstreamKeepaliveSeconds: true,
@@ -247,6 +269,7 @@ const OPTION_FIELDS = {
 } as const satisfies Record<keyof NginxConfigOptions, true>;
 
 const UPSTREAM_FIELDS = { host: true, port: true } as const satisfies Record<keyof NginxUpstream, true>;
+const RESOLVER_FIELDS = { address: true, validSeconds: true } as const satisfies Record<keyof NginxResolver, true>;
 const RATE_LIMIT_FIELDS = { requestsPerSecond: true, burst: true } as const satisfies Record<keyof NginxRateLimit, true>;
 
 const MAX_UPSTREAMS = 64;
@@ -261,8 +284,10 @@ const HOST_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?$/;
 export function validateNginxConfigOptions(options: unknown): ResolvedNginxConfigOptions {
   const record = requireRecord("options", options);
   rejectUnknownFields("", record, OPTION_FIELDS);
+  const upstreams = requireUpstreams(record.upstreams);
   return {
-    upstreams: requireUpstreams(record.upstreams),
+    upstreams,
+    resolver: optionalResolver(record.resolver, upstreams),
     maxBodyBytes: requireMaxBodyBytes(record.maxBodyBytes),
     upstreamTimeoutSeconds: requireUpstreamTimeoutSeconds(record.upstreamTimeoutSeconds),
     upstreamKeepaliveSeconds: optionalUpstreamKeepaliveSeconds(record.upstreamKeepaliveSeconds),
@@ -339,6 +364,24 @@ function requireHost(field: string, value: unknown): string {
     );
   }
   return value;
+}
+
+const IPV4_ADDRESS = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+function optionalResolver(value: unknown, upstreams: readonly NginxUpstream[]): NginxResolver | null {
+  if (value === undefined || value === null) {
+    return null;
+  }
+  const record = requireRecord("resolver", value);
+  rejectUnknownFields("resolver.", record, RESOLVER_FIELDS);
+  if (typeof record.address !== "string" || !IPV4_ADDRESS.test(record.address)) {
+    throw new NginxConfigError("resolver.address", record.address, "an IPv4 address, e.g. Docker's embedded DNS 127.0.0.11");
+  }
+  const validSeconds = requireInteger("resolver.validSeconds", record.validSeconds, 1, 300);
+  if (upstreams.length !== 1 || IPV4_ADDRESS.test(upstreams[0].host)) {
+    throw new NginxConfigError("resolver", value, "only with exactly one upstream whose host is a name (e.g. the network alias api)");
+  }
+  return { address: record.address, validSeconds };
 }
 
 function optionalRateLimit(value: unknown): NginxRateLimit | null {

@@ -15,6 +15,7 @@ export const API_NETWORK_ALIAS = "api";
 /** Environment variables derived from dedicated fields; `ModelServiceArgs.environment` may not set them. */
 export const RESERVED_API_ENVIRONMENT: readonly string[] = [
   "GUNICORN_BIND",
+  "GUNICORN_GRACEFUL_TIMEOUT",
   "GUNICORN_KEEPALIVE",
   "GUNICORN_THREADS",
   "GUNICORN_TIMEOUT",
@@ -37,6 +38,8 @@ export function apiEnvironment(spec: ModelServiceSpec): string[] {
   const environment: Record<string, string> = {
     ...spec.environment,
     ...apiEnvironmentForProxyLimits(proxyUpstreamLimits(spec)),
+    // On SIGTERM (a replica being replaced or removed) a request in flight may still take the full timeout.
+    GUNICORN_GRACEFUL_TIMEOUT: String(spec.gunicorn.timeoutSeconds),
     GUNICORN_THREADS: String(spec.gunicorn.threads),
     GUNICORN_WORKERS: String(spec.gunicorn.workers),
     MAX_BATCH_SIZE: String(spec.maxBatchSize),
@@ -48,10 +51,35 @@ export function apiEnvironment(spec: ModelServiceSpec): string[] {
     .map((name) => `${name}=${environment[name]}`);
 }
 
-/** The options nginx.conf is rendered from: every replica behind the `api` alias, the shared limits and the rate limit. */
+/** Docker's embedded DNS server, on every user-defined network. */
+export const DOCKER_EMBEDDED_DNS = "127.0.0.11";
+
+/**
+ * Seconds nginx keeps the replica list it got from Docker's DNS. A replica that was just removed can stay in it
+ * this long; nginx then fails to connect within `PROXY_CONNECT_TIMEOUT_SECONDS` and tries another replica.
+ */
+export const REPLICA_LOOKUP_VALID_SECONDS = 1;
+
+/** Replicas are on the same host: a connect that takes longer than this means the replica is gone. */
+export const PROXY_CONNECT_TIMEOUT_SECONDS = 1;
+
+/**
+ * Replicas one request may try. When several replicas go at once (4 -> 1), the cached list can name each of
+ * them: nginx must be able to skip them all to reach the one that stays. Bounded by the addresses the lookup
+ * returned and by the next-upstream timeout.
+ */
+export const PROXY_NEXT_UPSTREAM_TRIES = 10;
+
+/**
+ * The options nginx.conf is rendered from: every replica behind the `api` alias (looked up per request, so
+ * replicas come and go without a reload), the shared limits and the rate limit.
+ */
 export function nginxConfigOptions(spec: ModelServiceSpec): NginxConfigOptions {
   return {
     upstreams: [{ host: API_NETWORK_ALIAS, port: API_PORT }],
+    resolver: { address: DOCKER_EMBEDDED_DNS, validSeconds: REPLICA_LOOKUP_VALID_SECONDS },
+    connectTimeoutSeconds: PROXY_CONNECT_TIMEOUT_SECONDS,
+    nextUpstreamTries: PROXY_NEXT_UPSTREAM_TRIES,
     ...proxyUpstreamLimits(spec),
     ...(spec.rateLimit === undefined ? {} : { rateLimit: spec.rateLimit }),
   };

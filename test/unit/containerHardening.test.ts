@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { apiContainerFingerprint, apiContainerSettings, API_USER } from "../../components/apiContainer.js";
-import { hardenedContainerSettings, NOT_UPDATABLE_IN_PLACE, UPDATABLE_IN_PLACE } from "../../components/containerHardening.js";
+import { dockerCpusString, hardenedContainerSettings, NOT_UPDATABLE_IN_PLACE, UPDATABLE_IN_PLACE } from "../../components/containerHardening.js";
 import { apiHealthcheck, goDuration, proxyHealthcheck } from "../../components/healthchecks.js";
 import { proxyContainerSettings, PROXY_USER } from "../../components/proxyContainer.js";
 import { specFor } from "./support/specs.js";
@@ -53,7 +53,7 @@ describe("hardenedContainerSettings", () => {
 describe("healthchecks", () => {
   it("checks api readiness with the image's script, allowing the startup timeout", () => {
     expect(apiHealthcheck(120)).toEqual({
-      tests: ["CMD", "python3", "/app/healthcheck.py"],
+      tests: ["CMD", "/app/healthcheck"],
       interval: "5s",
       timeout: "3s",
       startPeriod: "2m0s",
@@ -83,7 +83,7 @@ describe("api container settings", () => {
       tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=64m" },
       memory: 768,
       memorySwap: 768,
-      cpus: "2",
+      cpus: "2.0",
       restart: "unless-stopped",
       init: true,
       securityOpts: ["no-new-privileges:true"],
@@ -93,7 +93,7 @@ describe("api container settings", () => {
       healthcheck: apiHealthcheck(60),
       wait: true,
       waitTimeout: 90,
-      destroyGraceSeconds: 45,
+      destroyGraceSeconds: 50,
     });
     expect(API_USER).toBe("10001:10001");
   });
@@ -168,5 +168,26 @@ describe("proxy container settings", () => {
 
   it("passes the config base64-encoded in NGINX_CONF_B64", () => {
     expect(settings.envs).toEqual([`NGINX_CONF_B64=${Buffer.from("events {}\n").toString("base64")}`]);
+  });
+});
+
+describe("dockerCpusString: cpus as the Docker provider reads it back", () => {
+  it.each([
+    [1, "1.0"],
+    [2, "2.0"],
+    [64, "64.0"],
+    [0.5, "0.5"],
+    [1.5, "1.5"],
+    [0.25, "0.25"],
+    [2.125, "2.125"],
+    [10, "10."],
+    [20, "20."],
+    [1.05, "1.05"],
+    // The provider's own rounding: these read back as other values, so validation rejects them.
+    [0.05, "0.1"],
+    [0.01, "0.0"],
+    [10.05, "10.1"],
+  ])("%d -> %s", (cpus, expected) => {
+    expect(dockerCpusString(cpus)).toBe(expected);
   });
 });

@@ -7,8 +7,9 @@ import { captureOptions, fakeImageId, installMocks, valueOf, TEST_PROJECT, TEST_
 
 const registered = installMocks();
 const { ModelService, ModelServiceConfigError } = await import("../../components/index.js");
-const { PROXY_FORGET_REMOVED_REPLICA_SCRIPT, PROXY_RELOAD_SCRIPT } = await import("../../components/proxyReload.js");
+const { PROXY_APPLY_CONFIG_SCRIPT } = await import("../../components/proxyConfig.js");
 const { SMOKE_TEST_SCRIPT } = await import("../../components/smokeTest.js");
+const { sha256Hex } = await import("../../components/contentHash.js");
 const { renderNginxConfig, encodeNginxConfigForEnv } = await import("../../components/nginxConfig.js");
 
 const CONTAINER = "docker:index/container:Container";
@@ -20,11 +21,16 @@ async function deploy(name: string, args: ConstructorParameters<typeof ModelServ
   const service = new ModelService(name, args, { transformations: [capture.transformation] });
   await Promise.all([
     valueOf(service.smokeTest.urn),
-    valueOf(service.proxyReload.urn),
+    valueOf(service.proxyConfig.urn),
     valueOf(service.apiContainerNames),
     ...service.apiContainers.map((container) => valueOf(container.urn)),
   ]);
   return { service, options: capture.byName };
+}
+
+/** Registration order follows Output resolution, which is not part of the contract: compare sorted. */
+function byTypeThenName(a: string[], b: string[]): number {
+  return a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0].localeCompare(b[0]);
 }
 
 function resourcesOf(service: string): RegisteredResource[] {
@@ -58,9 +64,17 @@ describe("ModelService with defaults", async () => {
   const apiImageName = await valueOf(service.apiImageName);
   const apiImageRef = fakeImageId(apiImageName);
   const apiNames = await valueOf(service.apiContainerNames);
+  const defaultConfig = renderNginxConfig({
+    upstreams: [{ host: "api", port: 8000 }],
+    resolver: { address: "127.0.0.11", validSeconds: 1 },
+    connectTimeoutSeconds: 1,
+    nextUpstreamTries: 10,
+    maxBodyBytes: 1_048_576,
+    upstreamTimeoutSeconds: 30,
+  });
 
   it("registers the component, its images, network, two replicas, the proxy and the commands", () => {
-    expect(resourcesOf("iris").map((r) => [r.type, r.name])).toEqual([
+    expect(resourcesOf("iris").map((r) => [r.type, r.name]).sort(byTypeThenName)).toEqual([
       ["model-service:index:ModelService", "iris"],
       ["model-service:index:ModelServiceNetwork", "iris-network"],
       ["model-service:index:ModelApiImage", "iris-api-image"],
@@ -68,21 +82,19 @@ describe("ModelService with defaults", async () => {
       ["docker:index/network:Network", "iris-network-bridge"],
       ["docker:index/image:Image", "iris-api-image-default"],
       ["docker:index/image:Image", "iris-nginx-image-image"],
-      [COMMAND, "iris-api-0-proxy-forget"],
-      [COMMAND, "iris-api-1-proxy-forget"],
       [CONTAINER, "iris-api-0"],
       [CONTAINER, "iris-api-1"],
-      [CONTAINER, "iris-proxy"],
-      [COMMAND, "iris-proxy-reload"],
+      [CONTAINER, "iris-proxy-8080"],
+      [COMMAND, "iris-proxy-config"],
       [COMMAND, "iris-smoke-test"],
-    ]);
+    ].sort(byTypeThenName));
   });
 
   it("parents every resource to the service (images and network through their components)", async () => {
     const base = `urn:pulumi:${TEST_STACK}::${TEST_PROJECT}::model-service:index:ModelService`;
     expect(await valueOf(service.urn)).toBe(`${base}::iris`);
     expect(await valueOf(service.apiContainers[1].urn)).toBe(`${base}$${CONTAINER}::iris-api-1`);
-    expect(await valueOf(service.proxyContainer.urn)).toBe(`${base}$${CONTAINER}::iris-proxy`);
+    expect(await valueOf(service.proxyContainer.urn)).toBe(`${base}$${CONTAINER}::iris-proxy-8080`);
     expect(await valueOf(service.smokeTest.urn)).toBe(`${base}$${COMMAND}::iris-smoke-test`);
     // The mocks qualify a URN's type with the immediate parent's type only; the chain is checked link by link.
     const prefix = `urn:pulumi:${TEST_STACK}::${TEST_PROJECT}::`;
@@ -122,6 +134,7 @@ describe("ModelService with defaults", async () => {
         name,
         image: apiImageRef,
         envs: [
+          "GUNICORN_GRACEFUL_TIMEOUT=30",
           "GUNICORN_KEEPALIVE=2",
           "GUNICORN_THREADS=4",
           "GUNICORN_TIMEOUT=30",
@@ -136,7 +149,7 @@ describe("ModelService with defaults", async () => {
         tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=64m" },
         memory: 512,
         memorySwap: 512,
-        cpus: "1",
+        cpus: "1.0",
         restart: "unless-stopped",
         init: true,
         securityOpts: ["no-new-privileges:true"],
@@ -144,7 +157,7 @@ describe("ModelService with defaults", async () => {
         logDriver: "json-file",
         logOpts: { "max-file": "3", "max-size": "10m" },
         healthcheck: {
-          tests: ["CMD", "python3", "/app/healthcheck.py"],
+          tests: ["CMD", "/app/healthcheck"],
           interval: "5s",
           timeout: "3s",
           startPeriod: "2m0s",
@@ -152,7 +165,7 @@ describe("ModelService with defaults", async () => {
         },
         wait: true,
         waitTimeout: 150,
-        destroyGraceSeconds: 30,
+        destroyGraceSeconds: 35,
         labels: [
           { label: "model-service.component", value: "api" },
           { label: "model-service.project", value: TEST_PROJECT },
@@ -170,28 +183,16 @@ describe("ModelService with defaults", async () => {
       const opts = optionsOf(options, `iris-api-${index}`);
       expect(opts.deleteBeforeReplace).toBe(false);
       expect(opts.replaceOnChanges).toEqual(["healthcheck", "init", "tmpfs"]);
-      expect(await dependencyNames(opts)).toEqual([`iris-api-${index}-proxy-forget`]);
+      expect(await dependencyNames(opts)).toEqual([]);
     }
-  });
-
-  it("pairs each replica with a command that reloads nginx after the replica's container is removed", () => {
-    apiNames.forEach((name, index) => {
-      expect(resource(`iris-api-${index}-proxy-forget`).inputs).toEqual({
-        delete: PROXY_FORGET_REMOVED_REPLICA_SCRIPT,
-        interpreter: ["bash", "-c"],
-        environment: { PROXY_CONTAINER: "iris-unit-proxy" },
-        triggers: [name],
-      });
-    });
   });
 
   it("publishes hardened nginx on 127.0.0.1:8080 with the rendered config", async () => {
     const nginxImageRef = fakeImageId(await valueOf(service.proxyImageName));
-    const config = renderNginxConfig({ upstreams: [{ host: "api", port: 8000 }], maxBodyBytes: 1_048_576, upstreamTimeoutSeconds: 30 });
-    expect(resource("iris-proxy").inputs).toEqual({
-      name: "iris-unit-proxy",
+    expect(resource("iris-proxy-8080").inputs).toEqual({
+      name: "iris-unit-proxy-8080",
       image: nginxImageRef,
-      envs: [`NGINX_CONF_B64=${encodeNginxConfigForEnv(config)}`],
+      envs: [`NGINX_CONF_B64=${encodeNginxConfigForEnv(defaultConfig)}`],
       ports: [{ internal: 8080, external: 8080, ip: "127.0.0.1", protocol: "tcp" }],
       user: "10002:10002",
       readOnly: true,
@@ -225,20 +226,22 @@ describe("ModelService with defaults", async () => {
     });
   });
 
-  it("starts the proxy after the replicas and replaces it delete-first (it owns the host port)", async () => {
-    const opts = optionsOf(options, "iris-proxy");
+  it("replaces the proxy delete-first (it owns the host port) and applies config changes in place, not by a new container", async () => {
+    const opts = optionsOf(options, "iris-proxy-8080");
     expect(opts.deleteBeforeReplace).toBe(true);
     expect(opts.replaceOnChanges).toEqual(["healthcheck", "init", "tmpfs"]);
-    expect(await dependencyNames(opts)).toEqual(["iris-api-0", "iris-api-1"]);
+    expect(opts.ignoreChanges).toEqual(["envs"]);
+    // nginx finds the replicas through Docker's DNS per request: it need not wait for them, nor reload for them.
+    expect(await dependencyNames(opts)).toEqual([]);
   });
 
-  it("reloads nginx when the set of api container IDs changes", () => {
-    expect(resource("iris-proxy-reload").inputs).toEqual({
-      create: PROXY_RELOAD_SCRIPT,
-      update: PROXY_RELOAD_SCRIPT,
+  it("applies the rendered config to the running proxy whenever it or the proxy container changes", () => {
+    expect(resource("iris-proxy-config").inputs).toEqual({
+      create: PROXY_APPLY_CONFIG_SCRIPT,
+      update: PROXY_APPLY_CONFIG_SCRIPT,
       interpreter: ["bash", "-c"],
-      environment: { PROXY_CONTAINER: "iris-unit-proxy" },
-      triggers: ["iris-api-0-id", "iris-api-1-id"],
+      environment: { PROXY_CONTAINER: "iris-unit-proxy-8080", NGINX_CONF: defaultConfig },
+      triggers: ["iris-proxy-8080-id"],
     });
   });
 
@@ -255,9 +258,9 @@ describe("ModelService with defaults", async () => {
         READY_TIMEOUT_SECONDS: "60",
         SERVICE_URL: "http://127.0.0.1:8080",
       },
-      triggers: [apiImageRef, fakeImageId(await valueOf(service.proxyImageName)), ["iris-api-0-id", "iris-api-1-id"], "iris-proxy-id"],
+      triggers: [apiImageRef, fakeImageId(await valueOf(service.proxyImageName)), ["iris-api-0-id", "iris-api-1-id"], "iris-proxy-8080-id", sha256Hex(defaultConfig)],
     });
-    expect(await dependencyNames(optionsOf(options, "iris-smoke-test"))).toEqual(["iris-proxy-reload"]);
+    expect(await dependencyNames(optionsOf(options, "iris-smoke-test"))).toEqual(["iris-proxy-config", "iris-api-0", "iris-api-1"]);
   });
 
   it("exports what other stacks consume", async () => {
@@ -278,7 +281,7 @@ describe("ModelService with defaults", async () => {
       url: "http://127.0.0.1:8080",
       predictUrl: "http://127.0.0.1:8080/predict",
       apiContainerNames: apiNames,
-      proxyContainerName: "iris-unit-proxy",
+      proxyContainerName: "iris-unit-proxy-8080",
       apiImageName: expect.stringMatching(/^model-service-api:[0-9a-f]{16}$/),
       apiImageRef,
       proxyImageName: expect.stringMatching(/^model-service-nginx:[0-9a-f]{16}$/),
@@ -295,20 +298,23 @@ describe("ModelService with defaults", async () => {
 describe("ModelService replica counts", () => {
   it("runs a single replica", async () => {
     const { service } = await deploy("solo", { replicas: 1 });
-    expect(resourcesOf("solo").filter((r) => r.type === CONTAINER).map((r) => r.name)).toEqual(["solo-api-0", "solo-proxy"]);
+    expect(resourcesOf("solo").filter((r) => r.type === CONTAINER).map((r) => r.name).sort()).toEqual(["solo-api-0", "solo-proxy-8080"]);
     expect(await valueOf(service.apiContainerNames)).toEqual([expect.stringMatching(/^solo-unit-api-0-[0-9a-f]{12}$/)]);
-    expect(resource("solo-proxy-reload").inputs.triggers).toEqual(["solo-api-0-id"]);
+    expect(resource("solo-smoke-test").inputs.triggers).toContainEqual(["solo-api-0-id"]);
   });
 
-  it("runs five replicas, each with its own name and forget command, behind one proxy", async () => {
+  it("runs five replicas, each with its own name, behind one proxy that needs no change for them", async () => {
     const { service, options } = await deploy("five", { replicas: 5 });
-    const containers = resourcesOf("five").filter((r) => r.type === CONTAINER).map((r) => r.name);
-    expect(containers).toEqual(["five-api-0", "five-api-1", "five-api-2", "five-api-3", "five-api-4", "five-proxy"]);
-    expect(resourcesOf("five").filter((r) => r.name.endsWith("-proxy-forget"))).toHaveLength(5);
+    const containers = resourcesOf("five").filter((r) => r.type === CONTAINER).map((r) => r.name).sort();
+    expect(containers).toEqual(["five-api-0", "five-api-1", "five-api-2", "five-api-3", "five-api-4", "five-proxy-8080"]);
     const names = await valueOf(service.apiContainerNames);
     expect(new Set(names).size).toBe(5);
-    expect(await dependencyNames(optionsOf(options, "five-proxy"))).toEqual(containers.slice(0, 5));
-    expect(resource("five-proxy-reload").inputs.triggers).toEqual(containers.slice(0, 5).map((name) => `${name}-id`));
+    expect(await dependencyNames(optionsOf(options, "five-smoke-test"))).toEqual(["five-proxy-config", ...containers.slice(0, 5)]);
+    // The proxy's inputs do not depend on the replica count: scaling never touches it.
+    const { service: two } = await deploy("fivetwo", { replicas: 2 });
+    await valueOf(two.proxyContainerName);
+    const withoutName = (inputs: Record<string, unknown>) => ({ ...inputs, name: undefined, labels: undefined, networksAdvanced: undefined });
+    expect(withoutName(resource("fivetwo-proxy-8080").inputs)).toEqual(withoutName(resource("five-proxy-8080").inputs));
   });
 });
 
@@ -331,6 +337,7 @@ describe("ModelService with options", () => {
       labels: { team: "ml" },
     });
     expect(resource("churn-api-0").inputs.envs).toEqual([
+      "GUNICORN_GRACEFUL_TIMEOUT=60",
       "GUNICORN_KEEPALIVE=2",
       "GUNICORN_THREADS=4",
       "GUNICORN_TIMEOUT=60",
@@ -342,9 +349,9 @@ describe("ModelService with options", () => {
       "MODEL_VERSION=3",
     ]);
     expect(resource("churn-api-0").inputs.labels).toContainEqual({ label: "team", value: "ml" });
-    expect(resource("churn-proxy").inputs.labels).toContainEqual({ label: "team", value: "ml" });
-    expect(resource("churn-proxy").inputs.ports).toEqual([{ internal: 8080, external: 18081, ip: "0.0.0.0", protocol: "tcp" }]);
-    const proxyConfig = Buffer.from(String((resource("churn-proxy").inputs.envs as string[])[0]).replace(/^NGINX_CONF_B64=/, ""), "base64").toString("utf8");
+    expect(resource("churn-proxy-18081").inputs.labels).toContainEqual({ label: "team", value: "ml" });
+    expect(resource("churn-proxy-18081").inputs.ports).toEqual([{ internal: 8080, external: 18081, ip: "0.0.0.0", protocol: "tcp" }]);
+    const proxyConfig = Buffer.from(String((resource("churn-proxy-18081").inputs.envs as string[])[0]).replace(/^NGINX_CONF_B64=/, ""), "base64").toString("utf8");
     expect(proxyConfig).toContain("client_max_body_size 4096;");
     expect(proxyConfig).toContain("proxy_read_timeout 65s;");
     expect(proxyConfig).toContain("rate=50r/s;");

@@ -15,7 +15,7 @@ describe("naming", () => {
     const prefix = resourcePrefix("iris", "dev");
     expect(prefix).toBe("iris-dev");
     expect(networkName(prefix)).toBe("iris-dev-net");
-    expect(proxyContainerName(prefix)).toBe("iris-dev-proxy");
+    expect(proxyContainerName(prefix, 8080)).toBe("iris-dev-proxy-8080");
     expect(apiContainerName(prefix, 3, "0123456789abcdef0123")).toBe("iris-dev-api-3-0123456789ab");
   });
 

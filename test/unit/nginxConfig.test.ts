@@ -59,6 +59,11 @@ const GOLDEN_VARIANTS: Record<string, NginxConfigOptions> = {
     workerConnections: 2048,
     gzipMinLengthBytes: 256,
   },
+  "replicas-looked-up-per-request": {
+    ...BASE,
+    resolver: { address: "127.0.0.11", validSeconds: 1 },
+    connectTimeoutSeconds: 1,
+  },
   "small-limits-no-keepalive-no-gzip": {
     ...BASE,
     maxBodyBytes: 1024,
@@ -386,6 +391,7 @@ describe("helpers", () => {
   it("fills in the documented defaults", () => {
     expect(validateNginxConfigOptions(BASE)).toEqual({
       ...BASE,
+      resolver: null,
       upstreamKeepaliveSeconds: 2,
       upstreamKeepaliveConnections: 16,
       connectTimeoutSeconds: 2,
@@ -414,6 +420,38 @@ describe("helpers", () => {
     const config = render();
     expect(NGINX_CONF_ENV_VAR).toBe("NGINX_CONF_B64");
     expect(Buffer.from(encodeNginxConfigForEnv(config), "base64").toString("utf8")).toBe(config);
+  });
+});
+
+describe("per-request replica lookup (resolver)", () => {
+  const dns = render({ resolver: { address: "127.0.0.11", validSeconds: 2 } });
+
+  it("asks the resolver per request through a variable in proxy_pass, with no upstream block to reload", () => {
+    expect(directives(dns)).toContain("resolver 127.0.0.11 valid=2s ipv6=off;");
+    expect(directives(dns)).toContain("set $model_service_api_address api:8000;");
+    expect(directives(dns)).toContain("proxy_pass http://$model_service_api_address;");
+    expect(dns).not.toMatch(/^\s*upstream /m);
+    expect(dns).not.toMatch(/^\s*keepalive /m);
+    // Without upstream keep-alive nginx must tell gunicorn to close, or gunicorn would hold the socket open.
+    expect(directives(dns)).toContain("proxy_set_header Connection close;");
+  });
+
+  it("keeps the retry policy, so a replica that refuses (draining) is skipped for another", () => {
+    expect(directives(dns)).toContain("proxy_next_upstream error timeout http_502 http_503 non_idempotent;");
+  });
+
+  it.each([
+    ["resolver", { resolver: "127.0.0.11" }],
+    ["resolver.address", { resolver: { address: "dns.local", validSeconds: 1 } }],
+    ["resolver.validSeconds", { resolver: { address: "127.0.0.11", validSeconds: 0 } }],
+    ["resolver.ttl", { resolver: { address: "127.0.0.11", validSeconds: 1, ttl: 3 } }],
+    ["resolver", { resolver: { address: "127.0.0.11", validSeconds: 1 }, upstreams: [{ host: "10.0.0.7", port: 8000 }] }],
+    [
+      "resolver",
+      { resolver: { address: "127.0.0.11", validSeconds: 1 }, upstreams: [{ host: "a", port: 8000 }, { host: "b", port: 8000 }] },
+    ],
+  ])("rejects %s in %j", (field, overrides) => {
+    expect(() => render(overrides as Partial<NginxConfigOptions>)).toThrow(new RegExp(`option ${field.replace(".", "\\.")}:`));
   });
 });
 
@@ -497,7 +535,7 @@ describe("option validation", () => {
     );
     expect(() => render({ upstreams: [{ host: "api;evil", port: 8000 }] })).toThrow(/upstreams\[0\]\.host: "api;evil" \(allowed: a host name/);
     expect(() => renderNginxConfig({ ...BASE, maxBodySize: 5 } as unknown as NginxConfigOptions)).toThrow(
-      /maxBodySize: 5 \(allowed: no such option; known: upstreams, maxBodyBytes, /,
+      /maxBodySize: 5 \(allowed: no such option; known: upstreams, resolver, maxBodyBytes, /,
     );
   });
 

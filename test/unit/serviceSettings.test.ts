@@ -12,6 +12,7 @@ import { specFor, specWith } from "./support/specs.js";
 describe("apiEnvironment", () => {
   it("derives the api environment from the default spec, sorted by name", () => {
     expect(apiEnvironment(specFor())).toEqual([
+      "GUNICORN_GRACEFUL_TIMEOUT=30",
       "GUNICORN_KEEPALIVE=2",
       "GUNICORN_THREADS=4",
       "GUNICORN_TIMEOUT=30",
@@ -27,6 +28,7 @@ describe("apiEnvironment", () => {
     const spec = specFor({ environment: { ZZ_LAST: "z", AA_FIRST: "a b=c" }, gunicornWorkers: 3, maxBatchSize: 10 });
     expect(apiEnvironment(spec)).toEqual([
       "AA_FIRST=a b=c",
+      "GUNICORN_GRACEFUL_TIMEOUT=30",
       "GUNICORN_KEEPALIVE=2",
       "GUNICORN_THREADS=4",
       "GUNICORN_TIMEOUT=30",
@@ -48,6 +50,9 @@ describe("one body limit and one timeout for nginx and the api", () => {
     expect(apiEnvironment(spec)).toEqual(expect.arrayContaining(["MAX_BODY_BYTES=4096", "GUNICORN_TIMEOUT=75"]));
     expect(nginxConfigOptions(spec)).toEqual({
       upstreams: [{ host: "api", port: 8000 }],
+      resolver: { address: "127.0.0.11", validSeconds: 1 },
+      connectTimeoutSeconds: 1,
+      nextUpstreamTries: 10,
       maxBodyBytes: 4096,
       upstreamTimeoutSeconds: 75,
     });
@@ -56,7 +61,8 @@ describe("one body limit and one timeout for nginx and the api", () => {
   it("renders them into the nginx config", () => {
     const config = renderNginxConfig(nginxConfigOptions(spec));
     expect(config).toContain("client_max_body_size 4096;");
-    expect(config).toContain("server api:8000;");
+    expect(config).toContain("set $model_service_api_address api:8000;");
+    expect(config).toContain("resolver 127.0.0.11 valid=1s ipv6=off;");
     expect(config).toContain("proxy_read_timeout 80s;");
   });
 
