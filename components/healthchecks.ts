@@ -12,7 +12,7 @@ export interface DockerHealthcheck {
 /** Seconds between two checks of a running container. */
 const INTERVAL_SECONDS = 5;
 /** Seconds one check may take. */
-const TIMEOUT_SECONDS = 3;
+const TIMEOUT_SECONDS = 5;
 /** Consecutive failures that mark a container unhealthy. */
 const RETRIES = 3;
 /** Seconds the proxy may take to start; nginx starts in well under a second. */

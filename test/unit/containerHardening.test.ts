@@ -55,7 +55,7 @@ describe("healthchecks", () => {
     expect(apiHealthcheck(120)).toEqual({
       tests: ["CMD", "/app/healthcheck"],
       interval: "5s",
-      timeout: "3s",
+      timeout: "5s",
       startPeriod: "2m0s",
       retries: 3,
     });
@@ -65,7 +65,7 @@ describe("healthchecks", () => {
     expect(proxyHealthcheck()).toEqual({
       tests: ["CMD", "curl", "--fail", "--silent", "--show-error", "--max-time", "2", "--output", "/dev/null", "http://127.0.0.1:8080/nginx-health"],
       interval: "5s",
-      timeout: "3s",
+      timeout: "5s",
       startPeriod: "10s",
       retries: 3,
     });

@@ -159,7 +159,7 @@ describe("ModelService with defaults", async () => {
         healthcheck: {
           tests: ["CMD", "/app/healthcheck"],
           interval: "5s",
-          timeout: "3s",
+          timeout: "5s",
           startPeriod: "2m0s",
           retries: 3,
         },
@@ -209,7 +209,7 @@ describe("ModelService with defaults", async () => {
       healthcheck: {
         tests: ["CMD", "curl", "--fail", "--silent", "--show-error", "--max-time", "2", "--output", "/dev/null", "http://127.0.0.1:8080/nginx-health"],
         interval: "5s",
-        timeout: "3s",
+        timeout: "5s",
         startPeriod: "10s",
         retries: 3,
       },

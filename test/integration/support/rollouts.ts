@@ -93,7 +93,7 @@ export function rolloutBaseConfig(basePort: number): ConfigMap {
     [`${NAMESPACE}:gunicornWorkers`]: { value: "1" },
     [`${NAMESPACE}:gunicornThreads`]: { value: "2" },
     [`${NAMESPACE}:apiCpus`]: { value: "0.5" },
-    [`${NAMESPACE}:startupTimeoutSeconds`]: { value: "20" },
+    [`${NAMESPACE}:startupTimeoutSeconds`]: { value: "45" },
   };
 }
 
