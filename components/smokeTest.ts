@@ -17,30 +17,40 @@ until curl --noproxy '*' --fail --silent --show-error --max-time 5 --output /dev
   fi
   sleep 1
 done
-if ! response="$(curl --noproxy '*' --silent --show-error --max-time "$PREDICT_TIMEOUT_SECONDS" \\
-    --header 'Content-Type: application/json' --data-binary "$PREDICT_BODY" \\
-    --write-out '\\n%{http_code}' "$SERVICE_URL/predict")"; then
-  echo "smoke test: POST $SERVICE_URL/predict failed" >&2
-  exit 1
-fi
-status="\${response##*$'\\n'}"
-body="\${response%$'\\n'*}"
-if [[ "$status" != 200 ]]; then
-  echo "smoke test: POST $SERVICE_URL/predict answered HTTP $status: $body" >&2
-  exit 1
-fi
 predictions='"predictions"[[:space:]]*:[[:space:]]*\\[[[:space:]]*[^][:space:]]'
 name_field='"name"[[:space:]]*:[[:space:]]*"'
 version_field='"version"[[:space:]]*:[[:space:]]*"'
-if ! [[ "$body" =~ $predictions ]]; then
-  echo "smoke test: POST /predict answered without predictions: $body" >&2
-  exit 1
-fi
-if ! [[ "$body" =~ $name_field"$EXPECTED_MODEL_NAME"\\" && "$body" =~ $version_field"$EXPECTED_MODEL_VERSION"\\" ]]; then
-  echo "smoke test: expected model $EXPECTED_MODEL_NAME version $EXPECTED_MODEL_VERSION, got: $body" >&2
-  exit 1
-fi
-echo "smoke test passed: $body"
+# During a rollout the replicas being replaced still serve (Pulumi removes them after this test): keep asking
+# until the expected model answers, and fail on any error or when it never does.
+other_versions=0
+while :; do
+  if ! response="$(curl --noproxy '*' --silent --show-error --max-time "$PREDICT_TIMEOUT_SECONDS" \\
+      --header 'Content-Type: application/json' --data-binary "$PREDICT_BODY" \\
+      --write-out '\\n%{http_code}' "$SERVICE_URL/predict")"; then
+    echo "smoke test: POST $SERVICE_URL/predict failed" >&2
+    exit 1
+  fi
+  status="\${response##*$'\\n'}"
+  body="\${response%$'\\n'*}"
+  if [[ "$status" != 200 ]]; then
+    echo "smoke test: POST $SERVICE_URL/predict answered HTTP $status: $body" >&2
+    exit 1
+  fi
+  if ! [[ "$body" =~ $predictions ]]; then
+    echo "smoke test: POST /predict answered without predictions: $body" >&2
+    exit 1
+  fi
+  if [[ "$body" =~ $name_field"$EXPECTED_MODEL_NAME"\\" && "$body" =~ $version_field"$EXPECTED_MODEL_VERSION"\\" ]]; then
+    break
+  fi
+  other_versions=$((other_versions + 1))
+  if (( SECONDS >= deadline )); then
+    echo "smoke test: expected model $EXPECTED_MODEL_NAME version $EXPECTED_MODEL_VERSION within \${READY_TIMEOUT_SECONDS}s, got: $body" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "smoke test passed ($other_versions answers from replicas still being replaced): $body"
 `;
 
 /** Seconds the prediction may take beyond gunicorn's own timeout. */
