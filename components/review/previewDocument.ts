@@ -94,3 +94,16 @@ export function existsBefore(step: PlannedStep): boolean {
 export function existsAfter(step: PlannedStep): boolean {
   return step.op !== "delete" && step.op !== "delete-replaced" && step.op !== "discard-replaced" && step.op !== "read-discard";
 }
+
+/**
+ * Steps that are engine bookkeeping rather than infrastructure: the stack resource itself, and the
+ * default provider a first deployment registers (its deletion or replacement, e.g. on a provider
+ * upgrade, is kept).
+ */
+export function isBookkeeping(step: PlannedStep): boolean {
+  if (step.type === "pulumi:pulumi:Stack") {
+    return true;
+  }
+  const name = step.urn.split("::").slice(3).join("::");
+  return step.type.startsWith("pulumi:providers:") && name.startsWith("default") && (step.op === "create" || step.op === "same");
+}

@@ -1,4 +1,4 @@
-import { isChange, type PreviewDocument } from "./previewDocument.js";
+import { isBookkeeping, isChange, type PreviewDocument } from "./previewDocument.js";
 import { renderChanges, renderFailure, renderNoChanges, type ServiceReview } from "./reviewMarkdown.js";
 import { rolloutOrder } from "./rolloutOrder.js";
 import { assessRolloutRisk } from "./rolloutRisk.js";
@@ -36,7 +36,7 @@ export function reviewPreview(document: PreviewDocument, options: ReviewOptions 
   if (errors.length > 0 || options.previewFailed === true) {
     return { outcome: "failed", markdown: renderFailure(stack, errors, mask), services: [] };
   }
-  const changed = document.steps.filter(isChange);
+  const changed = document.steps.filter((step) => isChange(step) && !isBookkeeping(step));
   if (changed.length === 0) {
     return { outcome: "no-changes", markdown: renderNoChanges(stack, mask), services: [] };
   }

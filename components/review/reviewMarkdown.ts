@@ -143,7 +143,7 @@ export function configDiff(before: string, after: string): string {
   for (const part of diffLines(before, after)) {
     if (part.added || part.removed) {
       const sign = part.added ? "+" : "-";
-      lines.push(...part.value.replace(/\n$/, "").split("\n").map((line) => `${sign} ${line.trim()}`));
+      lines.push(...part.value.replace(/\n$/, "").split("\n").map((line) => `${sign} ${line.trim()}`.trimEnd()));
     }
   }
   return lines.join("\n");

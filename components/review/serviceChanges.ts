@@ -234,7 +234,8 @@ function containerReasons(step: PlannedStep, role: ContainerRole): string[] {
   if (role === "proxy" && proxyNginxConfig(step.oldInputs) !== proxyNginxConfig(step.newInputs)) {
     reasons.push("nginx.conf");
   }
-  return reasons.length > 0 ? reasons : changedProperties(step);
+  // Equal inputs, yet the engine plans a change: the provider compares its stored state, not the last inputs.
+  return reasons.length > 0 ? reasons : changedProperties(step).map((property) => `${property}: provider-side difference, input unchanged`);
 }
 
 /** Top-level properties the engine reports as changed. */

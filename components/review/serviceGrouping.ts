@@ -1,6 +1,5 @@
 import { childName } from "../naming.js";
-import { ROOT_STACK_TYPE } from "./previewJson.js";
-import type { PlannedStep, PreviewDocument } from "./previewDocument.js";
+import { isBookkeeping, type PlannedStep, type PreviewDocument } from "./previewDocument.js";
 import { MODEL_SERVICE_TYPE, SUB_COMPONENTS } from "./serviceParts.js";
 import { ancestorUrn, parseUrn } from "./urn.js";
 
@@ -19,7 +18,7 @@ export interface GroupedSteps {
   readonly project?: string;
   /** Services in the order their first step appears. */
   readonly services: readonly ServiceSteps[];
-  /** Steps of resources outside any `ModelService` (the stack resource itself left out). */
+  /** Steps of resources outside any `ModelService` (engine bookkeeping left out, see `isBookkeeping`). */
   readonly others: readonly PlannedStep[];
 }
 
@@ -33,7 +32,7 @@ export function groupStepsByService(document: PreviewDocument): GroupedSteps {
   const services = new Map<string, PlannedStep[]>();
   const others: PlannedStep[] = [];
   for (const step of document.steps) {
-    if (step.type === ROOT_STACK_TYPE) {
+    if (isBookkeeping(step)) {
       continue;
     }
     const owner = owningService(step, byUrn);

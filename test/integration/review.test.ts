@@ -21,6 +21,8 @@ const quiet = { onOutput: () => undefined };
 /** Stack names start with rv- and ports lie in 19100-19199: this suite's share of the machine. */
 const STACK = "rv-review";
 const PORT = 19100;
+const FEATURE_STORE_TOKEN = "rv-feature-store-token-6c1f";
+const REGISTRY_PASSWORD = "rv-registry-password-93ad";
 const BASE_CONFIG = {
   [`${namespace}:replicas`]: { value: "2" },
   [`${namespace}:hostPort`]: { value: String(PORT) },
@@ -70,7 +72,9 @@ describe("review of the deployed reference stack", () => {
         writeFileSync(join(goldenDir, `${name}.preview.json`), previewJson(repoRoot, STACK, env).stdout);
       }
     } finally {
-      await scratch.stack.removeAllConfig(Object.keys(config));
+      if (Object.keys(config).length > 0) {
+        await scratch.stack.removeAllConfig(Object.keys(config));
+      }
       await scratch.stack.setAllConfig(BASE_CONFIG);
     }
   };
@@ -96,11 +100,14 @@ describe("review of the deployed reference stack", () => {
     removeLabelled(STACK);
   }, 600_000);
 
-  it("no-op: says 'no changes' and nothing else, exit 0", () => {
-    const review = reviewByStack();
-    expect(review.stderr).toBe("");
-    expect(review.stdout).toBe(`### Pulumi preview of \`${STACK}\`: no changes\n`);
-    expect(review.status).toBe(0);
+  it("no-op: says 'no changes' and nothing else, exit 0", async () => {
+    await withConfig("no-op", {}, () => {
+      const review = reviewByStack();
+      expect(review.stderr).toBe("");
+      expect(review.stdout).toBe(`### Pulumi preview of \`${STACK}\`: no changes\n`);
+      expect(review.status).toBe(0);
+      expectGolden(review.stdout, "no-op");
+    });
   }, 300_000);
 
   it("model change: version and digest before → after, replicas replaced new-first, no risk; same review from JSON", async () => {
@@ -117,7 +124,7 @@ describe("review of the deployed reference stack", () => {
         expect(review.stdout).toContain("**Rollout risk:** no dropped requests expected");
         expectGolden(review.stdout, "model-change");
         const fromJson = reviewOfJson();
-        expect(fromJson.review.status).toBe(2);
+        expect(fromJson.review.status, `${fromJson.review.stdout}${fromJson.review.stderr}${fromJson.preview.stderr}`).toBe(2);
         expect(fromJson.review.stdout).toBe(review.stdout);
       },
     );
@@ -163,6 +170,33 @@ describe("review of the deployed reference stack", () => {
     });
   }, 300_000);
 
+  it("secret settings: masked in the review whichever way it reads the preview", async () => {
+    await withConfig(
+      "secret-settings",
+      {
+        [`${namespace}:environment`]: { value: JSON.stringify({ FEATURE_STORE_TOKEN: FEATURE_STORE_TOKEN }), secret: true },
+        [`${namespace}:registry`]: {
+          value: JSON.stringify({ server: "registry.rv.invalid:5000", username: "rv-ci", password: REGISTRY_PASSWORD }),
+          secret: true,
+        },
+      },
+      () => {
+        const review = reviewByStack();
+        expect(review.status).toBe(2);
+        expect(review.stdout).toContain("- api `environment.FEATURE_STORE_TOKEN`: (none) → [secret]");
+        const fromJson = reviewOfJson();
+        expect(fromJson.review.status, `${fromJson.review.stdout}${fromJson.review.stderr}${fromJson.preview.stderr}`).toBe(2);
+        for (const output of [review.stdout, review.stderr, fromJson.review.stdout, fromJson.review.stderr]) {
+          expect(output).not.toContain(FEATURE_STORE_TOKEN);
+          expect(output).not.toContain(REGISTRY_PASSWORD);
+        }
+        // The engine itself masks the registry password, a Pulumi secret, in the raw preview.
+        expect(fromJson.preview.stdout).not.toContain(REGISTRY_PASSWORD);
+        expectGolden(review.stdout, "secret-settings");
+      },
+    );
+  }, 300_000);
+
   it("invalid config: the error named and nothing else, exit 1", async () => {
     await withConfig("invalid-config", { [`${namespace}:replicas`]: { value: "0" } }, () => {
       const review = reviewByStack();
@@ -172,5 +206,39 @@ describe("review of the deployed reference stack", () => {
       expect(review.stdout).not.toMatch(/ModelService `|Containers|Rollout/);
       expectGolden(review.stdout, "invalid-config");
     });
+  }, 300_000);
+});
+
+describe("review of a program with another resource beside the ModelService", () => {
+  const workDir = join(repoRoot, "test/integration/fixtures/review-program");
+  const stackName = "rv-other";
+  let scratch: ScratchStack;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    scratch = await createScratchStack(workDir, stackName);
+    env = {
+      PULUMI_BACKEND_URL: `file://${scratch.backendDir}`,
+      PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "model-service-test",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+  }, 300_000);
+
+  afterAll(async () => {
+    await scratch?.dispose();
+    rmSync(join(workDir, `Pulumi.${stackName}.yaml`), { force: true });
+  }, 300_000);
+
+  it("lists the other resource in the generic list and the new ModelService on its own", () => {
+    const review = runReviewCli(repoRoot, ["--stack", stackName, "--cwd", workDir], env);
+    expect(review.status).toBe(2);
+    expect(review.stdout).toContain("#### ModelService `churn` (new)");
+    expect(review.stdout).toContain("#### Other resources (1)\n\n- create `docker:index/volume:Volume` `feature-cache`");
+    expectGolden(review.stdout, "other-resource");
+    if (updateGolden) {
+      writeFileSync(join(goldenDir, "other-resource.preview.json"), previewJson(workDir, stackName, env).stdout);
+    }
   }, 300_000);
 });
