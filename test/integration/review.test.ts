@@ -126,6 +126,15 @@ describe("review of the deployed reference stack", () => {
         const fromJson = reviewOfJson();
         expect(fromJson.review.status, `${fromJson.review.stdout}${fromJson.review.stderr}${fromJson.preview.stderr}`).toBe(2);
         expect(fromJson.review.stdout).toBe(review.stdout);
+        if (updateGolden) {
+          // The text preview users see today, shown beside this review in the README.
+          const text = execFileSync("pulumi", ["preview", "--diff", "--non-interactive", "--color", "never", "--stack", STACK], {
+            cwd: repoRoot,
+            env: { ...process.env, ...env },
+            encoding: "utf8",
+          });
+          writeFileSync(join(goldenDir, "model-change.preview.txt"), text);
+        }
       },
     );
   }, 300_000);

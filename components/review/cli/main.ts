@@ -28,7 +28,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const review =
     options.source.kind === "file"
-      ? reviewPreview(readPreviewFile(options.source.path))
+      ? reviewPreview(parsePreviewJson(await readPreviewText(options.source.path)))
       : await reviewAutomationPreview(options.source.stack, options.source.workDir);
   if (options.out === undefined) {
     process.stdout.write(review.markdown);
@@ -38,9 +38,16 @@ async function main(argv: readonly string[]): Promise<number> {
   return exitCode(review.outcome);
 }
 
-function readPreviewFile(path: string): PreviewDocument {
-  const text = path === "-" ? readFileSync(0, "utf8") : readFileSync(path, "utf8");
-  return parsePreviewJson(text);
+/** The file's text, or all of standard input for `-` (read as a stream: a piped stdin may be non-blocking). */
+async function readPreviewText(path: string): Promise<string> {
+  if (path !== "-") {
+    return readFileSync(path, "utf8");
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 async function reviewAutomationPreview(stack: string, workDir: string) {
