@@ -41,7 +41,12 @@ export function rolloutOrder(service: ServiceChanges): string[] {
   if (updated.length > 0) {
     order.push(`update ${names(updated)} in place (${reasons(updated)}), no restart`);
   }
-  const proxy = service.containers.find((container) => container.role === "proxy");
+  const proxies = service.containers.filter((container) => container.role === "proxy");
+  const proxy = proxies.length === 1 ? proxies[0] : undefined;
+  const movedProxy = proxies.find((container) => container.op === "create" && proxies.some((other) => other.op === "delete"));
+  if (movedProxy !== undefined) {
+    order.push(`start the proxy on port ${movedProxy.port ?? "?"} beside the old one`);
+  }
   if (proxy?.op === "replace") {
     order.push(
       REPLACEMENT_ORDER.proxy === "delete-first"
@@ -53,6 +58,9 @@ export function rolloutOrder(service: ServiceChanges): string[] {
   } else if (proxy?.op === "update") {
     order.push(`update the proxy in place (${proxy.because.join(", ")}), no restart`);
   }
+  if (partOp("proxy-config") !== undefined) {
+    order.push("apply the new nginx config to the running proxy in place (graceful reload)");
+  }
   if (partOp("proxy-reload") !== undefined) {
     order.push("reload nginx onto the current replicas");
   }
@@ -60,10 +68,14 @@ export function rolloutOrder(service: ServiceChanges): string[] {
     order.push("smoke test through nginx: /ready, then one prediction (a failure fails `pulumi up`)");
   }
   if (replaced.length > 0 && REPLACEMENT_ORDER.api === "create-first") {
-    order.push(`remove the old ${names(replaced)}; nginx reloads without each`);
+    order.push(`remove the old ${names(replaced)}, each stopping gracefully`);
   }
   if (deleted.length > 0) {
-    order.push(`remove ${names(deleted)} (scale-down); nginx reloads without each`);
+    order.push(`remove ${names(deleted)} (scale-down)`);
+  }
+  const oldProxy = movedProxy === undefined ? undefined : proxies.find((container) => container.op === "delete");
+  if (oldProxy !== undefined) {
+    order.push(`remove the old proxy on port ${oldProxy.port ?? "?"}`);
   }
   return order;
 }
@@ -76,7 +88,7 @@ export function names(containers: readonly ContainerChange[]): string {
 
 /** `api-2` or `proxy`. */
 export function containerLabel(container: ContainerChange): string {
-  return container.role === "api" ? `api-${container.replica ?? "?"}` : "proxy";
+  return container.role === "api" ? `api-${container.replica ?? "?"}` : container.port === undefined ? "proxy" : `proxy (port ${container.port})`;
 }
 
 function reasons(containers: readonly ContainerChange[]): string {

@@ -6,16 +6,21 @@ import type { ServiceChanges, SettingChange } from "./serviceChanges.js";
  * service's resources do on the engine (components/modelService.ts). Those facts:
  *
  * - api replicas are replaced create-first (`deleteBeforeReplace: false`, a new container name each time):
- *   the new replica must pass its healthcheck (`wait`) before nginx is reloaded onto it, and the old one
- *   is removed only at the end of the deployment, after which nginx reloads without it
- *   (`PROXY_FORGET_REMOVED_REPLICA_SCRIPT`). Scale-down removes a replica the same way.
- * - the proxy owns the fixed published port, so it is replaced delete-first (`deleteBeforeReplace: true`):
- *   between the old proxy's removal and the new one's start nothing answers on the port.
+ *   the new replica must pass its healthcheck (`wait`) first; nginx finds replicas per request through
+ *   Docker's DNS for the shared `api` alias, retries a refused connection on another replica, and the old
+ *   replica stops gracefully at the end of the deployment. Scale-down removes a replica the same way.
+ * - the nginx config is applied to the running proxy in place (the `proxy-config` command, a graceful
+ *   reload); the proxy container's own environment is ignored after creation.
+ * - the proxy is one resource per published port: a port change starts the new proxy before the old one
+ *   goes, but clients of the old port lose the service. A replacement on the same port (new image, a
+ *   setting that cannot change in place) is delete-first (`deleteBeforeReplace: true`): nothing answers
+ *   on the port in between.
  * - CPU, memory and restart policy are updated in place (`docker update`); nothing restarts.
  * - every container is attached to the private network: replacing it recreates them all.
  *
- * "No dropped requests expected" for replaced and removed replicas relies on the zero-failure rollout
- * guarantees (issue 10): nginx retries a request a removed replica refused, and drains it before removal.
+ * "No dropped requests expected" for replaced and removed replicas and for config changes relies on the
+ * zero-failure rollout guarantees of issue 10 (per-request DNS, retries of refused connections, graceful
+ * stop, in-place reload).
  */
 
 /** Why a change may drop requests, or leave the service weaker than before. */

@@ -30,6 +30,8 @@ export interface ContainerChange {
   readonly role: ContainerRole;
   /** Replica index, for api containers. */
   readonly replica?: number;
+  /** Published port, for a proxy resource named for its port. */
+  readonly port?: number;
   readonly op: "create" | "update" | "replace" | "delete";
   /** Why: the settings that change, `image` for a new image. */
   readonly because: readonly string[];
@@ -73,7 +75,10 @@ export function summarizeService(service: ServiceSteps, includesUnchanged: boole
   const steps = service.steps.filter((step) => !isReplacementHalf(step));
   const classified = steps.map((step) => ({ step, part: classifyServicePart(step, service.name) }));
   const replicas = classified.filter((entry) => entry.part.kind === "api-replica");
-  const proxy = classified.find((entry) => entry.part.kind === "proxy")?.step;
+  const proxies = classified.filter((entry) => entry.part.kind === "proxy");
+  // A port change is a new proxy resource beside the old one: compare the one going with the one coming.
+  const proxyBefore = proxies.find((entry) => existsBefore(entry.step))?.step;
+  const proxyAfter = proxies.find((entry) => existsAfter(entry.step))?.step;
   const smokeTest = classified.find((entry) => entry.part.kind === "smoke-test")?.step;
   const component = classified.find((entry) => entry.part.kind === "component" && entry.step.urn === service.urn)?.step;
   const replicaSteps = replicas.map((entry) => entry.step);
@@ -95,9 +100,9 @@ export function summarizeService(service: ServiceSteps, includesUnchanged: boole
     },
     replicas: replicaCounts(replicaSteps, includesUnchanged),
     apiSettings: mergeSettingChanges(replicaSteps.map((step) => containerSettingChanges(step, "api"))),
-    proxySettings: proxy === undefined ? [] : containerSettingChanges(proxy, "proxy"),
+    proxySettings: proxySettingChanges(proxyBefore, proxyAfter),
     ...nginxConfigChange(steps),
-    containers: containerChanges(replicas, proxy),
+    containers: containerChanges(replicas, proxies),
     parts: classified
       .filter((entry) => entry.part.kind !== "api-replica" && entry.part.kind !== "proxy" && entry.part.kind !== "component" && isChange(entry.step))
       .map((entry) => ({ part: entry.part, op: entry.step.op, urn: entry.step.urn, type: entry.step.type, because: changedProperties(entry.step) })),
@@ -187,7 +192,23 @@ export function diffSettings(before: ContainerSettings, after: ContainerSettings
     .map((name) => ({ setting: name, ...optional("before", before.get(name)), ...optional("after", after.get(name)) }));
 }
 
-function containerChanges(replicas: readonly { step: PlannedStep; part: ServicePart }[], proxy: PlannedStep | undefined): ContainerChange[] {
+function proxySettingChanges(before: PlannedStep | undefined, after: PlannedStep | undefined): SettingChange[] {
+  if (before === undefined || after === undefined) {
+    return [];
+  }
+  if (before === after) {
+    return containerSettingChanges(before, "proxy");
+  }
+  if (before.oldInputs === undefined || after.newInputs === undefined) {
+    return [];
+  }
+  return diffSettings(containerSettings(before.oldInputs, "proxy"), containerSettings(after.newInputs, "proxy"));
+}
+
+function containerChanges(
+  replicas: readonly { step: PlannedStep; part: ServicePart }[],
+  proxies: readonly { step: PlannedStep; part: ServicePart }[],
+): ContainerChange[] {
   const changes: ContainerChange[] = [];
   const sorted = [...replicas].sort((a, b) => replicaIndex(a.part) - replicaIndex(b.part));
   for (const { step, part } of sorted) {
@@ -196,9 +217,12 @@ function containerChanges(replicas: readonly { step: PlannedStep; part: ServiceP
       changes.push({ role: "api", replica: replicaIndex(part), op, because: containerReasons(step, "api") });
     }
   }
-  const proxyOp = proxy === undefined ? undefined : containerOp(proxy.op);
-  if (proxy !== undefined && proxyOp !== undefined) {
-    changes.push({ role: "proxy", op: proxyOp, because: containerReasons(proxy, "proxy") });
+  for (const { step, part } of proxies) {
+    const op = containerOp(step.op);
+    if (op !== undefined) {
+      const port = part.kind === "proxy" ? part.port : undefined;
+      changes.push({ role: "proxy", ...(port === undefined ? {} : { port }), op, because: containerReasons(step, "proxy") });
+    }
   }
   return changes;
 }
@@ -269,8 +293,12 @@ function nginxConfigOf(inputs: PropertyMap | undefined): string | undefined {
   if (fromContainer !== undefined) {
     return fromContainer;
   }
-  const fromCommand = mapValue(inputs, "environment", NGINX_CONF_ENV_VAR);
-  return fromCommand?.kind === "value" ? Buffer.from(fromCommand.text, "base64").toString("utf8") : undefined;
+  const plain = mapValue(inputs, "environment", "NGINX_CONF");
+  if (plain?.kind === "value") {
+    return plain.text;
+  }
+  const encoded = mapValue(inputs, "environment", NGINX_CONF_ENV_VAR);
+  return encoded?.kind === "value" ? Buffer.from(encoded.text, "base64").toString("utf8") : undefined;
 }
 
 function firstDefined<T>(values: readonly (T | undefined)[]): T | undefined {

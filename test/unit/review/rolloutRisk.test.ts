@@ -102,8 +102,19 @@ describe("rolloutOrder", () => {
       "start the new api-0 and api-1 beside the old ones, each healthy before the next step",
       "reload nginx onto the current replicas",
       "smoke test through nginx: /ready, then one prediction (a failure fails `pulumi up`)",
-      "remove the old api-0 and api-1; nginx reloads without each",
-      "remove api-2 (scale-down); nginx reloads without each",
+      "remove the old api-0 and api-1, each stopping gracefully",
+      "remove api-2 (scale-down)",
+    ]);
+  });
+
+  it("starts the proxy on a new port before removing the old one, and applies config in place", () => {
+    const config = { part: { kind: "proxy-config" }, op: "update", urn: "u", type: "command:local:Command", because: [] } as const;
+    expect(
+      rolloutOrder(changes({ containers: [{ role: "proxy", port: 8090, op: "create", because: [] }, { role: "proxy", port: 8080, op: "delete", because: [] }], parts: [config] })),
+    ).toEqual([
+      "start the proxy on port 8090 beside the old one",
+      "apply the new nginx config to the running proxy in place (graceful reload)",
+      "remove the old proxy on port 8080",
     ]);
   });
 
