@@ -190,7 +190,7 @@ export class ModelService extends pulumi.ComponentResource {
    * finishes what it has in flight; nginx retries refused connections on another replica).
    */
   private apiReplica(name: string, spec: ModelServiceSpec, prefix: string, index: number): docker.Container {
-    const settings = apiContainerSettings(spec, index);
+    const settings = apiContainerSettings(spec, index, this.apiImage.modelDigest);
     const containerName = this.apiImage.imageRef.apply((imageRef) =>
       apiContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, networkName(prefix))),
     );

@@ -168,6 +168,8 @@ describe("ModelService with defaults", async () => {
         destroyGraceSeconds: 35,
         labels: [
           { label: "model-service.component", value: "api" },
+          // The model the replica serves, for reviews of previews and `docker ps --filter label=...`.
+          { label: "model-service.model-digest", value: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
           { label: "model-service.project", value: TEST_PROJECT },
           { label: "model-service.replica", value: String(index) },
           { label: "model-service.service", value: "iris" },
