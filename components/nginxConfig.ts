@@ -45,6 +45,7 @@ const MAX_CLIENT_BODY_BUFFER_BYTES = 1_048_576;
 /** An incoming X-Request-ID is kept when it matches; anything else is replaced by nginx's `$request_id`. */
 const ACCEPTED_REQUEST_ID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
 const INDENT = "    ";
+const ERROR_LOCATION_PREFIX = "/_model_service/error/";
 
 /** A directive (with its `;`), a `#` comment, or "" for a blank line; may span several lines. */
 type ConfigLine = string;
@@ -288,10 +289,14 @@ function tlsSettings(options: ResolvedNginxConfigOptions): ConfigLine[] {
   ];
 }
 
-/** `error_page 413 @...;`, or `error_page 494 =431 @...;` where the status sent differs from the one raised. */
+/**
+ * `error_page 413 /_model_service/error/413;`, or `error_page 494 =431 ...;` where the status sent differs from the
+ * one raised. The targets are internal URIs, not named locations: nginx cannot redirect to a named location when it
+ * fails while reading the request line (414, 400), because the request has no URI yet.
+ */
 function errorPageDirective(response: NginxErrorResponse): ConfigLine {
   const rewrite = response.raised === response.status ? "" : ` =${response.status}`;
-  return `error_page ${response.raised}${rewrite} @${errorLocationName(response.raised)};`;
+  return `error_page ${response.raised}${rewrite} ${errorLocationPath(response.raised)};`;
 }
 
 function healthLocation(): ConfigEntry {
@@ -375,14 +380,16 @@ function retryPolicy(options: ResolvedNginxConfigOptions): ConfigLine[] {
 
 function errorLocation(response: NginxErrorResponse): ConfigEntry {
   const body = `{"error":{"code":"${response.code}","message":"${response.message}","request_id":"${REQUEST_ID_VARIABLE}"}}`;
-  return block(`location @${errorLocationName(response.raised)}`, [
+  return block(`location = ${errorLocationPath(response.raised)}`, [
+    "internal;",
     "default_type application/json;",
     `return ${response.status} '${body}';`,
   ]);
 }
 
-function errorLocationName(status: number): string {
-  return `model_service_error_${status}`;
+/** Where nginx's own error `status` is answered; `internal`, so a client asking for it directly gets the JSON 404. */
+function errorLocationPath(status: number): string {
+  return `${ERROR_LOCATION_PREFIX}${status}`;
 }
 
 function block(header: string, body: readonly ConfigEntry[]): ConfigBlock {

@@ -2,7 +2,8 @@
  * The errors nginx answers itself, before or instead of the api: each gets a JSON body in the api's error shape
  * `{"error": {"code", "message", "request_id"}}`, so a client never sees an HTML page from the proxy, whether the
  * error is raised while nginx reads the request line and headers (400, 414, 431), while it reads the body (408,
- * 411, 413), on a limit (429) or on the way to the api (502, 503, 504). Pure: no I/O.
+ * 411, 413), on a limit (429) or on the way to the api (502, 503, 504). The api's own errors pass through unchanged
+ * (`proxy_intercept_errors` stays off), so these apply only where nginx answers itself. Pure: no I/O.
  */
 import {
   NGINX_LARGE_HEADER_BUFFER_BYTES,
@@ -32,6 +33,7 @@ export function nginxErrorResponsesFor(options: ResolvedNginxConfigOptions): rea
   const headerBytes = NGINX_LARGE_HEADER_BUFFER_BYTES;
   const responses: NginxErrorResponse[] = [
     same(400, "bad_request", "the request could not be parsed: malformed request line, headers or framing"),
+    same(404, "not_found", "no such path"),
     same(405, "method_not_allowed", "this method is not allowed"),
     same(408, "request_timeout", `the request body did not arrive within ${options.clientTimeouts.bodySeconds} seconds`),
     same(411, "length_required", "this request needs a Content-Length header"),

@@ -367,8 +367,8 @@ describe("renderNginxConfig content", () => {
 
   it.each([413, 429, 502, 503, 504])("answers its own %i with a JSON error body carrying the request id", (status) => {
     const config = render({ maxBodyBytes: 2048, upstreamTimeoutSeconds: 10 });
-    expect(directives(blockBody(config, "server"))).toContain(`error_page ${status} @model_service_error_${status};`);
-    const location = `location @model_service_error_${status}`;
+    expect(directives(blockBody(config, "server"))).toContain(`error_page ${status} /_model_service/error/${status};`);
+    const location = `location = /_model_service/error/${status}`;
     expect(directives(blockBody(config, location))).toContain("default_type application/json;");
     const body = JSON.parse(returnedBody(config, location, status).replace("$model_service_request_id", "id-1")) as {
       error: { code: string; message: string; request_id: string };
@@ -418,12 +418,12 @@ describe("renderNginxConfig: slow clients, nginx's own errors, TLS", () => {
     expect(directives(render())).toEqual(expect.arrayContaining(["client_header_buffer_size 1k;", "large_client_header_buffers 4 8k;"]));
   });
 
-  it.each([400, 405, 408, 411, 413, 414, 429, 500, 501, 502, 503, 504, 505])(
+  it.each([400, 404, 405, 408, 411, 413, 414, 429, 500, 501, 502, 503, 504, 505])(
     "routes nginx's own %i to a JSON error page with the same status",
     (status) => {
       const config = render();
-      expect(directives(blockBody(config, "server"))).toContain(`error_page ${status} @model_service_error_${status};`);
-      const body = JSON.parse(returnedBody(config, `location @model_service_error_${status}`, status)) as { error: Record<string, string> };
+      expect(directives(blockBody(config, "server"))).toContain(`error_page ${status} /_model_service/error/${status};`);
+      const body = JSON.parse(returnedBody(config, `location = /_model_service/error/${status}`, status)) as { error: Record<string, string> };
       expect(Object.keys(body.error)).toEqual(["code", "message", "request_id"]);
       expect(body.error.code).toMatch(/^[a-z_]+$/);
     },
@@ -431,8 +431,8 @@ describe("renderNginxConfig: slow clients, nginx's own errors, TLS", () => {
 
   it("sends nginx's 494 (request header too large) as 431 with a JSON body", () => {
     const config = render();
-    expect(directives(blockBody(config, "server"))).toContain("error_page 494 =431 @model_service_error_494;");
-    const body = JSON.parse(returnedBody(config, "location @model_service_error_494", 431)) as { error: { code: string } };
+    expect(directives(blockBody(config, "server"))).toContain("error_page 494 =431 /_model_service/error/494;");
+    const body = JSON.parse(returnedBody(config, "location = /_model_service/error/494", 431)) as { error: { code: string } };
     expect(body.error.code).toBe("request_header_fields_too_large");
   });
 
@@ -456,10 +456,10 @@ describe("renderNginxConfig: slow clients, nginx's own errors, TLS", () => {
         "ssl_certificate_key /etc/nginx/tls/private-key.pem;",
         "ssl_protocols TLSv1.2 TLSv1.3;",
         "ssl_session_tickets off;",
-        "error_page 497 =400 @model_service_error_497;",
+        "error_page 497 =400 /_model_service/error/497;",
       ]),
     );
-    const body = JSON.parse(returnedBody(config, "location @model_service_error_497", 400)) as { error: { code: string } };
+    const body = JSON.parse(returnedBody(config, "location = /_model_service/error/497", 400)) as { error: { code: string } };
     expect(body.error.code).toBe("https_required");
     expect(render()).not.toMatch(/ssl|497/);
   });
