@@ -39,6 +39,8 @@ const CONNECTION_LIMIT_ZONE = "model_service_connections";
 const CONNECTION_LIMIT_ZONE_SIZE = "10m";
 const TLS_SESSION_CACHE = "shared:model_service_tls:1m";
 const UPSTREAM_ZONE_SIZE = "128k";
+/** nginx's default is 10 s; a replica restarted after a crash answers within a few seconds. */
+const UPSTREAM_FAIL_TIMEOUT_SECONDS = 3;
 const ACCESS_LOG_FORMAT = "model_service_json";
 const RESOLVER_TIMEOUT_SECONDS = 2;
 const MAX_CLIENT_BODY_BUFFER_BYTES = 1_048_576;
@@ -234,7 +236,8 @@ function upstreamBlock(options: ResolvedNginxConfigOptions): ConfigEntry {
   return block(`upstream ${UPSTREAM_NAME}`, [
     "# Names are resolved at start and at every reload: `nginx-reload` applies a changed replica set.",
     `zone ${UPSTREAM_NAME} ${UPSTREAM_ZONE_SIZE};`,
-    ...options.upstreams.map((upstream) => `server ${upstream.host}:${upstream.port};`),
+    `# A replica that fails is skipped for ${UPSTREAM_FAIL_TIMEOUT_SECONDS}s, then tried again: a restarted one is back in rotation soon.`,
+    ...options.upstreams.map((upstream) => `server ${upstream.host}:${upstream.port} max_fails=1 fail_timeout=${UPSTREAM_FAIL_TIMEOUT_SECONDS}s;`),
     ...upstreamKeepalive(options),
   ]);
 }

@@ -225,7 +225,11 @@ describe("renderNginxConfig content", () => {
       ],
     });
     const servers = directives(blockBody(config, "upstream model_service_api")).filter((line) => line.startsWith("server "));
-    expect(servers).toEqual(["server api:8000;", "server api-canary:8001;", "server 192.168.1.20:18000;"]);
+    expect(servers).toEqual([
+      "server api:8000 max_fails=1 fail_timeout=3s;",
+      "server api-canary:8001 max_fails=1 fail_timeout=3s;",
+      "server 192.168.1.20:18000 max_fails=1 fail_timeout=3s;",
+    ]);
     expect(directives(config)).toContain("zone model_service_api 128k;");
     expect(config).not.toMatch(/^\s*resolver /m);
   });
