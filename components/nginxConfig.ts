@@ -385,6 +385,8 @@ function errorLocation(response: NginxErrorResponse): ConfigEntry {
   const body = `{"error":{"code":"${response.code}","message":"${response.message}","request_id":"${REQUEST_ID_VARIABLE}"}}`;
   return block(`location = ${errorLocationPath(response.raised)}`, [
     "internal;",
+    "# Never reads the body; without this, a request over the body limit would get nginx's HTML 413 here.",
+    "client_max_body_size 0;",
     "default_type application/json;",
     `return ${response.status} '${body}';`,
   ]);
