@@ -505,7 +505,7 @@ describe.skipIf(!providersInstalled)("reliability and security of the deployed s
     expect(duringKill.failureRate).toBeLessThanOrEqual(0.001);
     const resources = new Set(changed.map((entry) => entry.split(":")[0]));
     expect([...resources].filter((name) => /^model-api-\d+$/.test(name ?? "")).sort()).toEqual(["model-api-0", "model-api-1"]);
-    expect([...resources].every((name) => /^model-(api-[01]|proxy-reload|smoke-test)$/.test(name ?? "")), changed.join(", ")).toBe(true);
+    expect([...resources].every((name) => /^model-(api-[01]|proxy-config|smoke-test)$/.test(name ?? "")), changed.join(", ")).toBe(true);
 
     const repairLoad = load(KEY_1, 240_000);
     const started = Date.now();
@@ -522,8 +522,8 @@ describe.skipIf(!providersInstalled)("reliability and security of the deployed s
   it("a proxy removed by hand shows as exactly that in preview --refresh, and up --refresh brings it back", async () => {
     sh("docker", ["rm", "-f", proxyContainer()]);
     const changed = await changedByRefreshPreview(scratch);
-    expect(changed).toContain("model-proxy:create");
-    expect(changed.every((entry) => /^model-(proxy|proxy-reload|smoke-test):/.test(entry)), changed.join(", ")).toBe(true);
+    expect(changed).toContain(`model-proxy-${PORT}:create`);
+    expect(changed.every((entry) => new RegExp(`^model-(proxy-${PORT}|proxy-config|smoke-test):`).test(entry)), changed.join(", ")).toBe(true);
     const started = Date.now();
     await scratch.stack.up({ ...engine, refresh: true });
     record("proxyDrift", { refreshPreviewChanges: changed, upRefreshSeconds: Math.round((Date.now() - started) / 1000) });

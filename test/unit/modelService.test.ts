@@ -426,13 +426,13 @@ describe("ModelService with API keys and TLS", async () => {
   it("keeps the key and the private key out of every plain input", () => {
     for (const r of mine) {
       const inputs = JSON.stringify(r.inputs);
-      if (r.name === "locked-proxy" || r.name === "locked-smoke-test") {
+      if (r.name === "locked-proxy-19443" || r.name === "locked-smoke-test") {
         continue; // their secret inputs are checked below
       }
       expect(inputs, r.name).not.toContain(key);
       expect(inputs, r.name).not.toContain("PRIVATE KEY");
     }
-    const proxyEnvs = JSON.stringify(mineNamed("locked-proxy").inputs.envs);
+    const proxyEnvs = JSON.stringify(mineNamed("locked-proxy-19443").inputs.envs);
     expect(proxyEnvs).not.toContain(key);
     expect(Buffer.from(proxyEnvs, "utf8").toString()).not.toContain("PRIVATE KEY");
   });
@@ -440,7 +440,7 @@ describe("ModelService with API keys and TLS", async () => {
   it("creates the TLS volume, mounts it and uploads the certificate and key as secrets", async () => {
     expect(mineNamed("locked-tls").type).toBe("docker:index/volume:Volume");
     expect(mineNamed("locked-tls").inputs.name).toBe("locked-unit-tls");
-    expect(mineNamed("locked-proxy").inputs.volumes).toEqual([{ volumeName: "locked-unit-tls", containerPath: "/etc/nginx/tls" }]);
+    expect(mineNamed("locked-proxy-19443").inputs.volumes).toEqual([{ volumeName: "locked-unit-tls", containerPath: "/etc/nginx/tls" }]);
     expect(await pulumi.isSecret(service.proxyContainer.uploads as pulumi.Output<unknown>)).toBe(true);
     expect(await valueOf(service.url)).toBe("https://127.0.0.1:19443");
   });
