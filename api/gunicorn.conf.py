@@ -38,6 +38,13 @@ proc_name = "modelserver"
 # Heartbeat files on a RAM disk: works with a read-only root and never blocks on disk I/O.
 worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
+# nginx in front bounds the request line and every header line (8 KiB each, 32 KiB in all) and answers beyond
+# that with its own JSON 414/431; gunicorn's tighter defaults (4094-byte line, 100 headers) would answer a request
+# nginx accepted with gunicorn's HTML 400 page instead. Without nginx these remain bounded by gunicorn's buffers.
+limit_request_line = 0
+limit_request_fields = 32768
+limit_request_field_size = 0
+
 accesslog = None  # the app logs one JSON line per request itself
 errorlog = "-"
 loglevel = "info"

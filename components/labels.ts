@@ -2,7 +2,7 @@
 export const RESERVED_LABEL_PREFIX = "model-service.";
 
 /** The part of a service a Docker object belongs to, recorded in the `model-service.component` label. */
-export type ServiceComponent = "api" | "proxy" | "network";
+export type ServiceComponent = "api" | "proxy" | "network" | "tls";
 
 /** The label keys every object carries, so tests and operators can find and clean up a service's objects. */
 export const LABEL_KEYS = {

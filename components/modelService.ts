@@ -9,13 +9,14 @@ import { ModelApiImage } from "./modelApiImage.js";
 import { inspectModelDirectory } from "./modelDirectory.js";
 import type { ModelServiceArgs, ModelServiceSpec } from "./modelServiceArgs.js";
 import { ModelServiceNetwork } from "./modelServiceNetwork.js";
-import { apiContainerName, childName, networkName, proxyContainerName, resourcePrefix } from "./naming.js";
+import { apiContainerName, childName, networkName, proxyContainerName, resourcePrefix, tlsVolumeName } from "./naming.js";
 import { renderNginxConfig } from "./nginxConfig.js";
 import { NginxImage } from "./nginxImage.js";
 import { proxyContainerSettings } from "./proxyContainer.js";
 import { BASH, PROXY_APPLY_CONFIG_SCRIPT } from "./proxyConfig.js";
 import { API_NETWORK_ALIAS, nginxConfigOptions, serviceUrl } from "./serviceSettings.js";
-import { SMOKE_TEST_SCRIPT, smokeTestEnvironment } from "./smokeTest.js";
+import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./smokeTest.js";
+import { proxyTlsUploads } from "./proxyTls.js";
 import { pulumiProjectDirectory } from "./projectDirectory.js";
 import { resolveModelServiceSpec } from "./validation.js";
 
@@ -65,6 +66,8 @@ export class ModelService extends pulumi.ComponentResource {
   readonly proxyContainer: docker.Container;
   /** Applies the rendered nginx config to the running proxy in place (a graceful reload, no new container). */
   readonly proxyConfig: command.local.Command;
+  /** With TLS: the volume the certificate and key are uploaded into. */
+  readonly tlsVolume?: docker.Volume;
   /** The post-deploy smoke test. */
   readonly smokeTest: command.local.Command;
 
@@ -106,17 +109,27 @@ export class ModelService extends pulumi.ComponentResource {
     this.apiContainers = Array.from({ length: spec.replicas }, (_, index) => this.apiReplica(name, spec, prefix, index));
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
+    this.tlsVolume =
+      spec.tls === undefined
+        ? undefined
+        : new docker.Volume(
+            childName(name, "tls"),
+            { name: tlsVolumeName(prefix), labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "tls" }) },
+            { parent: this },
+          );
     this.proxyContainer = new docker.Container(
       // One resource per published port: a port change creates the new proxy before the old one goes.
       childName(name, `proxy-${spec.hostPort}`),
       {
-        ...proxyContainerSettings(spec, nginxConfig),
+        ...proxyContainerSettings(spec, nginxConfig, this.tlsVolume && tlsVolumeName(prefix)),
+        ...(spec.tls === undefined ? {} : { uploads: proxyTlsUploads(spec.tls) }),
         name: proxyContainerName(prefix, spec.hostPort),
         image: this.nginxImage.imageRef,
         networksAdvanced: [{ name: this.network.networkName }],
       },
       {
         parent: this,
+        ...(this.tlsVolume ? { dependsOn: [this.tlsVolume] } : {}),
         // The port cannot be bound twice: a replacement with the same port (new image) removes the old proxy first.
         deleteBeforeReplace: true,
         replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
@@ -141,7 +154,7 @@ export class ModelService extends pulumi.ComponentResource {
         create: SMOKE_TEST_SCRIPT,
         update: SMOKE_TEST_SCRIPT,
         interpreter: BASH,
-        environment: smokeTestEnvironment(spec),
+        environment: { ...smokeTestEnvironment(spec), ...smokeTestSecretEnvironment(spec) },
         // Whatever serves the traffic changed: images, replicas, the proxy container or its config.
         triggers: [
           this.apiImage.imageRef,

@@ -1,4 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { ApiKeysSpec } from "./apiKeys.js";
+import type { TlsSpec } from "./tlsMaterial.js";
 
 /** Any value JSON can carry; used for smoke-test rows sent to `POST /predict`. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -31,6 +33,29 @@ export interface RateLimitArgs {
    * equal to `requestsPerSecond`.
    */
   burst?: number;
+}
+
+/** Timeouts nginx applies to its clients, in seconds; each is optional. */
+export interface ClientTimeoutsArgs {
+  /** Time a client has to send the request line and all headers; then nginx closes (integer, 1 to 3600). Default: 10. */
+  headerSeconds?: number;
+  /** Longest pause between two reads of a request body; then nginx answers 408 (integer, 1 to 3600). Default: 10. */
+  bodySeconds?: number;
+  /** Longest pause between two writes of a response to a client; then nginx closes (integer, 1 to 3600). Default: 10. */
+  sendSeconds?: number;
+  /** Idle time of a keep-alive client connection; 0 turns keep-alive off (integer, 0 to 3600). Default: 65. */
+  keepaliveSeconds?: number;
+}
+
+/** TLS at nginx: the published port then serves HTTPS only (TLS 1.2 and 1.3). */
+export interface TlsArgs {
+  /** PEM certificate chain, leaf first. Keep it in stack config as a secret along with the key. */
+  certificate: string;
+  /**
+   * Unencrypted PEM private key of the certificate, e.g. from `pulumi config set --secret --path tls.privateKey`.
+   * It reaches the proxy as a file in a Docker volume the component owns, never as an environment variable.
+   */
+  privateKey: string;
 }
 
 /**
@@ -124,6 +149,23 @@ export interface ModelServiceArgs {
   smokeTestInstances?: JsonValue[];
   /** Seconds the post-deploy smoke test waits for `/ready` through nginx (integer, 5 to 3600). Default: 60. */
   smokeTestTimeoutSeconds?: number;
+  /** Timeouts nginx applies to slow and idle clients. Default: 10 s for headers, body and send; 65 s keep-alive. */
+  clientTimeouts?: ClientTimeoutsArgs;
+  /**
+   * Connections with a request in progress one client address may hold; more get 429 (integer, 0 to 100000; 0 turns
+   * the limit off). Default: 100. Behind Docker's userland proxy all clients on the host's loopback share one address.
+   */
+  maxConnectionsPerClient?: number;
+  /**
+   * API keys, any of which a request must present as `Authorization: Bearer <key>` or `X-API-Key: <key>`; a missing
+   * or wrong key gets 401. `/health`, `/ready`, `/v2/health/live`, `/v2/health/ready` and nginx's `/nginx-health`
+   * stay open for probes. 1 to 16 keys of 32 to 256 token characters (`openssl rand -hex 32`); keep them in stack
+   * config as a secret (`pulumi config set --secret apiKeys '["..."]'`). Only salted HMAC-SHA256 digests reach the
+   * containers. Rotate by adding the new key, moving clients, then removing the old one. Default: none, no check.
+   */
+  apiKeys?: string[];
+  /** TLS at nginx with this certificate and key. Default: none, plain HTTP. */
+  tls?: TlsArgs;
 }
 
 /**
@@ -157,7 +199,14 @@ export const MODEL_SERVICE_ARG_NAMES: readonly (keyof ModelServiceArgs)[] = [
   "logMaxFiles",
   "smokeTestInstances",
   "smokeTestTimeoutSeconds",
+  "clientTimeouts",
+  "maxConnectionsPerClient",
+  "apiKeys",
+  "tls",
 ];
+
+/** Fields whose values are secrets: error messages show `(secret)` instead of their values. */
+export const SECRET_ARG_NAMES: readonly (keyof ModelServiceArgs)[] = ["apiKeys", "tls"];
 
 /** Built-in model identity: the iris classifier trained at image build time (api/train_iris.py). */
 export const BUILTIN_MODEL_NAME = "iris";
@@ -188,6 +237,8 @@ export const MODEL_SERVICE_DEFAULTS = {
   logMaxSize: "10m",
   logMaxFiles: 3,
   smokeTestTimeoutSeconds: 60,
+  clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
+  maxConnectionsPerClient: 100,
 } as const;
 
 /** Where the served model comes from. */
@@ -238,4 +289,10 @@ export interface ModelServiceSpec {
   readonly restartPolicy: RestartPolicy;
   readonly logging: { readonly maxSize: string; readonly maxFiles: number };
   readonly smokeTest: { readonly instances: readonly JsonValue[]; readonly timeoutSeconds: number };
+  readonly clientTimeouts: Readonly<Required<ClientTimeoutsArgs>>;
+  readonly maxConnectionsPerClient: number;
+  /** Present when API keys are required. */
+  readonly apiKeys?: ApiKeysSpec;
+  /** Present when nginx serves HTTPS. */
+  readonly tls?: TlsSpec;
 }

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceSpec } from "./modelServiceArgs.js";
 import { serviceUrl } from "./serviceSettings.js";
 
@@ -6,11 +7,24 @@ import { serviceUrl } from "./serviceSettings.js";
  * answers 200 through nginx on the published address, then send one real `POST /predict` and check
  * the answer (HTTP 200, a non-empty `predictions` list, the expected model name and version). Any
  * failure fails `pulumi up`. Needs bash and curl.
+ *
+ * With API keys, the prediction presents `API_KEY` (a Pulumi secret) in an Authorization header that curl reads
+ * from a pipe, so the key never shows on a command line. With TLS, curl does not verify the certificate: the test
+ * reaches the proxy on loopback, not under the certificate's name, and validation has checked the certificate.
  */
 export const SMOKE_TEST_SCRIPT = `set -euo pipefail
 command -v curl >/dev/null 2>&1 || { echo "smoke test: curl is required on the machine running pulumi" >&2; exit 1; }
+tls_flags=()
+if [[ "$SERVICE_URL" == https://* ]]; then tls_flags=(--insecure); fi
+request() {
+  if [[ -n "\${API_KEY:-}" ]]; then
+    curl "\${tls_flags[@]}" --header @<(printf 'Authorization: Bearer %s\n' "$API_KEY") "$@"
+  else
+    curl "\${tls_flags[@]}" "$@"
+  fi
+}
 deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
-until curl --noproxy '*' --fail --silent --show-error --max-time 5 --output /dev/null "$SERVICE_URL/ready"; do
+until curl "\${tls_flags[@]}" --noproxy '*' --fail --silent --show-error --max-time 5 --output /dev/null "$SERVICE_URL/ready"; do
   if (( SECONDS >= deadline )); then
     echo "smoke test: $SERVICE_URL/ready did not answer 200 within \${READY_TIMEOUT_SECONDS}s" >&2
     exit 1
@@ -24,7 +38,7 @@ version_field='"version"[[:space:]]*:[[:space:]]*"'
 # until the expected model answers, and fail on any error or when it never does.
 other_versions=0
 while :; do
-  if ! response="$(curl --noproxy '*' --silent --show-error --max-time "$PREDICT_TIMEOUT_SECONDS" \\
+  if ! response="$(request --noproxy '*' --silent --show-error --max-time "$PREDICT_TIMEOUT_SECONDS" \\
       --header 'Content-Type: application/json' --data-binary "$PREDICT_BODY" \\
       --write-out '\\n%{http_code}' "$SERVICE_URL/predict")"; then
     echo "smoke test: POST $SERVICE_URL/predict failed" >&2
@@ -52,6 +66,12 @@ while :; do
 done
 echo "smoke test passed ($other_versions answers from replicas still being replaced): $body"
 `;
+
+/** The smoke test's secret inputs: the first API key, when keys are required (a Pulumi secret in the state). */
+export function smokeTestSecretEnvironment(spec: ModelServiceSpec): Record<string, pulumi.Output<string>> {
+  const key = spec.apiKeys?.keys[0];
+  return key === undefined ? {} : { API_KEY: pulumi.secret(key) };
+}
 
 /** Seconds the prediction may take beyond gunicorn's own timeout. */
 const PREDICT_TIMEOUT_MARGIN_SECONDS = 5;

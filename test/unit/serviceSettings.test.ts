@@ -55,6 +55,9 @@ describe("one body limit and one timeout for nginx and the api", () => {
       nextUpstreamTries: 10,
       maxBodyBytes: 4096,
       upstreamTimeoutSeconds: 75,
+      clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
+      maxConnectionsPerClient: 100,
+      tls: false,
     });
   });
 

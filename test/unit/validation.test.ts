@@ -41,6 +41,8 @@ describe("resolveModelServiceSpec defaults", () => {
       restartPolicy: "unless-stopped",
       logging: { maxSize: "10m", maxFiles: 3 },
       smokeTest: { instances: [[5.1, 3.5, 1.4, 0.2]], timeoutSeconds: 60 },
+      clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
+      maxConnectionsPerClient: 100,
     });
   });
 
@@ -248,7 +250,7 @@ describe("resolveModelServiceSpec rejections", () => {
   it("rejects an unknown field (a typo from JavaScript or config)", () => {
     const error = rejectionOf({ replica: 3 } as never);
     expect(error.fields).toEqual(["replica"]);
-    expect(error.problems[0].allowed).toMatch(/^no such field; known fields are modelDir, modelName, .*smokeTestTimeoutSeconds$/);
+    expect(error.problems[0].allowed).toMatch(/^no such field; known fields are modelDir, modelName, .*smokeTestTimeoutSeconds, .*apiKeys, tls$/);
   });
 
   it("rejects a service name that cannot prefix Docker names", () => {
