@@ -44,7 +44,8 @@ const IRIS_ROWS = [
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+  // Compiled to dist/bench/bench/src/main.js: the repository is four levels up.
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
   const benchDir = join(root, "bench");
   const outDir = resolve(root, options.outDir);
   const scratch = join(root, ".state", "bench-scratch");
@@ -60,16 +61,19 @@ async function main(): Promise<void> {
   ours.writeConfig();
   await ours.select();
   await run("npm", ["run", "--silent", "build"], { cwd: root, timeoutSeconds: 300 });
-  await withLock(lock, "pulumi up", () => ours.up());
-  const outputs = await ours.outputs();
+  // One lock for both deployments (image builds): every separate lock waits behind other people's runs again.
+  const outputs = await withLock(lock, "deploy both stacks", async () => {
+    await ours.up();
+    const deployed = await ours.outputs();
+    say(`${deployed.predictUrl}: ${deployed.apiContainerNames.length} replicas, proxy ${deployed.proxyContainerName}`);
+    step(`Deploy the seed: docker-compose project ${SEED_PREFIX}, nginx on 127.0.0.1:${PORTS.seedNginx}, gunicorn on 127.0.0.1:${PORTS.seedApi}`);
+    await seed.copyModelFrom(deployed.apiImageName);
+    await seed.build();
+    await seed.down();
+    await seed.up();
+    return deployed;
+  });
   const config = await stackConfig(ours);
-  say(`${outputs.predictUrl}: ${outputs.apiContainerNames.length} replicas, proxy ${outputs.proxyContainerName}`);
-
-  step(`Deploy the seed: docker-compose project ${SEED_PREFIX}, nginx on 127.0.0.1:${PORTS.seedNginx}, gunicorn on 127.0.0.1:${PORTS.seedApi}`);
-  await seed.copyModelFrom(outputs.apiImageName);
-  await withLock(lock, "docker-compose build", () => seed.build());
-  await seed.down();
-  await seed.up();
 
   const cleanUp = async () => {
     if (options.keep) {
@@ -138,25 +142,27 @@ async function measure(
     });
   }
 
-  step("In-process floor and image sizes");
-  const floor = await withLock(lock, "floor", async (): Promise<{ seed: FloorResult; ours: FloorResult }> => ({
-    seed: await measureFloor(benchDir, seed.images.api, "seed", options.quick),
-    ours: await measureFloor(benchDir, outputs.apiImageName, "ours", options.quick),
-  }));
-  say(`seed: request ${floor.seed.requestUs.toFixed(0)} us, predict ${floor.seed.predictUs.toFixed(0)} us; ours: request ${floor.ours.requestUs.toFixed(0)} us, predict ${floor.ours.predictUs.toFixed(0)} us`);
   const images = await imageSizes([
     [seed.images.api, "seed api"],
     [seed.images.nginx, "seed nginx"],
     [outputs.apiImageName, "ours api"],
     [outputs.proxyImageName, "ours nginx"],
   ]);
-
   await removeDirect(directContainers.splice(0));
-  let deploy: DeploySpeed | undefined;
-  if (options.deploy) {
-    step("Deploy speed");
-    deploy = await withLock(lock, "deploy speed", () => measureDeploySpeed(ours, seed, scratch, config.replicas));
-  }
+  const { floor, deploy } = await withLock(lock, "floor and deploy speed", async () => {
+    step("In-process floor");
+    const floor: { seed: FloorResult; ours: FloorResult } = {
+      seed: await measureFloor(benchDir, seed.images.api, "seed", options.quick),
+      ours: await measureFloor(benchDir, outputs.apiImageName, "ours", options.quick),
+    };
+    say(`seed: request ${floor.seed.requestUs.toFixed(0)} us, predict ${floor.seed.predictUs.toFixed(0)} us; ours: request ${floor.ours.requestUs.toFixed(0)} us, predict ${floor.ours.predictUs.toFixed(0)} us`);
+    let deploy: DeploySpeed | undefined;
+    if (options.deploy) {
+      step("Deploy speed");
+      deploy = await measureDeploySpeed(ours, seed, scratch, config.replicas);
+    }
+    return { floor, deploy };
+  });
 
   step(`Results in ${relative(root, outDir) || "."}`);
   const rowsPerRequest = Object.fromEntries(scenarios.map((scenario) => [scenario.id, scenario.rows]));
@@ -201,15 +207,16 @@ interface OurConfig {
 
 /** The stack's effective settings: its config, else the ModelService defaults. */
 async function stackConfig(ours: OurStack): Promise<OurConfig> {
-  const { MODEL_SERVICE_DEFAULTS } = await import("../../components/modelServiceArgs.js");
+  const { MODEL_SERVICE_DEFAULTS, defaultGunicornWorkers } = await import("../../components/modelServiceArgs.js");
   const result = await ours.pulumi(["config", "--json"], 60);
   const values = JSON.parse(result.stdout) as Record<string, { value: string }>;
   const get = (key: string, fallback: number) => Number(values[`model-service:${key}`]?.value ?? fallback);
+  const apiCpus = get("apiCpus", MODEL_SERVICE_DEFAULTS.apiCpus);
   return {
     replicas: get("replicas", MODEL_SERVICE_DEFAULTS.replicas),
-    workers: get("gunicornWorkers", MODEL_SERVICE_DEFAULTS.gunicornWorkers),
+    workers: get("gunicornWorkers", defaultGunicornWorkers(apiCpus)),
     threads: get("gunicornThreads", MODEL_SERVICE_DEFAULTS.gunicornThreads),
-    apiCpus: get("apiCpus", MODEL_SERVICE_DEFAULTS.apiCpus),
+    apiCpus,
     apiMemoryMb: get("apiMemoryMb", MODEL_SERVICE_DEFAULTS.apiMemoryMb),
     proxyCpus: get("proxyCpus", MODEL_SERVICE_DEFAULTS.proxyCpus),
   };

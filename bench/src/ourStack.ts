@@ -2,7 +2,7 @@
  * Ours: the reference stack (index.ts) on a stack of its own, `Pulumi.<stack>.yaml` copied from an environment's
  * file with the bench's host port, driven with the pulumi CLI on the project's local backend.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./shell.js";
 
@@ -45,6 +45,7 @@ export class OurStack {
   }
 
   async select(): Promise<void> {
+    mkdirSync(join(this.root, ".state", "pulumi"), { recursive: true }); // the local file backend (env.sh)
     await run("pulumi", ["stack", "select", "--create", "--secrets-provider", "passphrase", this.stack, "--non-interactive"], {
       cwd: this.root,
       timeoutSeconds: 120,

@@ -118,7 +118,7 @@ export function checkTargets(summaries: readonly ScenarioSummary[], deploy: Depl
     checks.push(atMost("nginx c=32: ours / seed p99", ours32.p99Ms / seed32.p99Ms, 0.5, "x"));
     checks.push(atMost("nginx c=32: ours errors", ours32.errors, 0, ""));
     const drift = Math.abs(ours32.worstDrift - 1);
-    checks.push(atMost("nginx c=32: ours last 10 s vs first 10 s (worst round, |1 - ratio|)", drift, 0.1, ""));
+    checks.push(atMost("nginx c=32: ours last 10 s against first 10 s, worst round, distance from 1", drift, 0.1, ""));
   }
   const seedDirect = find(summaries, "direct-1w", "seed");
   const oursDirect = find(summaries, "direct-1w", "ours");
