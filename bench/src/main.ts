@@ -3,7 +3,7 @@
  * under the same loads, alternating, several rounds; writes bench/results/ and prints the table.
  * Every load is bounded in time and sent to 127.0.0.1 only; each round holds the machine's heavy lock.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -140,6 +140,8 @@ async function measure(
         }
       }
     });
+    // Kept after every round, so the measured samples survive a failure in a later step.
+    writeFileSync(join(outDir, "bench-raw.partial.json"), JSON.stringify({ options, config, samples }, null, 1) + "\n");
   }
 
   const images = await imageSizes([
@@ -191,6 +193,7 @@ async function measure(
   });
   writeFileSync(join(outDir, "bench-results.md"), report);
   writeFileSync(join(outDir, "bench-raw.json"), JSON.stringify({ command, startedAt, options, config, samples, floor, deploy, images }, null, 1) + "\n");
+  rmSync(join(outDir, "bench-raw.partial.json"), { force: true });
   await writeChart(outDir, chartFile, chartScript(summaries, samples, options.connections, chartFile, "nginx-c32"));
   process.stdout.write(`\n${resultsTable(scenarios, summaries)}\n\n${targetsTable(targets)}\n\n`);
   say(`report: ${join(outDir, "bench-results.md")}; chart: ${join(outDir, chartFile)}`);
