@@ -1,4 +1,5 @@
 /** One bounded wrk run against 127.0.0.1, with a docker stats sample of the stack's containers in its middle. */
+import { readFileSync } from "node:fs";
 import { parseWrkOutput, type LoadResult } from "./wrkResult.js";
 import { parseDockerStats, type ContainerUsage } from "./dockerStats.js";
 import { run, sleep } from "./shell.js";
@@ -16,6 +17,8 @@ export interface LoadSpec {
 
 export interface MeasuredLoad extends LoadResult {
   readonly usage: readonly ContainerUsage[];
+  /** The machine's 1-minute load average when the run started (how busy the shared machine was). */
+  readonly loadAverage: number;
 }
 
 const WRK_THREADS = 2;
@@ -25,6 +28,7 @@ export async function measureLoad(spec: LoadSpec, luaScript: string): Promise<Me
   if (!spec.url.startsWith("http://127.0.0.1:")) {
     throw new Error(`the bench only sends traffic to 127.0.0.1, not ${spec.url}`);
   }
+  const loadAverage = Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
   const threads = Math.min(WRK_THREADS, spec.connections);
   const wrk = run(
     "wrk",
@@ -42,7 +46,7 @@ export async function measureLoad(spec: LoadSpec, luaScript: string): Promise<Me
   );
   const usage = sampleMidway(spec);
   const [output, sampled] = await Promise.all([wrk, usage]);
-  return { ...parseWrkOutput(output.stdout), usage: sampled };
+  return { ...parseWrkOutput(output.stdout), usage: sampled, loadAverage };
 }
 
 /** `docker stats --no-stream` (which itself takes about 2 s) started 60% into the run. */

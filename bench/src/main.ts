@@ -16,6 +16,7 @@ import { OurStack, type StackOutputs } from "./ourStack.js";
 import { renderReport, resultsTable, targetsTable, type ScenarioInfo } from "./report.js";
 import { SeedStack, waitForPrediction } from "./seedStack.js";
 import { HeavyLock, run, say, step, withLock } from "./shell.js";
+import { median } from "./stats.js";
 import { checkTargets, summarize, type Sample, type StackName } from "./summary.js";
 
 const PORTS = { seedNginx: 19300, seedApi: 19301, ours: 19302, oursDirect1: 19303, oursDirectSame: 19304 } as const;
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   mkdirSync(scratch, { recursive: true });
   const startedAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  const lock = new HeavyLock(LOCK_FILE);
+  const lock = new HeavyLock(LOCK_FILE, options.lock);
   const ours = new OurStack(root, STACK_NAME, options.environment, PORTS.ours);
   const baseImage = process.env.MS_BASE_IMAGE ?? "debian:bookworm-slim";
   const seed = new SeedStack(join(benchDir, "seed"), SEED_PREFIX, { nginx: PORTS.seedNginx, api: PORTS.seedApi }, baseImage);
@@ -181,6 +182,10 @@ async function measure(
       `seed: bench/seed (the post's Dockerfiles on Debian, nginx.conf and docker-compose.yml with the three fixes); gunicorn -w 1 (sync), nginx worker_processes 1`,
       `ours: the reference stack with Pulumi.${options.environment}.yaml: ${config.replicas} replicas x ${config.workers} gunicorn workers x ${config.threads} threads, ${config.apiCpus} CPU and ${config.apiMemoryMb} MiB per replica, nginx ${config.proxyCpus} CPU`,
       `direct: each stack's own api image published on 127.0.0.1 (docker-proxy, as nginx is); ours without CPU limit, like the seed's`,
+      options.lock
+        ? `each round held ${LOCK_FILE}`
+        : `run with --no-lock: ${LOCK_FILE} was wedged (held by processes that never exit), so other work may have shared the machine`,
+      `machine load average (1 min) at the start of the runs: seed median ${loadSummary(samples, "seed")}, ours median ${loadSummary(samples, "ours")}`,
     ],
     scenarios,
     summaries,
@@ -197,6 +202,11 @@ async function measure(
   await writeChart(outDir, chartFile, chartScript(summaries, samples, options.connections, chartFile, "nginx-c32"));
   process.stdout.write(`\n${resultsTable(scenarios, summaries)}\n\n${targetsTable(targets)}\n\n`);
   say(`report: ${join(outDir, "bench-results.md")}; chart: ${join(outDir, chartFile)}`);
+}
+
+function loadSummary(samples: readonly Sample[], stack: StackName): string {
+  const loads = samples.filter((sample) => sample.stack === stack).map((sample) => sample.result.loadAverage);
+  return loads.length === 0 ? "n/a" : `${median(loads).toFixed(1)} (max ${Math.max(...loads).toFixed(1)})`;
 }
 
 interface OurConfig {

@@ -17,6 +17,11 @@ export interface BenchOptions {
   readonly deploy: boolean;
   /** Leave both stacks running at the end. */
   readonly keep: boolean;
+  /**
+   * Take /tmp/ms-heavy.lock for every heavy step (default). `--no-lock` is for a lock that is wedged (held by a
+   * process that never exits): the report then records that, and every run records the machine's load.
+   */
+  readonly lock: boolean;
   /** Where the report, chart and raw figures go (relative to the repository). */
   readonly outDir: string;
 }
@@ -29,6 +34,7 @@ export const USAGE = `npm run bench [-- options]
   --environment ENV   deploy ours with Pulumi.ENV.yaml (default dev)
   --no-deploy         skip the deploy-speed measurements
   --keep              leave both stacks running
+  --no-lock           do not take /tmp/ms-heavy.lock (only when it is wedged; the report says so)
   --out DIR           results directory (default bench/results)`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -55,7 +61,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }
     return parsed;
   };
-  const known = new Set(["--quick", "--rounds", "--seconds", "--other-seconds", "--environment", "--no-deploy", "--keep", "--out"]);
+  const known = new Set(["--quick", "--rounds", "--seconds", "--other-seconds", "--environment", "--no-deploy", "--keep", "--no-lock", "--out"]);
   argv.forEach((arg, index) => {
     const previous = argv[index - 1];
     const isValue = previous !== undefined && ["--rounds", "--seconds", "--other-seconds", "--environment", "--out"].includes(previous);
@@ -72,6 +78,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     environment: value("--environment") ?? "dev",
     deploy: !argv.includes("--no-deploy"),
     keep: argv.includes("--keep"),
+    lock: !argv.includes("--no-lock"),
     outDir: value("--out") ?? (quick ? ".state/bench-quick" : "bench/results"),
   };
 }

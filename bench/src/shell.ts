@@ -69,9 +69,16 @@ export function sleep(seconds: number): Promise<void> {
 export class HeavyLock {
   private child: ChildProcess | undefined;
 
-  constructor(private readonly path: string) {}
+  /** `enabled: false` makes acquire and release do nothing (`--no-lock`). */
+  constructor(
+    private readonly path: string,
+    readonly enabled = true,
+  ) {}
 
   async acquire(timeoutSeconds: number): Promise<void> {
+    if (!this.enabled) {
+      return;
+    }
     const child = spawn("flock", ["--timeout", String(timeoutSeconds), this.path, "sh", "-c", "echo locked; exec cat >/dev/null"], {
       stdio: ["pipe", "pipe", "inherit"],
     });
@@ -105,7 +112,7 @@ export async function withLock<T>(lock: HeavyLock, label: string, work: () => Pr
   const started = performance.now();
   await lock.acquire(3600);
   const waited = (performance.now() - started) / 1000;
-  say(`${label}: holding the heavy lock${waited >= 1 ? ` (waited ${waited.toFixed(0)}s for it)` : ""}`);
+  say(lock.enabled ? `${label}: holding the heavy lock${waited >= 1 ? ` (waited ${waited.toFixed(0)}s for it)` : ""}` : `${label}: without the heavy lock (--no-lock)`);
   try {
     return await work();
   } finally {

@@ -33,6 +33,7 @@ function load(requestsPerSecond: number, p99Ms: number, timeline: number[] = [],
     statuses: {},
     timeline,
     usage: [{ name: "c", cpuPercent: 50, memoryMiB: 100 }],
+    loadAverage: 1,
   };
 }
 
