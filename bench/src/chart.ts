@@ -1,6 +1,6 @@
 /** The PNG chart (gnuplot): req/s and p99 against connections for both stacks, and req/s over time at c=32. */
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { run } from "./shell.js";
 import { find, type Sample, type ScenarioSummary } from "./summary.js";
 
@@ -54,7 +54,7 @@ export function chartScript(summaries: readonly ScenarioSummary[], samples: read
 }
 
 export async function writeChart(resultsDir: string, pngName: string, script: string): Promise<void> {
-  const scriptFile = join(resultsDir, "chart.gnuplot");
+  const scriptFile = resolve(resultsDir, ".chart.gnuplot");
   writeFileSync(scriptFile, script);
   await run("gnuplot", [scriptFile], { cwd: resultsDir, timeoutSeconds: 60 });
 }

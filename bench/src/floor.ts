@@ -12,12 +12,12 @@ export interface FloorResult {
 }
 
 export async function measureFloor(benchDir: string, image: string, stack: "seed" | "ours", quick: boolean): Promise<FloorResult> {
-  const [rounds, calls] = quick ? [3, 300] : [7, 2000];
+  const [rounds, calls] = quick ? [3, 300] : [5, 1000];
   const result = await run(
     "docker",
     ["run", "--rm", "--network", "none", "--read-only", "--tmpfs", "/tmp", "-v", `${join(benchDir, "floor")}:/bench-floor:ro`,
       "--entrypoint", "python3", image, "/bench-floor/floor.py", stack, String(rounds), String(calls)],
-    { timeoutSeconds: 300 },
+    { timeoutSeconds: 900 },
   );
   const line = result.stdout.trim().split("\n").reverse().find((candidate) => candidate.startsWith("{"));
   if (line === undefined) {
