@@ -199,7 +199,7 @@ describe("ModelService with defaults", async () => {
       tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=32m" },
       memory: 128,
       memorySwap: 128,
-      cpus: "1",
+      cpus: "1.0",
       restart: "unless-stopped",
       init: true,
       securityOpts: ["no-new-privileges:true"],
