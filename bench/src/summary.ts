@@ -105,7 +105,8 @@ function atLeast(target: string, value: number, bound: number, unit: string): Ta
 
 function atMost(target: string, value: number, bound: number, unit: string): TargetCheck {
   const met = Number.isFinite(value) && value <= bound;
-  return { target, measured: `${fmt(value)}${unit}`, required: `<= ${fmt(bound)}${unit}`, met, shortBy: met ? "" : `${fmt(value / bound)}x over (${fmt((value / bound - 1) * 100, 0)}% above)` };
+  const over = bound === 0 ? `${fmt(value, 0)} over` : `${fmt(value / bound)}x over (${fmt((value / bound - 1) * 100, 0)}% above)`;
+  return { target, measured: `${fmt(value)}${unit}`, required: `<= ${fmt(bound)}${unit}`, met, shortBy: met ? "" : over };
 }
 
 /** The targets of issue 11 against the medians (ratios of ours to the seed measured in the same run). */
