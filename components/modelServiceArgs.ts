@@ -83,9 +83,16 @@ export interface ModelServiceArgs {
   modelVersion?: string;
   /** Number of api replicas behind nginx (integer, 1 to 32). Default: 2. */
   replicas?: number;
-  /** gunicorn worker processes per replica (integer, 1 to 64). Default: 2. */
+  /**
+   * gunicorn worker processes per replica (integer, 1 to 64). Default: one per CPU of `apiCpus`, rounded up
+   * (`defaultGunicornWorkers`): a worker runs Python on one core at a time, so more workers than CPUs only
+   * share the same CPU quota and get throttled together.
+   */
   gunicornWorkers?: number;
-  /** Threads per gunicorn worker (integer, 1 to 64). Default: 4. */
+  /**
+   * Threads per gunicorn worker (integer, 1 to 64). Default: 2, so a worker reads the next request while another
+   * one computes; more threads only queue on Python's GIL (bench/README.md).
+   */
   gunicornThreads?: number;
   /**
    * Seconds one request may take in gunicorn; nginx waits this long plus a 5 s margin, so gunicorn ends a slow
@@ -110,7 +117,7 @@ export interface ModelServiceArgs {
   apiCpus?: number;
   /** Memory limit of the nginx container in MiB, swap disabled (integer, 64 to 8192). Default: 128. */
   proxyMemoryMb?: number;
-  /** CPU limit of the nginx container in CPUs (0.1 to 64, a value Docker stores exactly). Default: 0.5. */
+  /** CPU limit of the nginx container in CPUs (0.1 to 64, a value Docker stores exactly). Default: 1 (at half a CPU nginx was throttled under load). */
   proxyCpus?: number;
   /** Host IPv4 address nginx is published on; `0.0.0.0` exposes it on every interface. Default: `127.0.0.1`. */
   hostAddress?: string;
@@ -220,8 +227,7 @@ export const MODEL_SERVICE_DEFAULTS = {
   /** Version of a user model whose model.json has none (the api's own default); the built-in model is `BUILTIN_MODEL_VERSION`. */
   modelVersion: "1",
   replicas: 2,
-  gunicornWorkers: 2,
-  gunicornThreads: 4,
+  gunicornThreads: 2,
   gunicornTimeoutSeconds: 30,
   maxBodyBytes: 1_048_576,
   maxBatchSize: 1000,
@@ -229,7 +235,7 @@ export const MODEL_SERVICE_DEFAULTS = {
   apiMemoryMb: 512,
   apiCpus: 1,
   proxyMemoryMb: 128,
-  proxyCpus: 0.5,
+  proxyCpus: 1,
   hostAddress: "127.0.0.1",
   hostPort: 8080,
   baseImage: "debian:bookworm-slim",
@@ -240,6 +246,11 @@ export const MODEL_SERVICE_DEFAULTS = {
   clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
   maxConnectionsPerClient: 100,
 } as const;
+
+/** The default `gunicornWorkers` for a replica limited to `apiCpus` CPUs: one per CPU, rounded up, at least 1. */
+export function defaultGunicornWorkers(apiCpus: number): number {
+  return Math.min(64, Math.max(1, Math.ceil(apiCpus - 1e-9)));
+}
 
 /** Where the served model comes from. */
 export type ModelSource =

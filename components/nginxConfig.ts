@@ -42,6 +42,8 @@ const UPSTREAM_ZONE_SIZE = "128k";
 /** nginx's default is 10 s; a replica restarted after a crash answers within a few seconds. */
 const UPSTREAM_FAIL_TIMEOUT_SECONDS = 3;
 const ACCESS_LOG_FORMAT = "model_service_json";
+const ACCESS_LOG_BUFFER = "64k";
+const ACCESS_LOG_FLUSH = "1s";
 const RESOLVER_TIMEOUT_SECONDS = 2;
 const MAX_CLIENT_BODY_BUFFER_BYTES = 1_048_576;
 /** An incoming X-Request-ID is kept when it matches; anything else is replaced by nginx's `$request_id`. */
@@ -178,7 +180,9 @@ function accessLog(): ConfigLine[] {
   const quotedParts = fields.map((field, index) => `${INDENT}'${index === 0 ? "{" : ""}${field}${index === fields.length - 1 ? "}" : ","}'`);
   return [
     [`log_format ${ACCESS_LOG_FORMAT} escape=json`, ...quotedParts].join("\n") + ";",
-    `access_log /dev/stdout ${ACCESS_LOG_FORMAT};`,
+    // stdout is a pipe that Docker's log driver drains; an unbuffered write() that waits for it stalls every
+    // connection of the nginx worker. Lines are written in batches: at 64 KiB, or at the latest after 1 s.
+    `access_log /dev/stdout ${ACCESS_LOG_FORMAT} buffer=${ACCESS_LOG_BUFFER} flush=${ACCESS_LOG_FLUSH};`,
   ];
 }
 

@@ -118,7 +118,11 @@ export interface NginxConfigOptions {
    * 0 turns upstream connection reuse off. Integer 0 to 300; default 2 (gunicorn's own default).
    */
   readonly upstreamKeepaliveSeconds?: number;
-  /** Idle upstream connections each nginx worker keeps for reuse. Integer 1 to 1024; default 16. */
+  /**
+   * Idle upstream connections each nginx worker keeps for reuse. Integer 1 to 1024; default 64: at 128 client
+   * connections each of two workers has up to 64 requests at the api at once, and every connection above this
+   * number is closed after its response and opened anew (TIME_WAIT churn, the seed stack's throughput cliff).
+   */
   readonly upstreamKeepaliveConnections?: number;
   /**
    * Seconds nginx waits to open a connection to a replica before it tries the next one. Replicas are on the same
@@ -194,7 +198,7 @@ export interface ResolvedNginxConfigOptions {
 export const NGINX_CONFIG_DEFAULTS = {
   resolver: null,
   upstreamKeepaliveSeconds: 2,
-  upstreamKeepaliveConnections: 16,
+  upstreamKeepaliveConnections: 64,
   connectTimeoutSeconds: 2,
   nextUpstreamTries: 2,
   retryNonIdempotent: true,

@@ -4,6 +4,7 @@ import {
   BUILTIN_MODEL_NAME,
   BUILTIN_MODEL_SMOKE_TEST_INSTANCES,
   BUILTIN_MODEL_VERSION,
+  defaultGunicornWorkers,
   MODEL_SERVICE_ARG_NAMES,
   MODEL_SERVICE_DEFAULTS as DEFAULTS,
   RESTART_POLICIES,
@@ -70,7 +71,6 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
   }
 
   const replicas = check.integer("replicas", raw.replicas, 1, 32, DEFAULTS.replicas);
-  const workers = check.integer("gunicornWorkers", raw.gunicornWorkers, 1, 64, DEFAULTS.gunicornWorkers);
   const threads = check.integer("gunicornThreads", raw.gunicornThreads, 1, 64, DEFAULTS.gunicornThreads);
   const timeoutSeconds = check.integer(
     "gunicornTimeoutSeconds",
@@ -90,6 +90,7 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
   );
   const apiMemoryMb = check.integer("apiMemoryMb", raw.apiMemoryMb, 128, 65_536, DEFAULTS.apiMemoryMb);
   const apiCpus = cpusDockerReadsBack(check, "apiCpus", check.number("apiCpus", raw.apiCpus, 0.1, 64, DEFAULTS.apiCpus));
+  const workers = check.integer("gunicornWorkers", raw.gunicornWorkers, 1, 64, defaultGunicornWorkers(apiCpus));
   const proxyMemoryMb = check.integer("proxyMemoryMb", raw.proxyMemoryMb, 64, 8192, DEFAULTS.proxyMemoryMb);
   const proxyCpus = cpusDockerReadsBack(check, "proxyCpus", check.number("proxyCpus", raw.proxyCpus, 0.1, 64, DEFAULTS.proxyCpus));
   const hostAddress = check.matching("hostAddress", raw.hostAddress, IPV4, "an IPv4 address such as 127.0.0.1", DEFAULTS.hostAddress);

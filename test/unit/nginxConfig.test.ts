@@ -212,7 +212,7 @@ describe("renderNginxConfig content", () => {
       ]),
     );
     expect(config).toContain("log_format model_service_json escape=json");
-    expect(directives(config)).toContain("access_log /dev/stdout model_service_json;");
+    expect(directives(config)).toContain("access_log /dev/stdout model_service_json buffer=64k flush=1s;");
     expect(directives(config)).toContain("error_log stderr warn;");
   });
 
@@ -475,7 +475,7 @@ describe("helpers", () => {
       ...BASE,
       resolver: null,
       upstreamKeepaliveSeconds: 2,
-      upstreamKeepaliveConnections: 16,
+      upstreamKeepaliveConnections: 64,
       connectTimeoutSeconds: 2,
       nextUpstreamTries: 2,
       retryNonIdempotent: true,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ModelServiceConfigError } from "../../components/modelServiceConfigError.js";
-import type { ModelServiceArgs } from "../../components/modelServiceArgs.js";
+import { defaultGunicornWorkers, type ModelServiceArgs } from "../../components/modelServiceArgs.js";
 import { resolveModelServiceSpec } from "../../components/validation.js";
 import { fakeInspector, JOBLIB_MODEL_DIR, specFor, testContext } from "./support/specs.js";
 
@@ -25,12 +25,12 @@ describe("resolveModelServiceSpec defaults", () => {
       modelName: "iris",
       modelVersion: "1.0.0",
       replicas: 2,
-      gunicorn: { workers: 2, threads: 4, timeoutSeconds: 30 },
+      gunicorn: { workers: 1, threads: 2, timeoutSeconds: 30 },
       maxBodyBytes: 1_048_576,
       maxBatchSize: 1000,
       startupTimeoutSeconds: 120,
       api: { memoryMb: 512, cpus: 1 },
-      proxy: { memoryMb: 128, cpus: 0.5 },
+      proxy: { memoryMb: 128, cpus: 1 },
       hostAddress: "127.0.0.1",
       hostPort: 8080,
       rateLimit: undefined,
@@ -107,6 +107,18 @@ describe("resolveModelServiceSpec defaults", () => {
 
   it("defaults the burst to the rate", () => {
     expect(specFor({ rateLimit: { requestsPerSecond: 7 } }).rateLimit).toEqual({ requestsPerSecond: 7, burst: 7 });
+  });
+});
+
+describe("gunicorn workers follow the replica's CPU limit", () => {
+  it("defaults to one worker per CPU of apiCpus, rounded up", () => {
+    expect([0.25, 0.5, 1, 1.5, 2, 4].map(defaultGunicornWorkers)).toEqual([1, 1, 1, 2, 2, 4]);
+    expect(specFor({ apiCpus: 2 }).gunicorn.workers).toBe(2);
+    expect(specFor({ apiCpus: 0.5 }).gunicorn.workers).toBe(1);
+  });
+
+  it("an explicit gunicornWorkers wins", () => {
+    expect(specFor({ apiCpus: 0.5, gunicornWorkers: 3 }).gunicorn.workers).toBe(3);
   });
 });
 
