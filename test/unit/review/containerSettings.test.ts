@@ -24,7 +24,7 @@ const value = (text: string) => ({ kind: "value", text });
 
 describe("containerSettings", () => {
   it("names api inputs by the ModelServiceArgs fields that set them", () => {
-    const settings = containerSettings(apiInputs({ gunicornWorkers: 3, apiMemoryMb: 640, apiCpus: 0.75, startupTimeoutSeconds: 90 }), "api");
+    const settings = containerSettings(apiInputs({ gunicornWorkers: 3, gunicornThreads: 4, apiMemoryMb: 640, apiCpus: 0.75, startupTimeoutSeconds: 90 }), "api");
     expect(settings.get("gunicornWorkers")).toEqual(value("3"));
     expect(settings.get("gunicornThreads")).toEqual(value("4"));
     expect(settings.get("gunicornTimeoutSeconds")).toEqual(value("30"));
