@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 
 from . import routes, v2
 from .auth import install_api_key_check
 from .config import Settings
 from .errors import register_error_handlers
+from .inputs import drain_unread_body
 from .logs import get_logger
 from .metrics import Metrics
 from .model import ModelSlot
@@ -54,6 +55,11 @@ def create_app(config: Optional[Settings] = None, *, load_model: bool = True) ->
     install_api_key_check(app, settings.api_keys)
     app.register_blueprint(routes.blueprint)
     app.register_blueprint(v2.blueprint)
+
+    @app.after_request
+    def _drain_unread_body(response: Response) -> Response:
+        drain_unread_body(request, settings.max_body_bytes)
+        return response
 
     if load_model:
         state.load_model()

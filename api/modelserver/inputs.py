@@ -111,3 +111,19 @@ def check_number(value: Any, where: str) -> None:
         finite = False
     if not finite:
         raise ApiError(422, "non_finite", f"{where}: values must be finite numbers")
+
+
+def drain_unread_body(request: Request, max_bytes: int) -> None:
+    """Read and drop what is left of the body, up to ``max_bytes``.
+
+    An answer made before the body was read (415, 401, 404, ...) would otherwise close the connection with
+    the body unread; the kernel then resets it, and a proxy still sending the body loses the answer (nginx
+    reports 502). Bodies beyond ``max_bytes`` are left: nginx in front never forwards one.
+    """
+    stream = request.stream
+    left = max_bytes
+    while left > 0:
+        chunk = stream.read(min(_READ_CHUNK, left))
+        if not chunk:
+            return
+        left -= len(chunk)

@@ -5,7 +5,10 @@ after workers were recycled by max_requests), chunked bodies are limited, preloa
 model that cannot load makes gunicorn exit non-zero with a clear JSON log line.
 """
 
+import hashlib
+import hmac
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -248,3 +251,45 @@ def test_gunicorn_log_is_json_and_access_log_is_off(start, classifier_dir):
     stdout = server.log_lines(server.stdout_path)
     assert [line["path"] for line in stdout if line.get("event") == "request"] == ["/ready", "/health"]
     assert len(server.stdout_path.read_text().splitlines()) == len(stdout)
+
+
+def raw_exchange(port: int, head: bytes, body: bytes) -> bytes:
+    """Send a whole request, then read the answer up to the end of the connection.
+
+    A reset (instead of an orderly close) fails: the server closed with part of the body unread, and a proxy
+    still sending that body gets the reset instead of the answer (nginx then reports a 502).
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head + body)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        return received
+
+
+def test_an_early_error_reads_the_unread_body_so_the_answer_arrives(start, classifier_dir):
+    # An answer made before the body was read (wrong content type, a missing API key, an unknown path) must not
+    # close the connection with the body unread: the kernel then resets it, and nginx reports 502 instead.
+    salt, key = "salt-of-this-test", "k" * 32
+    digest = hmac.new(salt.encode(), key.encode(), hashlib.sha256).hexdigest()
+    server = start(classifier_dir, GUNICORN_WORKERS="1", MAX_BODY_BYTES="4000000", API_KEY_SALT=salt, API_KEY_DIGESTS=digest)
+    server.wait_ready()
+    authorization = f"Authorization: Bearer {key}\r\n"
+    cases = [
+        ("/predict", "text/plain", authorization, b"415"),
+        ("/nowhere", "application/json", authorization, b"404"),
+        ("/predict", "application/json", "", b"401"),
+    ]
+    for (path, content_type, auth, status), size in itertools.product(cases, [20_000, 200_000, 2_000_000]):
+        body = b"[" * size
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n{auth}"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        for attempt in range(5):
+            answer = raw_exchange(server.port, head, body)
+            assert answer.startswith(b"HTTP/1.1 " + status), (path, size, attempt, answer[:200])
+            assert b'"error"' in answer
+    rows = json.dumps({"instances": [ROW]}).encode()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+    assert server.request("POST", "/predict", rows, headers)[0] == 200
