@@ -16,7 +16,7 @@ import { proxyContainerSettings } from "./proxyContainer.js";
 import { BASH, PROXY_APPLY_CONFIG_SCRIPT } from "./proxyConfig.js";
 import { API_NETWORK_ALIAS, nginxConfigOptions, serviceUrl } from "./serviceSettings.js";
 import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./smokeTest.js";
-import { proxyTlsUploads } from "./proxyTls.js";
+import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "./proxyTls.js";
 import { pulumiProjectDirectory } from "./projectDirectory.js";
 import { resolveModelServiceSpec } from "./validation.js";
 
@@ -66,8 +66,10 @@ export class ModelService extends pulumi.ComponentResource {
   readonly proxyContainer: docker.Container;
   /** Applies the rendered nginx config to the running proxy in place (a graceful reload, no new container). */
   readonly proxyConfig: command.local.Command;
-  /** With TLS: the volume the certificate and key are uploaded into. */
+  /** With TLS: the volume that holds the certificate and key. */
   readonly tlsVolume?: docker.Volume;
+  /** With TLS: writes the certificate and key into `tlsVolume` (and reloads a running proxy when they change). */
+  readonly tlsFiles?: command.local.Command;
   /** The post-deploy smoke test. */
   readonly smokeTest: command.local.Command;
 
@@ -117,19 +119,38 @@ export class ModelService extends pulumi.ComponentResource {
             { name: tlsVolumeName(prefix), labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "tls" }) },
             { parent: this },
           );
+    this.tlsFiles =
+      spec.tls === undefined || this.tlsVolume === undefined
+        ? undefined
+        : new command.local.Command(
+            childName(name, "tls-files"),
+            {
+              create: PROXY_TLS_FILES_SCRIPT,
+              update: PROXY_TLS_FILES_SCRIPT,
+              interpreter: BASH,
+              stdin: proxyTlsFilesStdin(spec.tls),
+              environment: {
+                TLS_VOLUME: this.tlsVolume.name,
+                NGINX_IMAGE: this.nginxImage.imageRef,
+                PROXY_CONTAINER: proxyContainerName(prefix, spec.hostPort),
+              },
+              // A changed certificate or key (the secret stdin) rewrites the files; a new image or volume too.
+              triggers: [this.tlsVolume.id],
+            },
+            { parent: this },
+          );
     this.proxyContainer = new docker.Container(
       // One resource per published port: a port change creates the new proxy before the old one goes.
       childName(name, `proxy-${spec.hostPort}`),
       {
         ...proxyContainerSettings(spec, nginxConfig, this.tlsVolume && tlsVolumeName(prefix)),
-        ...(spec.tls === undefined ? {} : { uploads: proxyTlsUploads(spec.tls) }),
         name: proxyContainerName(prefix, spec.hostPort),
         image: this.nginxImage.imageRef,
         networksAdvanced: [{ name: this.network.networkName }],
       },
       {
         parent: this,
-        ...(this.tlsVolume ? { dependsOn: [this.tlsVolume] } : {}),
+        ...(this.tlsFiles ? { dependsOn: [this.tlsFiles] } : {}),
         // The port cannot be bound twice: a replacement with the same port (new image) removes the old proxy first.
         deleteBeforeReplace: true,
         replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],

@@ -28,21 +28,22 @@ export interface PublishedPort {
 export interface MountedVolume {
   readonly volumeName: string;
   readonly containerPath: string;
+  readonly readOnly: boolean;
 }
 
-/** The plain inputs of the nginx container; image, name, network and TLS uploads are added by `ModelService`. */
+/** The plain inputs of the nginx container; image, name and network are added by `ModelService`. */
 export interface ProxyContainerSettings extends HardenedSettings {
   readonly envs: string[];
   readonly labels: DockerLabel[];
   readonly ports: PublishedPort[];
-  /** With TLS: the volume that holds the certificate and key (uploaded into it when the container is created). */
+  /** With TLS: the volume that holds the certificate and key (written by `ModelService.tlsFiles`), read-only. */
   readonly volumes?: MountedVolume[];
 }
 
 /**
  * `nginxConfig` is the full nginx.conf; it reaches the container base64-encoded in `NGINX_CONF_B64` (docs/contracts.md).
- * `tlsVolumeName` is the volume mounted at `NGINX_TLS_DIR` when `spec.tls` is set: the root file system stays
- * read-only, and Docker accepts uploads into a volume only.
+ * `tlsVolumeName` is the volume mounted read-only at `NGINX_TLS_DIR` when `spec.tls` is set: the root file system
+ * stays read-only, and the certificate and key are never in the container's environment or `docker inspect`.
  */
 export function proxyContainerSettings(spec: ModelServiceSpec, nginxConfig: string, tlsVolumeName?: string): ProxyContainerSettings {
   return {
@@ -67,6 +68,6 @@ export function proxyContainerSettings(spec: ModelServiceSpec, nginxConfig: stri
     ports: [{ internal: NGINX_LISTEN_PORT, external: spec.hostPort, ip: spec.hostAddress, protocol: "tcp" }],
     ...(spec.tls === undefined || tlsVolumeName === undefined
       ? {}
-      : { volumes: [{ volumeName: tlsVolumeName, containerPath: NGINX_TLS_DIR }] }),
+      : { volumes: [{ volumeName: tlsVolumeName, containerPath: NGINX_TLS_DIR, readOnly: true }] }),
   };
 }

@@ -428,7 +428,7 @@ describe("ModelService with API keys and TLS", async () => {
   it("keeps the key and the private key out of every plain input", () => {
     for (const r of mine) {
       const inputs = JSON.stringify(r.inputs);
-      if (r.name === "locked-proxy-19443" || r.name === "locked-smoke-test") {
+      if (r.name === "locked-tls-files" || r.name === "locked-smoke-test") {
         continue; // their secret inputs are checked below
       }
       expect(inputs, r.name).not.toContain(key);
@@ -439,11 +439,14 @@ describe("ModelService with API keys and TLS", async () => {
     expect(Buffer.from(proxyEnvs, "utf8").toString()).not.toContain("PRIVATE KEY");
   });
 
-  it("creates the TLS volume, mounts it and uploads the certificate and key as secrets", async () => {
+  it("creates the TLS volume, writes the certificate and key into it from a secret, and mounts it read-only", async () => {
     expect(mineNamed("locked-tls").type).toBe("docker:index/volume:Volume");
     expect(mineNamed("locked-tls").inputs.name).toBe("locked-unit-tls");
-    expect(mineNamed("locked-proxy-19443").inputs.volumes).toEqual([{ volumeName: "locked-unit-tls", containerPath: "/etc/nginx/tls" }]);
-    expect(await pulumi.isSecret(service.proxyContainer.uploads as pulumi.Output<unknown>)).toBe(true);
+    expect(mineNamed("locked-tls-files").type).toBe("command:local:Command");
+    expect(mineNamed("locked-tls-files").inputs.environment).toMatchObject({ TLS_VOLUME: "locked-unit-tls", PROXY_CONTAINER: "locked-unit-proxy-19443" });
+    expect(await pulumi.isSecret(service.tlsFiles?.stdin as pulumi.Output<unknown>)).toBe(true);
+    expect(mineNamed("locked-proxy-19443").inputs.volumes).toEqual([{ volumeName: "locked-unit-tls", containerPath: "/etc/nginx/tls", readOnly: true }]);
+    expect(mineNamed("locked-proxy-19443").inputs.uploads).toBeUndefined();
     expect(await valueOf(service.url)).toBe("https://127.0.0.1:19443");
   });
 

@@ -8,7 +8,7 @@ import { API_KEY_DIGESTS_ENV, API_KEY_SALT_ENV, apiKeyDigest, apiKeySalt, apiKey
 import { ModelServiceConfigError } from "../../components/modelServiceConfigError.js";
 import type { ModelServiceArgs } from "../../components/modelServiceArgs.js";
 import { proxyContainerSettings } from "../../components/proxyContainer.js";
-import { proxyTlsUploads } from "../../components/proxyTls.js";
+import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "../../components/proxyTls.js";
 import { apiEnvironment, nginxConfigOptions, serviceUrl } from "../../components/serviceSettings.js";
 import { smokeTestEnvironment, smokeTestSecretEnvironment } from "../../components/smokeTest.js";
 import { modelServiceArgsFromConfig } from "../../components/stackConfig.js";
@@ -105,18 +105,22 @@ describe("TLS", () => {
 
   it("mounts the TLS volume and checks health over https inside the container", () => {
     const settings = proxyContainerSettings(specFor({ tls: cert }), "conf", "svc-tls");
-    expect(settings.volumes).toEqual([{ volumeName: "svc-tls", containerPath: "/etc/nginx/tls" }]);
+    expect(settings.volumes).toEqual([{ volumeName: "svc-tls", containerPath: "/etc/nginx/tls", readOnly: true }]);
     expect(settings.healthcheck.tests).toEqual(expect.arrayContaining(["--insecure", "https://127.0.0.1:8080/nginx-health"]));
     expect(JSON.stringify(settings)).not.toContain("PRIVATE KEY");
     expect(proxyContainerSettings(specFor(), "conf").volumes).toBeUndefined();
   });
 
-  it("uploads certificate and key only as Pulumi secrets", async () => {
-    const uploads = proxyTlsUploads(cert);
-    expect(uploads.map((upload) => upload.file)).toEqual(["/etc/nginx/tls/certificate.pem", "/etc/nginx/tls/private-key.pem"]);
-    for (const upload of uploads) {
-      expect(await isSecret(upload.content)).toBe(true);
-    }
+  it("hands certificate and key to the volume writer only as a Pulumi secret on standard input", async () => {
+    const stdin = proxyTlsFilesStdin(cert);
+    expect(await isSecret(stdin)).toBe(true);
+    const text = await new Promise<string>((resolve) => stdin.apply((value) => resolve(value)));
+    const [certificateLine, keyLine] = text.split("\n");
+    expect(Buffer.from(certificateLine ?? "", "base64").toString("utf8")).toBe(cert.certificate);
+    expect(Buffer.from(keyLine ?? "", "base64").toString("utf8")).toBe(cert.privateKey);
+    // The script never puts the material in an environment or on a command line: it reads it from stdin.
+    expect(PROXY_TLS_FILES_SCRIPT).toContain("read -r private_key");
+    expect(PROXY_TLS_FILES_SCRIPT).not.toMatch(/--env|-e /);
   });
 
   it("rejects a key that does not match, an expired certificate and non-PEM text, never repeating the key", () => {
