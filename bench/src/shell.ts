@@ -1,5 +1,6 @@
 /** Running the commands the bench drives (docker, docker-compose, pulumi, wrk), each bounded in time. */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { heavyLockHeldByAncestor } from "../../test/integration/support/heavyLock.js";
 
 export interface RunOptions {
   /** Extra environment on top of the bench's own. */
@@ -64,7 +65,8 @@ export function sleep(seconds: number): Promise<void> {
 
 /**
  * The machine-wide lock for heavy work (`flock /tmp/ms-heavy.lock`), held by a `flock ... cat` child until
- * `release` closes its stdin. If the bench dies, the child's stdin closes and the lock is released.
+ * `release` closes its stdin. If the bench dies, the child's stdin closes and the lock is released. When an ancestor
+ * (a `flock` the bench was started under) holds the lock, the whole run is under it and nothing more is taken.
  */
 export class HeavyLock {
   private child: ChildProcess | undefined;
@@ -76,7 +78,8 @@ export class HeavyLock {
   ) {}
 
   async acquire(timeoutSeconds: number): Promise<void> {
-    if (!this.enabled) {
+    // Started under `flock /tmp/ms-heavy.lock npm run bench`: the whole run holds it already.
+    if (!this.enabled || heavyLockHeldByAncestor()) {
       return;
     }
     const child = spawn("flock", ["--timeout", String(timeoutSeconds), this.path, "sh", "-c", "echo locked; exec cat >/dev/null"], {
