@@ -160,7 +160,8 @@ export interface ModelServiceArgs {
   clientTimeouts?: ClientTimeoutsArgs;
   /**
    * Connections with a request in progress one client address may hold; more get 429 (integer, 0 to 100000; 0 turns
-   * the limit off). Default: 100. Behind Docker's userland proxy all clients on the host's loopback share one address.
+   * the limit off). Default: 1000. Behind Docker's userland proxy all clients on the host's loopback share one
+   * address, so the limit then bounds them together: 100 turned a 128-connection benchmark into 429s.
    */
   maxConnectionsPerClient?: number;
   /**
@@ -244,7 +245,7 @@ export const MODEL_SERVICE_DEFAULTS = {
   logMaxFiles: 3,
   smokeTestTimeoutSeconds: 60,
   clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
-  maxConnectionsPerClient: 100,
+  maxConnectionsPerClient: 1000,
 } as const;
 
 /** The default `gunicornWorkers` for a replica limited to `apiCpus` CPUs: one per CPU, rounded up, at least 1. */

@@ -209,7 +209,7 @@ export const NGINX_CONFIG_DEFAULTS = {
   gzipMinLengthBytes: 1024,
   trustForwardedHeaders: false,
   clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
-  maxConnectionsPerClient: 100,
+  maxConnectionsPerClient: 1000,
   tls: false,
 } as const satisfies Omit<ResolvedNginxConfigOptions, "upstreams" | "maxBodyBytes" | "upstreamTimeoutSeconds">;
 

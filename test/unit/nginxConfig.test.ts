@@ -407,12 +407,12 @@ describe("renderNginxConfig: slow clients, nginx's own errors, TLS", () => {
     expect(custom).toEqual(expect.arrayContaining(["client_header_timeout 3s;", "client_body_timeout 10s;", "keepalive_timeout 0s;"]));
   });
 
-  it("limits connections per client address to 100 by default, answering 429, and not on the health path", () => {
+  it("limits connections per client address to 1000 by default, answering 429, and not on the health path", () => {
     const config = render();
     expect(directives(config)).toEqual(
       expect.arrayContaining(["limit_conn_zone $binary_remote_addr zone=model_service_connections:10m;", "limit_conn_status 429;"]),
     );
-    expect(directives(blockBody(config, "location /"))).toContain("limit_conn model_service_connections 100;");
+    expect(directives(blockBody(config, "location /"))).toContain("limit_conn model_service_connections 1000;");
     expect(blockBody(config, `location = ${NGINX_HEALTH_PATH}`)).not.toContain("limit_conn");
     expect(directives(blockBody(render({ maxConnectionsPerClient: 7 }), "location /"))).toContain("limit_conn model_service_connections 7;");
     expect(render({ maxConnectionsPerClient: 0 })).not.toContain("limit_conn");
@@ -486,7 +486,7 @@ describe("helpers", () => {
       gzipMinLengthBytes: 1024,
       trustForwardedHeaders: false,
       clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
-      maxConnectionsPerClient: 100,
+      maxConnectionsPerClient: 1000,
       tls: false,
     });
   });

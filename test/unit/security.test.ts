@@ -139,7 +139,7 @@ describe("client timeouts and connection limit", () => {
   it("default to 10 s header/body/send, 65 s keep-alive and 100 connections per client", () => {
     const options = nginxConfigOptions(specFor());
     expect(options.clientTimeouts).toEqual({ headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 });
-    expect(options.maxConnectionsPerClient).toBe(100);
+    expect(options.maxConnectionsPerClient).toBe(1000);
   });
 
   it("take partial overrides from args and stack config", () => {

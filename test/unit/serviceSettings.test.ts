@@ -56,7 +56,7 @@ describe("one body limit and one timeout for nginx and the api", () => {
       maxBodyBytes: 4096,
       upstreamTimeoutSeconds: 75,
       clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
-      maxConnectionsPerClient: 100,
+      maxConnectionsPerClient: 1000,
       tls: false,
     });
   });

@@ -42,7 +42,7 @@ describe("resolveModelServiceSpec defaults", () => {
       logging: { maxSize: "10m", maxFiles: 3 },
       smokeTest: { instances: [[5.1, 3.5, 1.4, 0.2]], timeoutSeconds: 60 },
       clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
-      maxConnectionsPerClient: 100,
+      maxConnectionsPerClient: 1000,
     });
   });
 
