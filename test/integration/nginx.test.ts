@@ -204,6 +204,16 @@ async function waitForHealthEndpoint(proxy: RunningProxy): Promise<void> {
   throw new Error(`no 200 from ${NGINX_HEALTH_PATH} after ${attempts} attempts`);
 }
 
+/** The proxy's stdout once it holds `expected` (access log lines are buffered, flush=1s): polled, at most 6 s. */
+async function accessLogWith(proxyName: string, expected: RegExp): Promise<string> {
+  let logs = await containerLogs(proxyName);
+  for (let attempt = 0; attempt < 30 && !expected.test(logs.stdout); attempt++) {
+    await sleep(200);
+    logs = await containerLogs(proxyName);
+  }
+  return logs.stdout;
+}
+
 async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -532,13 +542,8 @@ describe("proxy with the baked default config in front of a stand-in api", () =>
 
   it("writes one JSON access log line per request to stdout and errors to stderr", async () => {
     await request(proxy, { path: "/logged?x=1", headers: { "X-Request-ID": "log-line-7", "User-Agent": 'agent "quoted"' } });
-    // Access log lines are buffered (flush=1s): poll for the line, bounded.
-    let logs = await containerLogs(proxy.name);
-    for (let attempt = 0; attempt < 30 && !logs.stdout.includes('"log-line-7"'); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      logs = await containerLogs(proxy.name);
-    }
-    const line = logs.stdout.split("\n").find((candidate) => candidate.includes('"log-line-7"'));
+    const stdout = await accessLogWith(proxy.name, /"log-line-7"/);
+    const line = stdout.split("\n").find((candidate) => candidate.includes('"log-line-7"'));
     expect(line).toBeDefined();
     expect(JSON.parse(line ?? "")).toMatchObject({
       request_id: "log-line-7",
@@ -552,6 +557,7 @@ describe("proxy with the baked default config in front of a stand-in api", () =>
     for (const field of ["time", "remote_addr", "body_bytes_sent", "request_time", "upstream_addr", "upstream_response_time"]) {
       expect(entry).toHaveProperty(field);
     }
+    const logs = await containerLogs(proxy.name);
     expect(logs.stderr).toContain("client intended to send too large body");
     expect(logs.stdout).not.toContain("client intended to send too large body");
   }, TEST_TIMEOUT_MS);
@@ -717,8 +723,7 @@ describe("retries across two upstreams whose first answers 503", () => {
       expect(answer.status).toBe(200);
       expect(jsonBody<StandInEcho>(answer).replica).toBe("ready");
     }
-    const logs = await containerLogs(proxy.name);
-    expect(logs.stdout).toMatch(/"upstream_status":"503, 200"/);
+    expect(await accessLogWith(proxy.name, /"upstream_status":"503, 200"/)).toMatch(/"upstream_status":"503, 200"/);
   }, TEST_TIMEOUT_MS);
 
   it("passes the 503 of POST through with retryNonIdempotent: false, while GET is still retried", async () => {
@@ -736,7 +741,7 @@ describe("retries across two upstreams whose first answers 503", () => {
       expect(get.status).toBe(200);
       expect(jsonBody<StandInEcho>(get).replica).toBe("ready");
     }
-    const logEntries = (await containerLogs(proxy.name)).stdout
+    const logEntries = (await accessLogWith(proxy.name, /"method":"GET".*"upstream_status":"503, 200"/))
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as { method: string; upstream_status: string });

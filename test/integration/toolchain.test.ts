@@ -68,7 +68,14 @@ const providersInstalled =
   resourcePluginInstalled("docker", pinned("docker")) && resourcePluginInstalled("command", pinned("command"));
 
 // Needs the provider plugins; scripts/setup reports when it could not provide them (see docs/toolchain.md).
-describe.skipIf(!providersInstalled)("docker and command provider plugins", () => {
+describe("docker and command provider plugins", () => {
+  // scripts/setup installs the provider plugins; without them this suite fails, it never skips.
+  beforeAll(() => {
+    if (!providersInstalled) {
+      throw new Error("the docker and command provider plugins are not installed: run scripts/setup");
+    }
+  });
+
   const networkName = `ms-providers-check-${process.pid}`;
   let scratch: ScratchStack;
 
