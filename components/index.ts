@@ -17,7 +17,7 @@ export {
   type RateLimitArgs,
   type RegistryArgs,
   type RegistrySpec,
-  type RestartPolicy,
+  RestartPolicy,
 } from "./modelServiceArgs.js";
 export { ModelServiceConfigError, type ConfigProblem } from "./modelServiceConfigError.js";
 export { resolveModelServiceSpec, type SpecContext } from "./validation.js";

@@ -3,11 +3,25 @@ import type * as pulumi from "@pulumi/pulumi";
 /** Any value JSON can carry; used for smoke-test rows sent to `POST /predict`. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** Docker restart policies a container may use. */
-export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
+/**
+ * Docker restart policies a container may use. An object of constants plus the union of its values (rather
+ * than a bare union type) so that `pulumi package get-schema` turns it into an enum for every language.
+ */
+export const RestartPolicy = {
+  /** Never restart. */
+  No: "no",
+  /** Restart when the container exits with a non-zero status. */
+  OnFailure: "on-failure",
+  /** Always restart, also after the engine restarts. */
+  Always: "always",
+  /** Always restart, except after the container was stopped on purpose. */
+  UnlessStopped: "unless-stopped",
+} as const;
+/** A Docker restart policy: `no`, `on-failure`, `always` or `unless-stopped`. */
+export type RestartPolicy = (typeof RestartPolicy)[keyof typeof RestartPolicy];
 
 /** The restart policies accepted by `ModelServiceArgs.restartPolicy`. */
-export const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "always", "unless-stopped"];
+export const RESTART_POLICIES: readonly RestartPolicy[] = Object.values(RestartPolicy);
 
 /** A registry the built images are pushed to. Without one, images stay in the local Docker engine. */
 export interface RegistryArgs {
@@ -41,8 +55,9 @@ export interface RateLimitArgs {
 export interface ModelServiceArgs {
   /**
    * Directory holding the model to serve (scikit-learn estimator saved with joblib plus optional `model.json`, or
-   * a `predictor.py` with `load(dir)`/`predict(model, rows)`). Relative paths are resolved against the program's
-   * working directory. Default: the built-in iris model trained inside the api image.
+   * a `predictor.py` with `load(dir)`/`predict(model, rows)`). A relative path is resolved against the Pulumi project
+   * directory (where `Pulumi.yaml` is), in every language. Default: the built-in iris model trained inside the api
+   * image.
    */
   modelDir?: string;
   /**
@@ -117,11 +132,15 @@ export interface ModelServiceArgs {
   /** Number of rotated json-file logs kept per container (integer, 1 to 100). Default: 3. */
   logMaxFiles?: number;
   /**
-   * Rows sent in the post-deploy `POST /predict` smoke test (1 to `maxBatchSize` rows). Default: one iris row for
-   * the built-in model; for `modelDir`, the `example` rows of its `model.json`, else one row of zeros as wide as
-   * its `feature_names` (the api's own warm-up input); required when `model.json` has neither.
+   * Rows sent in the post-deploy `POST /predict` smoke test (1 to `maxBatchSize` rows, each any JSON value, e.g.
+   * `[[5.1, 3.5, 1.4, 0.2]]`). Default: one iris row for the built-in model; for `modelDir`, the `example` rows of
+   * its `model.json`, else one row of zeros as wide as its `feature_names` (the api's own warm-up input); required
+   * when `model.json` has neither.
    */
-  smokeTestInstances?: JsonValue[];
+  // `any`, not `JsonValue`: every Pulumi language sees "a list of any JSON values" (the schema cannot carry a
+  // recursive union); validation rejects what JSON cannot carry, naming the field, before anything is created.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  smokeTestInstances?: any[];
   /** Seconds the post-deploy smoke test waits for `/ready` through nginx (integer, 5 to 3600). Default: 60. */
   smokeTestTimeoutSeconds?: number;
 }

@@ -1,0 +1,3 @@
+// What `pulumi package get-schema` introspects: the component's TypeScript source (shipped in the package
+// for this), so doc comments and enums reach every language. index.js runs the CommonJS build of it.
+export { ModelService } from "../components/modelService.js";
