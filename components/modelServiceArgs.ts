@@ -24,7 +24,7 @@ export type RestartPolicy = (typeof RestartPolicy)[keyof typeof RestartPolicy];
 export const RESTART_POLICIES: readonly RestartPolicy[] = Object.values(RestartPolicy);
 
 /** A registry the built images are pushed to. Without one, images stay in the local Docker engine. */
-export interface RegistryArgs {
+export interface Registry {
   /**
    * Registry host and optional repository path, e.g. `registry.example.com:5000/ml`. Image names become
    * `<server>/model-service-api:<tag>`.
@@ -37,7 +37,7 @@ export interface RegistryArgs {
 }
 
 /** Per-client request rate limit applied by nginx. */
-export interface RateLimitArgs {
+export interface RateLimit {
   /** Sustained requests per second allowed from one client address (integer, 1 to 100000). */
   requestsPerSecond: number;
   /**
@@ -46,6 +46,14 @@ export interface RateLimitArgs {
    */
   burst?: number;
 }
+
+/**
+ * The earlier names of `RateLimit` and `Registry`, kept for TypeScript callers. The schema takes a type's name
+ * from its interface, and SDK generators add `Args` themselves (Go: `modelservice.RateLimitArgs`).
+ */
+export type RateLimitArgs = RateLimit;
+/** The earlier name of `Registry`. */
+export type RegistryArgs = Registry;
 
 /**
  * Everything a `ModelService` can be told. Every field is optional and plain (no Outputs except the
@@ -107,7 +115,7 @@ export interface ModelServiceArgs {
   /** Host TCP port nginx is published on (integer, 1 to 65535). Default: 8080. */
   hostPort?: number;
   /** Per-client request rate limit in nginx. Default: no limit. */
-  rateLimit?: RateLimitArgs;
+  rateLimit?: RateLimit;
   /**
    * Extra environment variables for the api containers (names `[A-Za-z_][A-Za-z0-9_]*`; the variables this
    * component sets itself are refused). Default: none.
@@ -121,7 +129,7 @@ export interface ModelServiceArgs {
    */
   baseImage?: string;
   /** Registry to push the api and nginx images to. Default: none, images are built into the local engine only. */
-  registry?: RegistryArgs;
+  registry?: Registry;
   /** Docker restart policy of every container. Default: `unless-stopped`. */
   restartPolicy?: RestartPolicy;
   /**

@@ -59,8 +59,8 @@ const SCHEMA_TYPE: Record<string, SchemaProperty> = {
   "Record<string, string>": { type: "object", additionalProperties: { type: "string" } },
   "any[]": { type: "array", items: { $ref: "pulumi.json#/Any" } },
   "pulumi.Input<string>": { type: "string" },
-  RateLimitArgs: typeRef("RateLimitArgs"),
-  RegistryArgs: typeRef("RegistryArgs"),
+  RateLimit: typeRef("RateLimit"),
+  Registry: typeRef("Registry"),
   RestartPolicy: typeRef("RestartPolicy"),
   "pulumi.Output<string>": { type: "string" },
   "pulumi.Output<string[]>": { type: "array", items: { type: "string" } },
@@ -120,7 +120,7 @@ export function expectSchemaMatchesSource(schema: PackageSchema, version: string
   }
   expectPropertiesMatch("ModelService", resource.properties, resource.required, outputs, "outputs");
 
-  for (const name of ["RateLimitArgs", "RegistryArgs"]) {
+  for (const name of ["RateLimit", "Registry"]) {
     const type = schema.types[`${PACKAGE}:index:${name}`];
     expect(type?.type, `${name} is an object type`).toBe("object");
     expectPropertiesMatch(name, type.properties ?? {}, type.required, interfaceFields(ARGS_FILE, name), "inputs");
@@ -132,5 +132,5 @@ export function expectSchemaMatchesSource(schema: PackageSchema, version: string
   for (const member of restartPolicy.enum ?? []) {
     expect(member.description, `RestartPolicy.${member.name} is documented`).toBeTruthy();
   }
-  expect(Object.keys(schema.types).sort()).toEqual(["RateLimitArgs", "RegistryArgs", "RestartPolicy"].map((name) => `${PACKAGE}:index:${name}`));
+  expect(Object.keys(schema.types).sort()).toEqual(["RateLimit", "Registry", "RestartPolicy"].map((name) => `${PACKAGE}:index:${name}`));
 }
