@@ -1,0 +1,39 @@
+/**
+ * A Pulumi YAML stack: model-service installed from the packed tarball with npm, its component package added
+ * with `pulumi package add ./node_modules/model-service/provider`, and ModelService used by type token. The
+ * plugin runs in the Node.js language host and builds the same resources as the TypeScript component.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { describeConsumer } from "./support/consumerScenario.js";
+import { runCommand } from "./support/consumerStack.js";
+
+const PLUGIN_DIR = "./node_modules/model-service/provider";
+
+describeConsumer({
+  title: "a YAML stack through the component package",
+  layout: "yaml",
+  stackName: "pk-yaml",
+  model: { fixture: "temperature-sign", dir: "model" },
+  async prepare(projectDir, packed, stack) {
+    await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", packed.tarball], { cwd: projectDir });
+    await stack.pulumi(["package", "add", PLUGIN_DIR], 600_000);
+  },
+  checks: {
+    "records the component package in Pulumi.yaml, keeping the program": (projectDir, packed) => {
+      const project = readFileSync(join(projectDir, "Pulumi.yaml"), "utf8");
+      expect(project).toMatch(new RegExp(`\\npackages:\\n  model-service: ${PLUGIN_DIR.replace(/\./g, "\\.")}\\n`));
+      expect(project).toContain("type: model-service:ModelService");
+      expect(readFileSync(join(projectDir, "sdks", "model-service", `model-service-${packed.version}.yaml`), "utf8")).toContain("ModelService");
+    },
+  },
+  expected: {
+    predictUrl: "http://127.0.0.1:19203/predict",
+    replicas: 1,
+    modelName: "temperature-sign",
+    modelVersion: "0.9.0",
+    instances: [[-12.5], [0], [21]],
+    predictions: ["freezing", "thawing", "thawing"],
+  },
+});

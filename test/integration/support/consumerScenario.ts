@@ -1,0 +1,104 @@
+/**
+ * The life of one consumer project on the real engine, the same for every language: made fresh in a temporary
+ * directory from its layout (test/integration/fixtures/consumers/<layout>) plus its own model, prepared the
+ * way the README tells its users (npm install, pulumi package add, ...), then `pulumi up`, a prediction through
+ * nginx on loopback, a preview that must show no change, and `pulumi destroy` leaving nothing behind.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LABEL_KEYS } from "../../../components/labels.js";
+import { REPOSITORY_ROOT } from "../../support/componentSource.js";
+import { ConsumerStack, copyConsumerModel, predict, scratchDirectory } from "./consumerStack.js";
+import { packedModelService, type PackedPackage } from "./packedPackage.js";
+
+export interface ConsumerScenario {
+  /** What kind of project this is, for test titles. */
+  readonly title: string;
+  /** Directory under test/integration/fixtures/consumers. */
+  readonly layout: string;
+  /** Stack name (`pk-` prefix: this suite's Docker objects). */
+  readonly stackName: string;
+  /** Model fixture (test/integration/fixtures/consumer-models/<name>) and where the project keeps it. */
+  readonly model: { readonly fixture: string; readonly dir: string };
+  /** Makes the copied project ready for `pulumi up`, as its users would (install, package add, ...). */
+  prepare(projectDir: string, packed: PackedPackage, stack: ConsumerStack): Promise<void>;
+  /** Checks of the prepared project before it deploys (layout, resolution, generated SDK). */
+  readonly checks?: Readonly<Record<string, (projectDir: string, packed: PackedPackage) => void | Promise<void>>>;
+  /** What the deployed service must answer. */
+  readonly expected: {
+    readonly predictUrl: string;
+    readonly replicas: number;
+    readonly modelName: string;
+    readonly modelVersion: string;
+    readonly instances: unknown[];
+    readonly predictions: unknown[];
+  };
+}
+
+function containersOf(stackName: string, component?: string): string[] {
+  const filters = ["--filter", `label=${LABEL_KEYS.stack}=${stackName}`, ...(component ? ["--filter", `label=${LABEL_KEYS.component}=${component}`] : [])];
+  return execFileSync("docker", ["ps", "-a", "--format", "{{.Names}}", ...filters], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line !== "");
+}
+
+function networksOf(stackName: string): string[] {
+  return execFileSync("docker", ["network", "ls", "--format", "{{.Name}}", "--filter", `label=${LABEL_KEYS.stack}=${stackName}`], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line !== "");
+}
+
+/** Declares the tests of one consumer scenario. */
+export function describeConsumer(scenario: ConsumerScenario): void {
+  describe(`ModelService in ${scenario.title}`, () => {
+    let packed: PackedPackage;
+    let projectDir: string;
+    let stack: ConsumerStack;
+
+    beforeAll(async () => {
+      packed = packedModelService();
+      projectDir = scratchDirectory(scenario.stackName);
+      cpSync(join(REPOSITORY_ROOT, "test", "integration", "fixtures", "consumers", scenario.layout), projectDir, { recursive: true });
+      copyConsumerModel(scenario.model.fixture, join(projectDir, scenario.model.dir));
+      stack = new ConsumerStack(projectDir, scenario.stackName);
+      await scenario.prepare(projectDir, packed, stack);
+      await stack.init();
+    }, 900_000);
+
+    afterAll(async () => {
+      await stack?.dispose();
+      if (projectDir !== undefined) {
+        rmSync(projectDir, { recursive: true, force: true });
+      }
+    }, 600_000);
+
+    for (const [name, check] of Object.entries(scenario.checks ?? {})) {
+      it(name, () => check(projectDir, packed), 300_000);
+    }
+
+    it("deploys its own model with its own options and answers a correct prediction through nginx", async () => {
+      const { outputs, seconds } = await stack.up();
+      console.log(`[${scenario.stackName}] first pulumi up: ${seconds.toFixed(1)} s`);
+      expect(outputs.predictUrl).toBe(scenario.expected.predictUrl);
+      expect(outputs.modelVersion).toBe(scenario.expected.modelVersion);
+      expect(containersOf(scenario.stackName, "api")).toHaveLength(scenario.expected.replicas);
+      const { status, body } = await predict(String(outputs.predictUrl), scenario.expected.instances);
+      expect(status).toBe(200);
+      expect(body.predictions).toEqual(scenario.expected.predictions);
+      expect(body.model).toEqual({ name: scenario.expected.modelName, version: scenario.expected.modelVersion });
+    }, 900_000);
+
+    it("previews no change when nothing changed", async () => {
+      const { stdout } = await stack.previewExpectingNoChanges();
+      expect(stdout).not.toMatch(/\bto (create|update|delete|replace)\b/);
+    }, 600_000);
+
+    it("destroys everything it created", async () => {
+      await stack.destroy();
+      expect(containersOf(scenario.stackName)).toEqual([]);
+      expect(networksOf(scenario.stackName)).toEqual([]);
+    }, 600_000);
+  });
+}

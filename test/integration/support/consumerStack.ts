@@ -1,0 +1,123 @@
+/**
+ * A consumer's Pulumi project driven the way its users drive it: the `pulumi` CLI in the project directory
+ * (`pulumi stack init`, `up`, `preview`, `destroy`), on a throw-away local backend of its own. Works for any
+ * language. Run through scripts/test (it sources scripts/lib/env.sh: PATH, offline settings).
+ */
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPOSITORY_ROOT } from "../../support/componentSource.js";
+
+/** Result of one command. */
+export interface CommandOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command; rejects with its whole output when it fails or outlives `timeoutMs`. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<CommandOutput> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      [...args],
+      { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`${command} ${args.join(" ")} (in ${options.cwd}) failed: ${error.message}\n${stdout}\n${stderr}`));
+          return;
+        }
+        resolve({ stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A fresh temporary directory for one consumer project. */
+export function scratchDirectory(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `ms-${prefix}-`));
+}
+
+/** Copies one of the consumer model fixtures (test/integration/fixtures/consumer-models/<name>) to `dest`. */
+export function copyConsumerModel(name: string, dest: string): void {
+  cpSync(join(REPOSITORY_ROOT, "test", "integration", "fixtures", "consumer-models", name), dest, { recursive: true });
+}
+
+/** A stack of a consumer project on its own backend. */
+export class ConsumerStack {
+  readonly backendDir = mkdtempSync(join(tmpdir(), "ms-pulumi-state-"));
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(
+    readonly projectDir: string,
+    readonly stackName: string,
+    extraEnv: NodeJS.ProcessEnv = {},
+  ) {
+    this.env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
+      PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "model-service-test",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      ...extraEnv,
+    };
+  }
+
+  /** `pulumi <args>` in the project directory (with `--stack` where it applies). */
+  pulumi(args: readonly string[], timeoutMs?: number): Promise<CommandOutput> {
+    return runCommand("pulumi", [...args, "--non-interactive"], { cwd: this.projectDir, env: this.env, timeoutMs });
+  }
+
+  async init(): Promise<void> {
+    await this.pulumi(["stack", "init", this.stackName]);
+  }
+
+  /** `pulumi up` as CI runs it; resolves with the stack outputs and how long the update took. */
+  async up(): Promise<{ outputs: Record<string, unknown>; seconds: number }> {
+    const started = Date.now();
+    await this.pulumi(["up", "--yes", "--skip-preview", "--stack", this.stackName], 900_000);
+    const seconds = (Date.now() - started) / 1000;
+    return { outputs: await this.outputs(), seconds };
+  }
+
+  async outputs(): Promise<Record<string, unknown>> {
+    const { stdout } = await this.pulumi(["stack", "output", "--json", "--stack", this.stackName]);
+    return JSON.parse(stdout) as Record<string, unknown>;
+  }
+
+  /** `pulumi preview --expect-no-changes`: rejects (with the diff) when the preview shows any change. */
+  async previewExpectingNoChanges(): Promise<CommandOutput> {
+    return this.pulumi(["preview", "--expect-no-changes", "--diff", "--stack", this.stackName], 600_000);
+  }
+
+  async destroy(): Promise<void> {
+    await this.pulumi(["destroy", "--yes", "--skip-preview", "--stack", this.stackName], 600_000);
+  }
+
+  /** Destroys what is left, removes the stack and the backend; for afterAll, so it never throws. */
+  async dispose(): Promise<void> {
+    try {
+      await this.destroy();
+      await this.pulumi(["stack", "rm", "--yes", "--stack", this.stackName]);
+    } catch (error) {
+      console.error(`cleanup of stack ${this.stackName} in ${this.projectDir}: ${String(error)}`);
+    } finally {
+      rmSync(this.backendDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** `POST <predictUrl>` with `instances`; resolves with the status and the parsed body. */
+export async function predict(predictUrl: string, instances: unknown[]): Promise<{ status: number; body: { predictions: unknown[]; model: { name: string; version: string } } }> {
+  const response = await fetch(predictUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ instances }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: (await response.json()) as { predictions: unknown[]; model: { name: string; version: string } } };
+}
