@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { describeConsumer } from "./support/consumerScenario.js";
-import { runCommand } from "./support/consumerStack.js";
+import { installTarball, runCommand } from "./support/consumerStack.js";
 
 describeConsumer({
   title: "a CommonJS TypeScript stack (pulumi new typescript)",
@@ -14,7 +14,7 @@ describeConsumer({
   stackName: "pk-cjs",
   model: { fixture: "basket-size", dir: "model" },
   async prepare(projectDir, packed) {
-    await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", packed.tarball], { cwd: projectDir });
+    await installTarball(projectDir, packed.tarball);
   },
   checks: {
     "resolves require('model-service') to the CommonJS build, which finds the package's build contexts": async (projectDir) => {

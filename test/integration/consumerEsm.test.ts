@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { expect } from "vitest";
 import { describeConsumer } from "./support/consumerScenario.js";
-import { runCommand } from "./support/consumerStack.js";
+import { installTarball, runCommand } from "./support/consumerStack.js";
 
 describeConsumer({
   title: "an ES module TypeScript stack",
@@ -13,7 +13,7 @@ describeConsumer({
   stackName: "pk-esm",
   model: { fixture: "dominant-colour", dir: "models/colour" },
   async prepare(projectDir, packed) {
-    await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", packed.tarball], { cwd: projectDir });
+    await installTarball(projectDir, packed.tarball);
   },
   checks: {
     "resolves import 'model-service' to the ES module build": async (projectDir) => {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { describeConsumer } from "./support/consumerScenario.js";
-import { runCommand } from "./support/consumerStack.js";
+import { installTarball } from "./support/consumerStack.js";
 
 const PLUGIN_DIR = "./node_modules/model-service/provider";
 
@@ -17,7 +17,7 @@ describeConsumer({
   stackName: "pk-yaml",
   model: { fixture: "temperature-sign", dir: "model" },
   async prepare(projectDir, packed, stack) {
-    await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", packed.tarball], { cwd: projectDir });
+    await installTarball(projectDir, packed.tarball);
     await stack.pulumi(["package", "add", PLUGIN_DIR], 600_000);
   },
   checks: {

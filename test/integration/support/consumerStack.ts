@@ -37,6 +37,11 @@ export function runCommand(
   });
 }
 
+/** `npm install <tarball>` in a consumer project, as the README tells its users (the npm cache answers first). */
+export async function installTarball(projectDir: string, tarball: string): Promise<void> {
+  await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: projectDir });
+}
+
 /** A fresh temporary directory for one consumer project. */
 export function scratchDirectory(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `ms-${prefix}-`));
