@@ -23,7 +23,7 @@ describeConsumer({
   checks: {
     "records the component package in Pulumi.yaml, keeping the program": (projectDir, packed) => {
       const project = readFileSync(join(projectDir, "Pulumi.yaml"), "utf8");
-      expect(project).toMatch(new RegExp(`\\npackages:\\n  model-service: ${PLUGIN_DIR.replace(/\./g, "\\.")}\\n`));
+      expect(project).toMatch(/\npackages:\n {2}model-service: (\.\/)?node_modules\/model-service\/provider\n/);
       expect(project).toContain("type: model-service:ModelService");
       expect(readFileSync(join(projectDir, "sdks", "model-service", `model-service-${packed.version}.yaml`), "utf8")).toContain("ModelService");
     },

@@ -1,5 +1,5 @@
 // pulumi-language-yaml from github.com/pulumi/pulumi-yaml v1.25.0 (the newest release the Go module proxy
-// here serves) with the one RPC it lacks for Pulumi 3.248: Link. `pulumi package add` calls Link after
+// here serves), made to work with Pulumi 3.248: it loads schemas through the engine, and answers Link. `pulumi package add` calls Link after
 // generating an SDK and fails with "method Link not implemented" without it. A YAML program needs no
 // linking (it names resources by type token; the CLI records the package in Pulumi.yaml itself), which is
 // also what pulumi-yaml implements from later releases on (pulumi/pulumi-yaml#929).
@@ -55,7 +55,10 @@ func main() {
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, yamlHost{server.NewLanguageHost(engineAddress, tracing, false)})
+			// Schemas come from the engine's loader (useRPCLoader): it knows how Pulumi 3.248 starts a
+			// source-based component package. v1.25.0's own loader starts the Node.js language host with the
+			// flags of older hosts (-root, -typescript), which pulumi-language-nodejs 3.248 refuses.
+			pulumirpc.RegisterLanguageRuntimeServer(srv, yamlHost{server.NewLanguageHost(engineAddress, tracing, true)})
 			return nil
 		},
 	})
