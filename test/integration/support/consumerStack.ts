@@ -4,7 +4,7 @@
  * language. Run through scripts/test (it sources scripts/lib/env.sh: PATH, offline settings).
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPOSITORY_ROOT } from "../../support/componentSource.js";
@@ -111,7 +111,32 @@ export class ConsumerStack {
     } catch (error) {
       console.error(`cleanup of stack ${this.stackName} in ${this.projectDir}: ${String(error)}`);
     } finally {
+      this.stopLeftoverProcesses();
       rmSync(this.backendDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Stops plugin and language host processes that our pulumi commands started and left running: a
+   * component package's Node.js language host can outlive `pulumi preview`, and a leftover would keep the
+   * files of this run open (the shared test lock among them). Only processes with this stack's own backend
+   * in their environment are touched.
+   */
+  private stopLeftoverProcesses(): void {
+    const marker = `PULUMI_BACKEND_URL=file://${this.backendDir}`;
+    for (const entry of readdirSync("/proc")) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid) || pid === process.pid) {
+        continue;
+      }
+      try {
+        if (readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) {
+          console.error(`stopping process ${pid} left running by stack ${this.stackName}`);
+          process.kill(pid, "SIGTERM");
+        }
+      } catch {
+        // gone meanwhile, or not ours to read
+      }
     }
   }
 }
