@@ -25,7 +25,8 @@ describeConsumer({
       const project = readFileSync(join(projectDir, "Pulumi.yaml"), "utf8");
       expect(project).toMatch(/\npackages:\n {2}model-service: (\.\/)?node_modules\/model-service\/provider\n/);
       expect(project).toContain("type: model-service:ModelService");
-      expect(readFileSync(join(projectDir, "sdks", "model-service", `model-service-${packed.version}.yaml`), "utf8")).toContain("ModelService");
+      // For YAML the "SDK" is a package declaration naming the package and its version.
+      expect(readFileSync(join(projectDir, "sdks", "model-service", `model-service-${packed.version}.yaml`), "utf8")).toContain(`name: model-service\nversion: ${packed.version}`);
     },
   },
   expected: {
