@@ -19,7 +19,7 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 # Imported here, not in child_exit: imports inside gunicorn's SIGCHLD handler can re-enter.
 from prometheus_client import multiprocess  # noqa: E402  (needs PROMETHEUS_MULTIPROC_DIR above)
 
-from modelserver import serving  # noqa: E402  (needs the path above)
+from modelserver import logs, serving  # noqa: E402  (needs the path above)
 
 _settings = serving.ServingSettings.from_env(os.environ, serving.available_cpus())
 
@@ -38,7 +38,17 @@ proc_name = "modelserver"
 # Heartbeat files on a RAM disk: works with a read-only root and never blocks on disk I/O.
 worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
+# nginx in front bounds the request line and every header line (8 KiB each, 32 KiB in all) and answers beyond
+# that with its own JSON 414/431; gunicorn's tighter defaults (4094-byte line, 100 headers) would answer a request
+# nginx accepted with gunicorn's HTML 400 page instead. Without nginx these remain bounded by gunicorn's buffers.
+limit_request_line = 0
+limit_request_fields = 32768
+limit_request_field_size = 0
+
 accesslog = None  # the app logs one JSON line per request itself
+# gunicorn 20.1 builds every request's access-log fields whenever logconfig_dict is set, even with no
+# access log; this logger class skips that (3% of a request in the profile, bench/README.md).
+logger_class = "modelserver.gunicorn_logger.NoAccessLogLogger"
 errorlog = "-"
 loglevel = "info"
 logconfig_dict = serving.log_config()
@@ -48,6 +58,15 @@ def on_starting(server):
     serving.reset_metrics_dir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     if not server.cfg.preload_app:  # with preload gunicorn has built the app already
         serving.check_app_loads()
+
+
+def post_fork(server, worker):
+    # The app's log lines go through a writer thread of this worker (see logs.BackgroundStdoutHandler).
+    logs.use_background_writer()
+
+
+def worker_exit(server, worker):
+    logs.stop_background_writer()  # every queued line is written before the worker exits
 
 
 def child_exit(server, worker):

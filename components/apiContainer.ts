@@ -23,7 +23,8 @@ export interface ApiContainerSettings extends HardenedSettings {
   readonly labels: DockerLabel[];
 }
 
-export function apiContainerSettings(spec: ModelServiceSpec, index: number): ApiContainerSettings {
+/** `modelDigest` (the api image's `modelDigest`) becomes a label, so a review of a preview can name the model that goes out. */
+export function apiContainerSettings(spec: ModelServiceSpec, index: number, modelDigest?: string): ApiContainerSettings {
   const healthcheck = apiHealthcheck(spec.startupTimeoutSeconds);
   return {
     ...hardenedContainerSettings({
@@ -44,6 +45,7 @@ export function apiContainerSettings(spec: ModelServiceSpec, index: number): Api
       service: spec.serviceName,
       component: "api",
       replica: index,
+      ...(modelDigest === undefined ? {} : { modelDigest }),
       extra: spec.labels,
     }),
   };

@@ -46,12 +46,16 @@ export function apiHealthcheck(startupTimeoutSeconds: number): DockerHealthcheck
   };
 }
 
-/** nginx's own `GET /nginx-health`, with the curl the proxy image ships for its HEALTHCHECK. */
-export function proxyHealthcheck(): DockerHealthcheck {
+/**
+ * nginx's own `GET /nginx-health`, with the curl the proxy image ships for its HEALTHCHECK. With `tls` it asks over
+ * HTTPS without checking the certificate: the check is about nginx answering, and it runs inside the container.
+ */
+export function proxyHealthcheck(tls = false): DockerHealthcheck {
   return {
     tests: [
       "CMD",
       "curl",
+      ...(tls ? ["--insecure"] : []),
       "--fail",
       "--silent",
       "--show-error",
@@ -59,7 +63,7 @@ export function proxyHealthcheck(): DockerHealthcheck {
       "2",
       "--output",
       "/dev/null",
-      `http://127.0.0.1:${NGINX_LISTEN_PORT}${NGINX_HEALTH_PATH}`,
+      `${tls ? "https" : "http"}://127.0.0.1:${NGINX_LISTEN_PORT}${NGINX_HEALTH_PATH}`,
     ],
     interval: goDuration(INTERVAL_SECONDS),
     timeout: goDuration(TIMEOUT_SECONDS),

@@ -8,6 +8,8 @@ export {
   BUILTIN_MODEL_SMOKE_TEST_INSTANCES,
   BUILTIN_MODEL_VERSION,
   MODEL_SERVICE_DEFAULTS,
+  type ClientTimeouts,
+  type ClientTimeoutsArgs,
   RESTART_POLICIES,
   type ContainerResources,
   type JsonValue,
@@ -20,6 +22,8 @@ export {
   type RegistryArgs,
   type RegistrySpec,
   RestartPolicy,
+  type Tls,
+  type TlsArgs,
 } from "./modelServiceArgs.js";
 export { ModelServiceConfigError, type ConfigProblem } from "./modelServiceConfigError.js";
 export { resolveModelServiceSpec, type SpecContext } from "./validation.js";

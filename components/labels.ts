@@ -2,7 +2,7 @@
 export const RESERVED_LABEL_PREFIX = "model-service.";
 
 /** The part of a service a Docker object belongs to, recorded in the `model-service.component` label. */
-export type ServiceComponent = "api" | "proxy" | "network";
+export type ServiceComponent = "api" | "proxy" | "network" | "tls";
 
 /** The label keys every object carries, so tests and operators can find and clean up a service's objects. */
 export const LABEL_KEYS = {
@@ -11,6 +11,8 @@ export const LABEL_KEYS = {
   service: "model-service.service",
   component: "model-service.component",
   replica: "model-service.replica",
+  /** The `sha256:` digest of the model an api container serves (`ModelService.modelDigest`). */
+  modelDigest: "model-service.model-digest",
 } as const;
 
 /** Which object the labels are for. */
@@ -21,6 +23,8 @@ export interface LabelTarget {
   readonly component: ServiceComponent;
   /** Replica index, for api containers only. */
   readonly replica?: number;
+  /** Digest of the served model, for api containers only: previews and `docker ps --filter label=...` show it. */
+  readonly modelDigest?: string;
   /** User labels added on top (already validated not to use the reserved prefix). */
   readonly extra?: Readonly<Record<string, string>>;
 }
@@ -42,6 +46,9 @@ export function modelServiceLabels(target: LabelTarget): DockerLabel[] {
   };
   if (target.replica !== undefined) {
     labels[LABEL_KEYS.replica] = String(target.replica);
+  }
+  if (target.modelDigest !== undefined) {
+    labels[LABEL_KEYS.modelDigest] = target.modelDigest;
   }
   return Object.keys(labels)
     .sort()

@@ -9,13 +9,14 @@ import { ModelApiImage } from "./modelApiImage.js";
 import { inspectModelDirectory } from "./modelDirectory.js";
 import type { ModelServiceArgs, ModelServiceSpec } from "./modelServiceArgs.js";
 import { ModelServiceNetwork } from "./modelServiceNetwork.js";
-import { apiContainerName, childName, networkName, proxyContainerName, resourcePrefix } from "./naming.js";
+import { apiContainerName, childName, networkName, proxyContainerName, resourcePrefix, tlsVolumeName } from "./naming.js";
 import { renderNginxConfig } from "./nginxConfig.js";
 import { NginxImage } from "./nginxImage.js";
 import { proxyContainerSettings } from "./proxyContainer.js";
 import { BASH, PROXY_APPLY_CONFIG_SCRIPT } from "./proxyConfig.js";
 import { API_NETWORK_ALIAS, nginxConfigOptions, serviceUrl } from "./serviceSettings.js";
-import { SMOKE_TEST_SCRIPT, smokeTestEnvironment } from "./smokeTest.js";
+import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./smokeTest.js";
+import { proxyTlsUploads } from "./proxyTls.js";
 import { pulumiProjectDirectory } from "./projectDirectory.js";
 import { resolveModelServiceSpec } from "./validation.js";
 
@@ -28,6 +29,7 @@ interface ModelServiceParts {
   readonly apiContainers: docker.Container[];
   readonly proxyContainer: docker.Container;
   readonly proxyConfig: command.local.Command;
+  readonly tlsVolume: docker.Volume | undefined;
   readonly smokeTest: command.local.Command;
 }
 
@@ -106,6 +108,10 @@ export class ModelService extends pulumi.ComponentResource {
   get proxyConfig(): command.local.Command {
     return this.parts().proxyConfig;
   }
+  /** With TLS: the volume the certificate and key are uploaded into. */
+  get tlsVolume(): docker.Volume | undefined {
+    return this.parts().tlsVolume;
+  }
   /** The post-deploy smoke test. */
   get smokeTest(): command.local.Command {
     return this.parts().smokeTest;
@@ -157,17 +163,27 @@ export class ModelService extends pulumi.ComponentResource {
     const apiContainers = Array.from({ length: spec.replicas }, (_, index) => this.apiReplica(name, spec, prefix, index, apiImage, network));
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
+    const tlsVolume =
+      spec.tls === undefined
+        ? undefined
+        : new docker.Volume(
+            childName(name, "tls"),
+            { name: tlsVolumeName(prefix), labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "tls" }) },
+            { parent: this },
+          );
     const proxyContainer = new docker.Container(
       // One resource per published port: a port change creates the new proxy before the old one goes.
       childName(name, `proxy-${spec.hostPort}`),
       {
-        ...proxyContainerSettings(spec, nginxConfig),
+        ...proxyContainerSettings(spec, nginxConfig, tlsVolume && tlsVolumeName(prefix)),
+        ...(spec.tls === undefined ? {} : { uploads: proxyTlsUploads(spec.tls) }),
         name: proxyContainerName(prefix, spec.hostPort),
         image: nginxImage.imageRef,
         networksAdvanced: [{ name: network.networkName }],
       },
       {
         parent: this,
+        ...(tlsVolume ? { dependsOn: [tlsVolume] } : {}),
         // The port cannot be bound twice: a replacement with the same port (new image) removes the old proxy first.
         deleteBeforeReplace: true,
         replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
@@ -192,7 +208,7 @@ export class ModelService extends pulumi.ComponentResource {
         create: SMOKE_TEST_SCRIPT,
         update: SMOKE_TEST_SCRIPT,
         interpreter: BASH,
-        environment: smokeTestEnvironment(spec),
+        environment: { ...smokeTestEnvironment(spec), ...smokeTestSecretEnvironment(spec) },
         // Whatever serves the traffic changed: images, replicas, the proxy container or its config.
         triggers: [
           apiImage.imageRef,
@@ -204,7 +220,7 @@ export class ModelService extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [proxyConfig, ...apiContainers] },
     );
-    SERVICE_PARTS.set(this, { spec, apiImage, nginxImage, network, apiContainers, proxyContainer, proxyConfig, smokeTest });
+    SERVICE_PARTS.set(this, { spec, apiImage, nginxImage, network, apiContainers, proxyContainer, proxyConfig, tlsVolume, smokeTest });
 
     this.url = pulumi.output(serviceUrl(spec));
     this.predictUrl = pulumi.output(`${serviceUrl(spec)}/predict`);
@@ -249,7 +265,7 @@ export class ModelService extends pulumi.ComponentResource {
     apiImage: ModelApiImage,
     network: ModelServiceNetwork,
   ): docker.Container {
-    const settings = apiContainerSettings(spec, index);
+    const settings = apiContainerSettings(spec, index, apiImage.modelDigest);
     const containerName = apiImage.imageRef.apply((imageRef) =>
       apiContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, networkName(prefix))),
     );

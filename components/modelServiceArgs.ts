@@ -1,4 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { ApiKeysSpec } from "./apiKeys.js";
+import type { TlsSpec } from "./tlsMaterial.js";
 
 /** Any value JSON can carry; used for smoke-test rows sent to `POST /predict`. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -47,6 +49,29 @@ export interface RateLimit {
   burst?: number;
 }
 
+/** Timeouts nginx applies to its clients, in seconds; each is optional. */
+export interface ClientTimeouts {
+  /** Time a client has to send the request line and all headers; then nginx closes (integer, 1 to 3600). Default: 10. */
+  headerSeconds?: number;
+  /** Longest pause between two reads of a request body; then nginx answers 408 (integer, 1 to 3600). Default: 10. */
+  bodySeconds?: number;
+  /** Longest pause between two writes of a response to a client; then nginx closes (integer, 1 to 3600). Default: 10. */
+  sendSeconds?: number;
+  /** Idle time of a keep-alive client connection; 0 turns keep-alive off (integer, 0 to 3600). Default: 65. */
+  keepaliveSeconds?: number;
+}
+
+/** TLS at nginx: the published port then serves HTTPS only (TLS 1.2 and 1.3). */
+export interface Tls {
+  /** PEM certificate chain, leaf first. Keep it in stack config as a secret along with the key. */
+  certificate: string;
+  /**
+   * Unencrypted PEM private key of the certificate, e.g. from `pulumi config set --secret --path tls.privateKey`.
+   * It reaches the proxy as a file in a Docker volume the component owns, never as an environment variable.
+   */
+  privateKey: string;
+}
+
 /**
  * The earlier names of `RateLimit` and `Registry`, kept for TypeScript callers. The schema takes a type's name
  * from its interface, and SDK generators add `Args` themselves (Go: `modelservice.RateLimitArgs`).
@@ -54,6 +79,10 @@ export interface RateLimit {
 export type RateLimitArgs = RateLimit;
 /** The earlier name of `Registry`. */
 export type RegistryArgs = Registry;
+/** `ClientTimeouts` under the name other languages' SDKs give it. */
+export type ClientTimeoutsArgs = ClientTimeouts;
+/** `Tls` under the name other languages' SDKs give it. */
+export type TlsArgs = Tls;
 
 /**
  * Everything a `ModelService` can be told. Every field is optional and plain (no Outputs except the
@@ -81,9 +110,16 @@ export interface ModelServiceArgs {
   modelVersion?: string;
   /** Number of api replicas behind nginx (integer, 1 to 32). Default: 2. */
   replicas?: number;
-  /** gunicorn worker processes per replica (integer, 1 to 64). Default: 2. */
+  /**
+   * gunicorn worker processes per replica (integer, 1 to 64). Default: one per CPU of `apiCpus`, rounded up
+   * (`defaultGunicornWorkers`): a worker runs Python on one core at a time, so more workers than CPUs only
+   * share the same CPU quota and get throttled together.
+   */
   gunicornWorkers?: number;
-  /** Threads per gunicorn worker (integer, 1 to 64). Default: 4. */
+  /**
+   * Threads per gunicorn worker (integer, 1 to 64). Default: 2, so a worker reads the next request while another
+   * one computes; more threads only queue on Python's GIL (bench/README.md).
+   */
   gunicornThreads?: number;
   /**
    * Seconds one request may take in gunicorn; nginx waits this long plus a 5 s margin, so gunicorn ends a slow
@@ -108,7 +144,7 @@ export interface ModelServiceArgs {
   apiCpus?: number;
   /** Memory limit of the nginx container in MiB, swap disabled (integer, 64 to 8192). Default: 128. */
   proxyMemoryMb?: number;
-  /** CPU limit of the nginx container in CPUs (0.1 to 64, a value Docker stores exactly). Default: 0.5. */
+  /** CPU limit of the nginx container in CPUs (0.1 to 64, a value Docker stores exactly). Default: 1 (at half a CPU nginx was throttled under load). */
   proxyCpus?: number;
   /** Host IPv4 address nginx is published on; `0.0.0.0` exposes it on every interface. Default: `127.0.0.1`. */
   hostAddress?: string;
@@ -151,6 +187,23 @@ export interface ModelServiceArgs {
   smokeTestInstances?: any[];
   /** Seconds the post-deploy smoke test waits for `/ready` through nginx (integer, 5 to 3600). Default: 60. */
   smokeTestTimeoutSeconds?: number;
+  /** Timeouts nginx applies to slow and idle clients. Default: 10 s for headers, body and send; 65 s keep-alive. */
+  clientTimeouts?: ClientTimeouts;
+  /**
+   * Connections with a request in progress one client address may hold; more get 429 (integer, 0 to 100000; 0 turns
+   * the limit off). Default: 100. Behind Docker's userland proxy all clients on the host's loopback share one address.
+   */
+  maxConnectionsPerClient?: number;
+  /**
+   * API keys, any of which a request must present as `Authorization: Bearer <key>` or `X-API-Key: <key>`; a missing
+   * or wrong key gets 401. `/health`, `/ready`, `/v2/health/live`, `/v2/health/ready` and nginx's `/nginx-health`
+   * stay open for probes. 1 to 16 keys of 32 to 256 token characters (`openssl rand -hex 32`); keep them in stack
+   * config as a secret (`pulumi config set --secret apiKeys '["..."]'`). Only salted HMAC-SHA256 digests reach the
+   * containers. Rotate by adding the new key, moving clients, then removing the old one. Default: none, no check.
+   */
+  apiKeys?: string[];
+  /** TLS at nginx with this certificate and key. Default: none, plain HTTP. */
+  tls?: Tls;
 }
 
 /**
@@ -184,7 +237,14 @@ export const MODEL_SERVICE_ARG_NAMES: readonly (keyof ModelServiceArgs)[] = [
   "logMaxFiles",
   "smokeTestInstances",
   "smokeTestTimeoutSeconds",
+  "clientTimeouts",
+  "maxConnectionsPerClient",
+  "apiKeys",
+  "tls",
 ];
+
+/** Fields whose values are secrets: error messages show `(secret)` instead of their values. */
+export const SECRET_ARG_NAMES: readonly (keyof ModelServiceArgs)[] = ["apiKeys", "tls"];
 
 /** Built-in model identity: the iris classifier trained at image build time (api/train_iris.py). */
 export const BUILTIN_MODEL_NAME = "iris";
@@ -198,8 +258,7 @@ export const MODEL_SERVICE_DEFAULTS = {
   /** Version of a user model whose model.json has none (the api's own default); the built-in model is `BUILTIN_MODEL_VERSION`. */
   modelVersion: "1",
   replicas: 2,
-  gunicornWorkers: 2,
-  gunicornThreads: 4,
+  gunicornThreads: 2,
   gunicornTimeoutSeconds: 30,
   maxBodyBytes: 1_048_576,
   maxBatchSize: 1000,
@@ -207,7 +266,7 @@ export const MODEL_SERVICE_DEFAULTS = {
   apiMemoryMb: 512,
   apiCpus: 1,
   proxyMemoryMb: 128,
-  proxyCpus: 0.5,
+  proxyCpus: 1,
   hostAddress: "127.0.0.1",
   hostPort: 8080,
   baseImage: "debian:bookworm-slim",
@@ -215,7 +274,14 @@ export const MODEL_SERVICE_DEFAULTS = {
   logMaxSize: "10m",
   logMaxFiles: 3,
   smokeTestTimeoutSeconds: 60,
+  clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
+  maxConnectionsPerClient: 100,
 } as const;
+
+/** The default `gunicornWorkers` for a replica limited to `apiCpus` CPUs: one per CPU, rounded up, at least 1. */
+export function defaultGunicornWorkers(apiCpus: number): number {
+  return Math.min(64, Math.max(1, Math.ceil(apiCpus - 1e-9)));
+}
 
 /** Where the served model comes from. */
 export type ModelSource =
@@ -265,4 +331,10 @@ export interface ModelServiceSpec {
   readonly restartPolicy: RestartPolicy;
   readonly logging: { readonly maxSize: string; readonly maxFiles: number };
   readonly smokeTest: { readonly instances: readonly JsonValue[]; readonly timeoutSeconds: number };
+  readonly clientTimeouts: Readonly<Required<ClientTimeouts>>;
+  readonly maxConnectionsPerClient: number;
+  /** Present when API keys are required. */
+  readonly apiKeys?: ApiKeysSpec;
+  /** Present when nginx serves HTTPS. */
+  readonly tls?: TlsSpec;
 }

@@ -38,6 +38,11 @@ export function proxyContainerName(prefix: string, hostPort: number): string {
   return `${prefix}-proxy-${hostPort}`;
 }
 
+/** Name of the volume that holds the proxy's TLS certificate and key. */
+export function tlsVolumeName(prefix: string): string {
+  return `${prefix}-tls`;
+}
+
 /** Name of the private network the replicas and the proxy share. */
 export function networkName(prefix: string): string {
   return `${prefix}-net`;

@@ -9,10 +9,15 @@
  * network alias on every request (answers cached briefly), so replicas come and go without a reload. Without one,
  * upstream names are resolved when nginx loads the config, and `nginx-reload` applies a changed replica set.
  */
+import { nginxErrorResponsesFor, type NginxErrorResponse } from "./nginxErrorPages.js";
 import {
   NGINX_HEALTH_PATH,
+  NGINX_LARGE_HEADER_BUFFER_BYTES,
+  NGINX_LARGE_HEADER_BUFFER_COUNT,
   NGINX_LISTEN_PORT,
   NGINX_RUNTIME_DIR,
+  NGINX_TLS_CERTIFICATE_FILE,
+  NGINX_TLS_PRIVATE_KEY_FILE,
   deriveProxyTimeouts,
   deriveUpstreamIdleTimeoutMs,
   validateNginxConfigOptions,
@@ -22,16 +27,7 @@ import {
 } from "./nginxConfigOptions.js";
 
 export * from "./nginxConfigOptions.js";
-
-/** The JSON error answer nginx itself gives for one status. */
-export interface NginxErrorResponse {
-  /** HTTP status. */
-  readonly status: number;
-  /** Machine readable reason, the `error.code` of the body. */
-  readonly code: string;
-  /** Human readable reason, the `error.message` of the body. */
-  readonly message: string;
-}
+export type { NginxErrorResponse } from "./nginxErrorPages.js";
 
 const UPSTREAM_NAME = "model_service_api";
 const UPSTREAM_ADDRESS_VARIABLE = "$model_service_api_address";
@@ -39,14 +35,21 @@ const REQUEST_ID_VARIABLE = "$model_service_request_id";
 const FORWARDED_PROTO_VARIABLE = "$model_service_forwarded_proto";
 const RATE_LIMIT_ZONE = "model_service_per_client";
 const RATE_LIMIT_ZONE_SIZE = "10m";
+const CONNECTION_LIMIT_ZONE = "model_service_connections";
+const CONNECTION_LIMIT_ZONE_SIZE = "10m";
+const TLS_SESSION_CACHE = "shared:model_service_tls:1m";
 const UPSTREAM_ZONE_SIZE = "128k";
+/** nginx's default is 10 s; a replica restarted after a crash answers within a few seconds. */
+const UPSTREAM_FAIL_TIMEOUT_SECONDS = 3;
 const ACCESS_LOG_FORMAT = "model_service_json";
-const CLIENT_KEEPALIVE_TIMEOUT_SECONDS = 65;
+const ACCESS_LOG_BUFFER = "64k";
+const ACCESS_LOG_FLUSH = "1s";
 const RESOLVER_TIMEOUT_SECONDS = 2;
 const MAX_CLIENT_BODY_BUFFER_BYTES = 1_048_576;
 /** An incoming X-Request-ID is kept when it matches; anything else is replaced by nginx's `$request_id`. */
 const ACCEPTED_REQUEST_ID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
 const INDENT = "    ";
+const ERROR_LOCATION_PREFIX = "/_model_service/error/";
 
 /** A directive (with its `;`), a `#` comment, or "" for a blank line; may span several lines. */
 type ConfigLine = string;
@@ -72,19 +75,7 @@ export function encodeNginxConfigForEnv(config: string): string {
  * error shape; 413 and 503 use the api's codes for the same statuses.
  */
 export function nginxErrorResponses(options: NginxConfigOptions): readonly NginxErrorResponse[] {
-  const resolved = validateNginxConfigOptions(options);
-  return errorResponsesFor(resolved);
-}
-
-function errorResponsesFor(options: ResolvedNginxConfigOptions): readonly NginxErrorResponse[] {
-  const { readSeconds } = deriveProxyTimeouts(options.upstreamTimeoutSeconds, options.connectTimeoutSeconds);
-  return [
-    { status: 413, code: "payload_too_large", message: `request body is larger than ${options.maxBodyBytes} bytes` },
-    { status: 429, code: "rate_limited", message: "too many requests from this client address" },
-    { status: 502, code: "bad_gateway", message: "no api replica could be reached" },
-    { status: 503, code: "unavailable", message: "the service is temporarily unavailable" },
-    { status: 504, code: "gateway_timeout", message: `the api did not answer within ${readSeconds} seconds` },
-  ];
+  return nginxErrorResponsesFor(validateNginxConfigOptions(options));
 }
 
 function mainContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
@@ -114,6 +105,7 @@ function httpContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     "",
     ...gzipSettings(options),
     ...rateLimitZone(options.rateLimit),
+    ...connectionLimitZone(options.maxConnectionsPerClient),
     "",
     ...upstreamDiscovery(options),
     "",
@@ -122,11 +114,19 @@ function httpContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
 }
 
 function basicHttpSettings(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  const timeouts = options.clientTimeouts;
   return [
     "server_tokens off;",
     "default_type application/json;",
-    `keepalive_timeout ${CLIENT_KEEPALIVE_TIMEOUT_SECONDS}s;`,
+    "# Slow or idle clients are dropped, so they cannot hold the proxy's connections.",
+    `client_header_timeout ${timeouts.headerSeconds}s;`,
+    `client_body_timeout ${timeouts.bodySeconds}s;`,
+    `send_timeout ${timeouts.sendSeconds}s;`,
+    `keepalive_timeout ${timeouts.keepaliveSeconds}s;`,
     "reset_timedout_connection on;",
+    `# A longer request line is answered 414, a longer header line or more header bytes 431 (JSON, see error_page).`,
+    "client_header_buffer_size 1k;",
+    `large_client_header_buffers ${NGINX_LARGE_HEADER_BUFFER_COUNT} ${NGINX_LARGE_HEADER_BUFFER_BYTES / 1024}k;`,
     "# Bodies above the api's MAX_BODY_BYTES are answered with 413 here and never reach gunicorn.",
     `client_max_body_size ${options.maxBodyBytes};`,
     `client_body_buffer_size ${Math.min(options.maxBodyBytes, MAX_CLIENT_BODY_BUFFER_BYTES)};`,
@@ -180,7 +180,9 @@ function accessLog(): ConfigLine[] {
   const quotedParts = fields.map((field, index) => `${INDENT}'${index === 0 ? "{" : ""}${field}${index === fields.length - 1 ? "}" : ","}'`);
   return [
     [`log_format ${ACCESS_LOG_FORMAT} escape=json`, ...quotedParts].join("\n") + ";",
-    `access_log /dev/stdout ${ACCESS_LOG_FORMAT};`,
+    // stdout is a pipe that Docker's log driver drains; an unbuffered write() that waits for it stalls every
+    // connection of the nginx worker. Lines are written in batches: at 64 KiB, or at the latest after 1 s.
+    `access_log /dev/stdout ${ACCESS_LOG_FORMAT} buffer=${ACCESS_LOG_BUFFER} flush=${ACCESS_LOG_FLUSH};`,
   ];
 }
 
@@ -222,11 +224,24 @@ function upstreamDiscovery(options: ResolvedNginxConfigOptions): ConfigEntry[] {
   ];
 }
 
+function connectionLimitZone(maxConnectionsPerClient: number): ConfigLine[] {
+  if (maxConnectionsPerClient === 0) {
+    return [];
+  }
+  return [
+    "",
+    `limit_conn_zone $binary_remote_addr zone=${CONNECTION_LIMIT_ZONE}:${CONNECTION_LIMIT_ZONE_SIZE};`,
+    "limit_conn_status 429;",
+    "limit_conn_log_level warn;",
+  ];
+}
+
 function upstreamBlock(options: ResolvedNginxConfigOptions): ConfigEntry {
   return block(`upstream ${UPSTREAM_NAME}`, [
     "# Names are resolved at start and at every reload: `nginx-reload` applies a changed replica set.",
     `zone ${UPSTREAM_NAME} ${UPSTREAM_ZONE_SIZE};`,
-    ...options.upstreams.map((upstream) => `server ${upstream.host}:${upstream.port};`),
+    `# A replica that fails is skipped for ${UPSTREAM_FAIL_TIMEOUT_SECONDS}s, then tried again: a restarted one is back in rotation soon.`,
+    ...options.upstreams.map((upstream) => `server ${upstream.host}:${upstream.port} max_fails=1 fail_timeout=${UPSTREAM_FAIL_TIMEOUT_SECONDS}s;`),
     ...upstreamKeepalive(options),
   ]);
 }
@@ -249,19 +264,46 @@ function nginxDuration(milliseconds: number): string {
 }
 
 function serverContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
-  const errorResponses = errorResponsesFor(options);
+  const errorResponses = nginxErrorResponsesFor(options);
   return [
-    `listen ${NGINX_LISTEN_PORT} default_server;`,
+    `listen ${NGINX_LISTEN_PORT}${options.tls ? " ssl" : ""} default_server;`,
     "server_name _;",
+    ...tlsSettings(options),
     "",
     `add_header X-Request-ID ${REQUEST_ID_VARIABLE} always;`,
-    ...errorResponses.map((response) => `error_page ${response.status} @${errorLocationName(response.status)};`),
+    ...errorResponses.map(errorPageDirective),
     "",
     healthLocation(),
     "",
     proxyLocation(options),
     ...errorResponses.flatMap((response) => ["", errorLocation(response)]),
   ];
+}
+
+function tlsSettings(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  if (!options.tls) {
+    return [];
+  }
+  return [
+    `ssl_certificate ${NGINX_TLS_CERTIFICATE_FILE};`,
+    `ssl_certificate_key ${NGINX_TLS_PRIVATE_KEY_FILE};`,
+    "ssl_protocols TLSv1.2 TLSv1.3;",
+    "ssl_prefer_server_ciphers off;",
+    `ssl_session_cache ${TLS_SESSION_CACHE};`,
+    "ssl_session_timeout 1h;",
+    "ssl_session_tickets off;",
+    'add_header Strict-Transport-Security "max-age=31536000" always;',
+  ];
+}
+
+/**
+ * `error_page 413 /_model_service/error/413;`, or `error_page 494 =431 ...;` where the status sent differs from the
+ * one raised. The targets are internal URIs, not named locations: nginx cannot redirect to a named location when it
+ * fails while reading the request line (414, 400), because the request has no URI yet.
+ */
+function errorPageDirective(response: NginxErrorResponse): ConfigLine {
+  const rewrite = response.raised === response.status ? "" : ` =${response.status}`;
+  return `error_page ${response.raised}${rewrite} ${errorLocationPath(response.raised)};`;
 }
 
 function healthLocation(): ConfigEntry {
@@ -275,6 +317,7 @@ function healthLocation(): ConfigEntry {
 function proxyLocation(options: ResolvedNginxConfigOptions): ConfigEntry {
   return block("location /", [
     ...rateLimitRule(options.rateLimit),
+    ...(options.maxConnectionsPerClient === 0 ? [] : [`limit_conn ${CONNECTION_LIMIT_ZONE} ${options.maxConnectionsPerClient};`]),
     ...proxyPass(options),
     ...forwardingHeaders(options),
     "proxy_hide_header X-Request-ID;",
@@ -344,14 +387,18 @@ function retryPolicy(options: ResolvedNginxConfigOptions): ConfigLine[] {
 
 function errorLocation(response: NginxErrorResponse): ConfigEntry {
   const body = `{"error":{"code":"${response.code}","message":"${response.message}","request_id":"${REQUEST_ID_VARIABLE}"}}`;
-  return block(`location @${errorLocationName(response.status)}`, [
+  return block(`location = ${errorLocationPath(response.raised)}`, [
+    "internal;",
+    "# Never reads the body; without this, a request over the body limit would get nginx's HTML 413 here.",
+    "client_max_body_size 0;",
     "default_type application/json;",
     `return ${response.status} '${body}';`,
   ]);
 }
 
-function errorLocationName(status: number): string {
-  return `model_service_error_${status}`;
+/** Where nginx's own error `status` is answered; `internal`, so a client asking for it directly gets the JSON 404. */
+function errorLocationPath(status: number): string {
+  return `${ERROR_LOCATION_PREFIX}${status}`;
 }
 
 function block(header: string, body: readonly ConfigEntry[]): ConfigBlock {

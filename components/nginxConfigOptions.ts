@@ -22,6 +22,35 @@ export const NGINX_CONF_ENV_VAR = "NGINX_CONF_B64";
  */
 export const UPSTREAM_READ_TIMEOUT_MARGIN_SECONDS = 5;
 
+/** Directory of the TLS certificate and key inside the proxy container (a volume the component fills; see tls). */
+export const NGINX_TLS_DIR = "/etc/nginx/tls";
+/** PEM certificate chain (leaf first) nginx serves when TLS is on. */
+export const NGINX_TLS_CERTIFICATE_FILE = `${NGINX_TLS_DIR}/certificate.pem`;
+/** PEM private key of the certificate. */
+export const NGINX_TLS_PRIVATE_KEY_FILE = `${NGINX_TLS_DIR}/private-key.pem`;
+
+/**
+ * Request line and header buffers: `large_client_header_buffers 4 8k`. A request line longer than this is
+ * answered 414, a header line longer than this or headers above 4 x 8 KiB in total 431 (nginx's 494).
+ */
+export const NGINX_LARGE_HEADER_BUFFER_BYTES = 8192;
+export const NGINX_LARGE_HEADER_BUFFER_COUNT = 4;
+
+/**
+ * Timeouts towards clients, in seconds. Short ones keep slow clients (slowloris: headers or bodies sent a byte at
+ * a time) and idle connections from holding the proxy's connections.
+ */
+export interface NginxClientTimeouts {
+  /** Time to receive the whole request line and headers (`client_header_timeout`); nginx then closes. Integer 1 to 3600. */
+  readonly headerSeconds: number;
+  /** Time between two reads of the request body (`client_body_timeout`); nginx then answers 408. Integer 1 to 3600. */
+  readonly bodySeconds: number;
+  /** Time between two writes of the response (`send_timeout`); nginx then closes. Integer 1 to 3600. */
+  readonly sendSeconds: number;
+  /** Idle time of a keep-alive client connection (`keepalive_timeout`); 0 turns keep-alive off. Integer 0 to 3600. */
+  readonly keepaliveSeconds: number;
+}
+
 /** One upstream server entry of the proxy. */
 export interface NginxUpstream {
   /**
@@ -89,7 +118,11 @@ export interface NginxConfigOptions {
    * 0 turns upstream connection reuse off. Integer 0 to 300; default 2 (gunicorn's own default).
    */
   readonly upstreamKeepaliveSeconds?: number;
-  /** Idle upstream connections each nginx worker keeps for reuse. Integer 1 to 1024; default 16. */
+  /**
+   * Idle upstream connections each nginx worker keeps for reuse. Integer 1 to 1024; default 64: at 128 client
+   * connections each of two workers has up to 64 requests at the api at once, and every connection above this
+   * number is closed after its response and opened anew (TIME_WAIT churn, the seed stack's throughput cliff).
+   */
   readonly upstreamKeepaliveConnections?: number;
   /**
    * Seconds nginx waits to open a connection to a replica before it tries the next one. Replicas are on the same
@@ -123,6 +156,20 @@ export interface NginxConfigOptions {
    * `X-Forwarded-For` to the peer address and `X-Forwarded-Proto` to its own scheme.
    */
   readonly trustForwardedHeaders?: boolean;
+  /** Timeouts towards clients; each field defaults separately (10 s for header, body and send, 65 s keep-alive). */
+  readonly clientTimeouts?: Partial<NginxClientTimeouts>;
+  /**
+   * Connections one client address may have with a request in progress (`limit_conn`, keyed by
+   * `$binary_remote_addr`); more are answered 429. Connections still sending their headers are not counted
+   * (`clientTimeouts.headerSeconds` bounds those). 0 turns the limit off. Integer 0 to 100000; default 100.
+   * Behind Docker's userland proxy every client on the host's loopback shares one address.
+   */
+  readonly maxConnectionsPerClient?: number;
+  /**
+   * Whether nginx serves HTTPS (TLS 1.2 and 1.3) on its port instead of HTTP, with the certificate and key in
+   * `NGINX_TLS_CERTIFICATE_FILE` and `NGINX_TLS_PRIVATE_KEY_FILE`. Plain HTTP to the port gets a JSON 400. Default false.
+   */
+  readonly tls?: boolean;
 }
 
 /** `NginxConfigOptions` after validation: every default filled in. */
@@ -142,13 +189,16 @@ export interface ResolvedNginxConfigOptions {
   readonly gzip: boolean;
   readonly gzipMinLengthBytes: number;
   readonly trustForwardedHeaders: boolean;
+  readonly clientTimeouts: NginxClientTimeouts;
+  readonly maxConnectionsPerClient: number;
+  readonly tls: boolean;
 }
 
 /** Defaults of the optional fields. */
 export const NGINX_CONFIG_DEFAULTS = {
   resolver: null,
   upstreamKeepaliveSeconds: 2,
-  upstreamKeepaliveConnections: 16,
+  upstreamKeepaliveConnections: 64,
   connectTimeoutSeconds: 2,
   nextUpstreamTries: 2,
   retryNonIdempotent: true,
@@ -158,6 +208,9 @@ export const NGINX_CONFIG_DEFAULTS = {
   gzip: true,
   gzipMinLengthBytes: 1024,
   trustForwardedHeaders: false,
+  clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
+  maxConnectionsPerClient: 100,
+  tls: false,
 } as const satisfies Omit<ResolvedNginxConfigOptions, "upstreams" | "maxBodyBytes" | "upstreamTimeoutSeconds">;
 
 /**
@@ -266,7 +319,16 @@ const OPTION_FIELDS = {
   gzip: true,
   gzipMinLengthBytes: true,
   trustForwardedHeaders: true,
+  clientTimeouts: true,
+  maxConnectionsPerClient: true,
+  tls: true,
 } as const satisfies Record<keyof NginxConfigOptions, true>;
+const CLIENT_TIMEOUT_FIELDS = {
+  headerSeconds: true,
+  bodySeconds: true,
+  sendSeconds: true,
+  keepaliveSeconds: true,
+} as const satisfies Record<keyof NginxClientTimeouts, true>;
 
 const UPSTREAM_FIELDS = { host: true, port: true } as const satisfies Record<keyof NginxUpstream, true>;
 const RESOLVER_FIELDS = { address: true, validSeconds: true } as const satisfies Record<keyof NginxResolver, true>;
@@ -317,6 +379,30 @@ export function validateNginxConfigOptions(options: unknown): ResolvedNginxConfi
       record.trustForwardedHeaders,
       NGINX_CONFIG_DEFAULTS.trustForwardedHeaders,
     ),
+    clientTimeouts: optionalClientTimeouts(record.clientTimeouts),
+    maxConnectionsPerClient: optionalInteger(
+      "maxConnectionsPerClient",
+      record.maxConnectionsPerClient,
+      NGINX_CONFIG_DEFAULTS.maxConnectionsPerClient,
+      0,
+      100_000,
+    ),
+    tls: optionalBoolean("tls", record.tls, NGINX_CONFIG_DEFAULTS.tls),
+  };
+}
+
+function optionalClientTimeouts(value: unknown): NginxClientTimeouts {
+  const defaults = NGINX_CONFIG_DEFAULTS.clientTimeouts;
+  if (value === undefined) {
+    return defaults;
+  }
+  const record = requireRecord("clientTimeouts", value);
+  rejectUnknownFields("clientTimeouts.", record, CLIENT_TIMEOUT_FIELDS);
+  return {
+    headerSeconds: optionalInteger("clientTimeouts.headerSeconds", record.headerSeconds, defaults.headerSeconds, 1, 3600),
+    bodySeconds: optionalInteger("clientTimeouts.bodySeconds", record.bodySeconds, defaults.bodySeconds, 1, 3600),
+    sendSeconds: optionalInteger("clientTimeouts.sendSeconds", record.sendSeconds, defaults.sendSeconds, 1, 3600),
+    keepaliveSeconds: optionalInteger("clientTimeouts.keepaliveSeconds", record.keepaliveSeconds, defaults.keepaliveSeconds, 0, 3600),
   };
 }
 

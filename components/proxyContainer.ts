@@ -2,7 +2,7 @@ import { hardenedContainerSettings, type HardenedSettings } from "./containerHar
 import { proxyHealthcheck } from "./healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "./labels.js";
 import type { ModelServiceSpec } from "./modelServiceArgs.js";
-import { encodeNginxConfigForEnv, NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT } from "./nginxConfig.js";
+import { encodeNginxConfigForEnv, NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT, NGINX_TLS_DIR } from "./nginxConfig.js";
 
 /** User and group nginx runs as in the proxy image (docs/contracts.md). */
 export const PROXY_USER = "10002:10002";
@@ -24,15 +24,27 @@ export interface PublishedPort {
   readonly protocol: "tcp";
 }
 
-/** The plain inputs of the nginx container; image, name and network are added by `ModelService`. */
+/** A named volume mounted into the container, in the shape `docker.Container` takes. */
+export interface MountedVolume {
+  readonly volumeName: string;
+  readonly containerPath: string;
+}
+
+/** The plain inputs of the nginx container; image, name, network and TLS uploads are added by `ModelService`. */
 export interface ProxyContainerSettings extends HardenedSettings {
   readonly envs: string[];
   readonly labels: DockerLabel[];
   readonly ports: PublishedPort[];
+  /** With TLS: the volume that holds the certificate and key (uploaded into it when the container is created). */
+  readonly volumes?: MountedVolume[];
 }
 
-/** `nginxConfig` is the full nginx.conf; it reaches the container base64-encoded in `NGINX_CONF_B64` (docs/contracts.md). */
-export function proxyContainerSettings(spec: ModelServiceSpec, nginxConfig: string): ProxyContainerSettings {
+/**
+ * `nginxConfig` is the full nginx.conf; it reaches the container base64-encoded in `NGINX_CONF_B64` (docs/contracts.md).
+ * `tlsVolumeName` is the volume mounted at `NGINX_TLS_DIR` when `spec.tls` is set: the root file system stays
+ * read-only, and Docker accepts uploads into a volume only.
+ */
+export function proxyContainerSettings(spec: ModelServiceSpec, nginxConfig: string, tlsVolumeName?: string): ProxyContainerSettings {
   return {
     ...hardenedContainerSettings({
       user: PROXY_USER,
@@ -40,7 +52,7 @@ export function proxyContainerSettings(spec: ModelServiceSpec, nginxConfig: stri
       tmpfsSizeMb: PROXY_TMPFS_MB,
       restartPolicy: spec.restartPolicy,
       logging: spec.logging,
-      healthcheck: proxyHealthcheck(),
+      healthcheck: proxyHealthcheck(spec.tls !== undefined),
       healthyWithinSeconds: PROXY_HEALTHY_WITHIN_SECONDS,
       stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
     }),
@@ -53,5 +65,8 @@ export function proxyContainerSettings(spec: ModelServiceSpec, nginxConfig: stri
       extra: spec.labels,
     }),
     ports: [{ internal: NGINX_LISTEN_PORT, external: spec.hostPort, ip: spec.hostAddress, protocol: "tcp" }],
+    ...(spec.tls === undefined || tlsVolumeName === undefined
+      ? {}
+      : { volumes: [{ volumeName: tlsVolumeName, containerPath: NGINX_TLS_DIR }] }),
   };
 }

@@ -1,3 +1,4 @@
+import { API_KEY_DIGESTS_ENV, API_KEY_SALT_ENV, apiKeysEnvironment } from "./apiKeys.js";
 import type { ModelServiceSpec } from "./modelServiceArgs.js";
 import { apiEnvironmentForProxyLimits, type NginxConfigOptions, type ProxyUpstreamLimits } from "./nginxConfig.js";
 
@@ -14,6 +15,8 @@ export const API_NETWORK_ALIAS = "api";
 
 /** Environment variables derived from dedicated fields; `ModelServiceArgs.environment` may not set them. */
 export const RESERVED_API_ENVIRONMENT: readonly string[] = [
+  API_KEY_DIGESTS_ENV,
+  API_KEY_SALT_ENV,
   "GUNICORN_BIND",
   "GUNICORN_GRACEFUL_TIMEOUT",
   "GUNICORN_KEEPALIVE",
@@ -37,6 +40,7 @@ export function proxyUpstreamLimits(spec: ModelServiceSpec): ProxyUpstreamLimits
 export function apiEnvironment(spec: ModelServiceSpec): string[] {
   const environment: Record<string, string> = {
     ...spec.environment,
+    ...apiKeysEnvironment(spec.apiKeys),
     ...apiEnvironmentForProxyLimits(proxyUpstreamLimits(spec)),
     // On SIGTERM (a replica being replaced or removed) a request in flight may still take the full timeout.
     GUNICORN_GRACEFUL_TIMEOUT: String(spec.gunicorn.timeoutSeconds),
@@ -82,6 +86,9 @@ export function nginxConfigOptions(spec: ModelServiceSpec): NginxConfigOptions {
     nextUpstreamTries: PROXY_NEXT_UPSTREAM_TRIES,
     ...proxyUpstreamLimits(spec),
     ...(spec.rateLimit === undefined ? {} : { rateLimit: spec.rateLimit }),
+    clientTimeouts: spec.clientTimeouts,
+    maxConnectionsPerClient: spec.maxConnectionsPerClient,
+    tls: spec.tls !== undefined,
   };
 }
 
@@ -90,7 +97,7 @@ export function connectAddress(spec: ModelServiceSpec): string {
   return spec.hostAddress === "0.0.0.0" ? "127.0.0.1" : spec.hostAddress;
 }
 
-/** Base URL of the service as seen from the host, e.g. `http://127.0.0.1:8080`. */
+/** Base URL of the service as seen from the host, e.g. `http://127.0.0.1:8080` (`https://` with TLS). */
 export function serviceUrl(spec: ModelServiceSpec): string {
-  return `http://${connectAddress(spec)}:${spec.hostPort}`;
+  return `${spec.tls === undefined ? "http" : "https"}://${connectAddress(spec)}:${spec.hostPort}`;
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ModelServiceArgs } from "./modelServiceArgs.js";
+import { SECRET_ARG_NAMES, type ModelServiceArgs } from "./modelServiceArgs.js";
 import { ModelServiceConfigError, type ConfigProblem } from "./modelServiceConfigError.js";
 
 /**
@@ -37,11 +37,16 @@ const FIELD_KINDS: Record<keyof ModelServiceArgs, FieldKind> = {
   logMaxFiles: "number",
   smokeTestInstances: "list",
   smokeTestTimeoutSeconds: "number",
+  clientTimeouts: "object",
+  maxConnectionsPerClient: "number",
+  apiKeys: "list",
+  tls: "object",
 };
 
 /** Object fields whose values are numbers, and maps whose values are strings. */
 const NUMERIC_MEMBERS: Partial<Record<keyof ModelServiceArgs, readonly string[]>> = {
   rateLimit: ["requestsPerSecond", "burst"],
+  clientTimeouts: ["headerSeconds", "bodySeconds", "sendSeconds", "keepaliveSeconds"],
 };
 const STRING_MAPS: readonly (keyof ModelServiceArgs)[] = ["environment", "labels"];
 
@@ -66,7 +71,8 @@ export function modelServiceArgsFromConfig(values: Readonly<Record<string, unkno
     if (converted.ok) {
       args[key] = converted.value;
     } else {
-      problems.push({ field, value: values[key], allowed: converted.allowed });
+      const secret = (SECRET_ARG_NAMES as readonly string[]).includes(key);
+      problems.push({ field, value: secret ? "(secret)" : values[key], allowed: converted.allowed });
     }
   }
   if (problems.length > 0) {
@@ -78,7 +84,8 @@ export function modelServiceArgsFromConfig(values: Readonly<Record<string, unkno
 /**
  * Reads every `<namespace>:<key>` of the current stack's config and converts it with
  * `modelServiceArgsFromConfig`; `registry.password` is marked secret. Use a namespace that holds only
- * ModelService settings.
+ * ModelService settings. Set `apiKeys` and `tls` with `pulumi config set --secret`: the program gets them in
+ * plaintext, hashes the keys and hands the TLS material to the proxy only as Pulumi secrets.
  */
 export function loadModelServiceArgs(namespace: string): ModelServiceArgs {
   const prefix = `${namespace}:`;

@@ -4,6 +4,7 @@ import {
   BUILTIN_MODEL_NAME,
   BUILTIN_MODEL_SMOKE_TEST_INSTANCES,
   BUILTIN_MODEL_VERSION,
+  defaultGunicornWorkers,
   MODEL_SERVICE_ARG_NAMES,
   MODEL_SERVICE_DEFAULTS as DEFAULTS,
   RESTART_POLICIES,
@@ -17,6 +18,8 @@ import { dockerCpusString } from "./containerHardening.js";
 import { ModelServiceConfigError, type ConfigProblem } from "./modelServiceConfigError.js";
 import { RESERVED_API_ENVIRONMENT } from "./serviceSettings.js";
 import { RESERVED_LABEL_PREFIX } from "./labels.js";
+import { API_KEY_MAX_COUNT, apiKeyProblem, apiKeySalt, apiKeysSpec, type ApiKeysSpec } from "./apiKeys.js";
+import { tlsMaterialProblems, type TlsSpec } from "./tlsMaterial.js";
 
 /** Facts about the deployment that validation needs besides the args. */
 export interface SpecContext {
@@ -30,6 +33,8 @@ export interface SpecContext {
   readonly projectDir: string;
   /** Reads the model directory; the real one touches the file system, tests pass a fake. */
   readonly inspectModelDirectory: ModelDirectoryInspector;
+  /** The time a TLS certificate must not have expired by; default: now. */
+  readonly now?: Date;
 }
 
 const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -66,7 +71,6 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
   }
 
   const replicas = check.integer("replicas", raw.replicas, 1, 32, DEFAULTS.replicas);
-  const workers = check.integer("gunicornWorkers", raw.gunicornWorkers, 1, 64, DEFAULTS.gunicornWorkers);
   const threads = check.integer("gunicornThreads", raw.gunicornThreads, 1, 64, DEFAULTS.gunicornThreads);
   const timeoutSeconds = check.integer(
     "gunicornTimeoutSeconds",
@@ -86,6 +90,7 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
   );
   const apiMemoryMb = check.integer("apiMemoryMb", raw.apiMemoryMb, 128, 65_536, DEFAULTS.apiMemoryMb);
   const apiCpus = cpusDockerReadsBack(check, "apiCpus", check.number("apiCpus", raw.apiCpus, 0.1, 64, DEFAULTS.apiCpus));
+  const workers = check.integer("gunicornWorkers", raw.gunicornWorkers, 1, 64, defaultGunicornWorkers(apiCpus));
   const proxyMemoryMb = check.integer("proxyMemoryMb", raw.proxyMemoryMb, 64, 8192, DEFAULTS.proxyMemoryMb);
   const proxyCpus = cpusDockerReadsBack(check, "proxyCpus", check.number("proxyCpus", raw.proxyCpus, 0.1, 64, DEFAULTS.proxyCpus));
   const hostAddress = check.matching("hostAddress", raw.hostAddress, IPV4, "an IPv4 address such as 127.0.0.1", DEFAULTS.hostAddress);
@@ -113,6 +118,17 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
     3600,
     DEFAULTS.smokeTestTimeoutSeconds,
   );
+
+  const clientTimeouts = resolveClientTimeouts(check, raw.clientTimeouts);
+  const maxConnectionsPerClient = check.integer(
+    "maxConnectionsPerClient",
+    raw.maxConnectionsPerClient,
+    0,
+    100_000,
+    DEFAULTS.maxConnectionsPerClient,
+  );
+  const apiKeys = resolveApiKeys(check, raw.apiKeys, context);
+  const tls = resolveTls(check, raw.tls, context.now ?? new Date());
 
   const model = resolveModel(check, raw.modelDir, context);
   const modelName = check.derived("modelName", raw.modelName, MODEL_IDENTIFIER, MODEL_IDENTIFIER_RULE, defaultModelName(model));
@@ -151,6 +167,10 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
       instances: resolveSmokeTestInstances(check, raw.smokeTestInstances, model, maxBatchSize),
       timeoutSeconds: smokeTestTimeoutSeconds,
     },
+    clientTimeouts,
+    maxConnectionsPerClient,
+    ...(apiKeys === undefined ? {} : { apiKeys }),
+    ...(tls === undefined ? {} : { tls }),
   };
 
   if (check.problems.length > 0) {
@@ -221,6 +241,67 @@ function resolveRateLimit(check: Checker, value: unknown): ModelServiceSpec["rat
   const burst = check.integer("rateLimit.burst", value.burst, 0, 100_000, requestsPerSecond);
   return { requestsPerSecond, burst };
 }
+
+function resolveClientTimeouts(check: Checker, value: unknown): ModelServiceSpec["clientTimeouts"] {
+  const defaults = DEFAULTS.clientTimeouts;
+  if (value === undefined) {
+    return defaults;
+  }
+  if (!isPlainObject(value)) {
+    check.reject("clientTimeouts", value, "an object { headerSeconds?, bodySeconds?, sendSeconds?, keepaliveSeconds? }");
+    return defaults;
+  }
+  check.unknownFields("clientTimeouts", value, Object.keys(defaults));
+  return {
+    headerSeconds: check.integer("clientTimeouts.headerSeconds", value.headerSeconds, 1, 3600, defaults.headerSeconds),
+    bodySeconds: check.integer("clientTimeouts.bodySeconds", value.bodySeconds, 1, 3600, defaults.bodySeconds),
+    sendSeconds: check.integer("clientTimeouts.sendSeconds", value.sendSeconds, 1, 3600, defaults.sendSeconds),
+    keepaliveSeconds: check.integer("clientTimeouts.keepaliveSeconds", value.keepaliveSeconds, 0, 3600, defaults.keepaliveSeconds),
+  };
+}
+
+/** Keys are secrets: every problem is reported with the value `(secret)`. */
+function resolveApiKeys(check: Checker, value: unknown, context: SpecContext): ApiKeysSpec | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length < 1 || value.length > API_KEY_MAX_COUNT) {
+    check.reject("apiKeys", SECRET, `a list of 1 to ${API_KEY_MAX_COUNT} keys`);
+    return undefined;
+  }
+  let valid = true;
+  value.forEach((key: unknown, index) => {
+    const problem = apiKeyProblem(key);
+    if (problem !== undefined) {
+      check.reject(`apiKeys[${index}]`, SECRET, problem);
+      valid = false;
+    } else if (value.indexOf(key) !== index) {
+      check.reject(`apiKeys[${index}]`, SECRET, `a key not listed before (it repeats apiKeys[${value.indexOf(key)}])`);
+      valid = false;
+    }
+  });
+  return valid ? apiKeysSpec(value as string[], apiKeySalt(context.project, context.stack, context.serviceName)) : undefined;
+}
+
+/** The certificate is public, the key is not: neither is repeated in messages, to keep them short and safe. */
+function resolveTls(check: Checker, value: unknown, now: Date): TlsSpec | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(value)) {
+    check.reject("tls", SECRET, "an object { certificate, privateKey } of PEM text");
+    return undefined;
+  }
+  check.unknownFields("tls", value, ["certificate", "privateKey"], SECRET);
+  const problems = tlsMaterialProblems(value.certificate, value.privateKey, now);
+  for (const problem of problems) {
+    check.reject(problem.field, SECRET, problem.allowed);
+  }
+  return problems.length === 0 ? { certificate: value.certificate as string, privateKey: value.privateKey as string } : undefined;
+}
+
+/** Shown instead of a secret value in error messages. */
+const SECRET = "(secret)";
 
 function resolveEnvironment(check: Checker, value: unknown): Record<string, string> {
   const entries = check.stringMap("environment", value);
@@ -319,6 +400,15 @@ class Checker {
 
   reject(field: string, value: unknown, allowed: string): void {
     this.problems.push({ field, value, allowed });
+  }
+
+  /** Rejects every key of `value` not in `known`, as `<field>.<key>`; `shown` replaces the values of secrets. */
+  unknownFields(field: string, value: Record<string, unknown>, known: readonly string[], shown?: string): void {
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) {
+        this.reject(`${field}.${key}`, shown ?? value[key], `no such field; known fields are ${known.join(", ")}`);
+      }
+    }
   }
 
   integer(field: string, value: unknown, min: number, max: number, fallback: number): number {

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from . import routes, v2
+from .auth import install_api_key_check
 from .config import Settings
 from .errors import register_error_handlers
 from .logs import get_logger
@@ -50,6 +51,7 @@ def create_app(config: Optional[Settings] = None, *, load_model: bool = True) ->
 
     register_error_handlers(app, logger)
     install_request_hooks(app, state.metrics, logger)
+    install_api_key_check(app, settings.api_keys)
     app.register_blueprint(routes.blueprint)
     app.register_blueprint(v2.blueprint)
 

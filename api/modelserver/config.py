@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
+from .auth import ApiKeys
 from .envvars import env_int, env_text
 
 DEFAULT_MODEL_DIR = "/opt/model"
@@ -21,6 +22,7 @@ class ConfigError(ValueError):
 class Settings:
     """Everything the app needs to know that is not part of the model itself.
 
+    ``api_keys`` (from ``API_KEY_SALT``/``API_KEY_DIGESTS``) makes every endpoint but health require a key.
     ``metrics_multiprocess_dir`` is set when prometheus_client runs in multiprocess mode
     (``PROMETHEUS_MULTIPROC_DIR``): ``/metrics`` then aggregates the files of every gunicorn
     worker instead of the calling worker's own registry.
@@ -32,6 +34,7 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
     metrics_multiprocess_dir: Optional[str] = None
+    api_keys: Optional[ApiKeys] = None
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1:
@@ -49,5 +52,6 @@ class Settings:
             max_body_bytes=env_int(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, ConfigError),
             max_batch_size=env_int(env, "MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE, 1, ConfigError),
             metrics_multiprocess_dir=env_text(env, "PROMETHEUS_MULTIPROC_DIR"),
+            api_keys=ApiKeys.from_env(env, ConfigError),
         )
 

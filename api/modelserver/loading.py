@@ -26,7 +26,8 @@ from typing import Any, Mapping, Optional, Sequence
 import numpy as np
 
 from .digest import directory_digest
-from .model import LoadedModel, ModelInfo, PredictFn, Prediction, PredictionError, value_type
+from .estimators import SklearnCalls, is_sklearn_estimator
+from .model import JointPredictFn, LoadedModel, ModelInfo, PredictFn, Prediction, PredictionError, value_type
 
 MODEL_JSON = "model.json"
 JOBLIB_FILE = "model.joblib"
@@ -53,6 +54,10 @@ class _Backend:
     framework: str
     framework_version: Optional[str]
     estimator: str
+    joint: Optional[JointPredictFn] = None
+
+    def model(self, info: ModelInfo) -> LoadedModel:
+        return LoadedModel(info, self.predict, self.predict_proba, self.classes, self.joint)
 
 
 def load_model(model_dir: str, name: Optional[str] = None, version: Optional[str] = None) -> LoadedModel:
@@ -72,13 +77,13 @@ def load_model(model_dir: str, name: Optional[str] = None, version: Optional[str
         raise ModelLoadError(f"{model_dir} holds neither {JOBLIB_FILE} nor {PREDICTOR_FILE}")
 
     info = _model_info(root, meta, backend, name, version)
-    warm_up = _warm_up(LoadedModel(info, backend.predict, backend.predict_proba, backend.classes), meta.get("example"))
+    warm_up = _warm_up(backend.model(info), meta.get("example"))
     info = replace(
         info,
         prediction_type=value_type(warm_up.predictions),
         probability_columns=len(warm_up.probabilities[0]) if warm_up.probabilities else None,
     )
-    return LoadedModel(info, backend.predict, backend.predict_proba, backend.classes)
+    return backend.model(info)
 
 
 def read_model_json(root: Path) -> dict[str, Any]:
@@ -156,6 +161,7 @@ def _load_joblib(root: Path) -> _Backend:
         framework=framework,
         framework_version=framework_version,
         estimator=type(estimator).__name__,
+        joint=SklearnCalls(estimator) if is_sklearn_estimator(estimator) else None,
     )
 
 

@@ -13,6 +13,8 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 PredictFn = Callable[[np.ndarray], Any]
+# (rows, probabilities wanted) -> (raw predictions, raw probabilities or None); raises PredictionError.
+JointPredictFn = Callable[[np.ndarray, bool], tuple[Any, Optional[Any]]]
 
 
 class PredictionError(RuntimeError):
@@ -65,19 +67,28 @@ class LoadedModel:
         predict: PredictFn,
         predict_proba: Optional[PredictFn] = None,
         classes: Optional[Sequence[Any]] = None,
+        joint: Optional[JointPredictFn] = None,
     ):
+        """``joint``, when given, answers predictions and probabilities in one call (see estimators.py)."""
         self.info = info
         self._predict = predict
         self._predict_proba = predict_proba
+        self._joint = joint
         self._label_of = _label_lookup(info.labels, classes)
 
     def predict(self, rows: np.ndarray, probabilities: bool = True) -> Prediction:
         """Predict every row; raises PredictionError when the model misbehaves."""
         count = rows.shape[0]
-        try:
-            raw = np.asarray(self._predict(rows))
-        except Exception as error:  # the model's own code: report, do not crash the worker
-            raise PredictionError(f"predict failed: {type(error).__name__}: {error}") from error
+        want_proba = probabilities and self._predict_proba is not None
+        raw_proba = None
+        if self._joint is not None:
+            raw_predictions, raw_proba = self._joint(rows, want_proba)
+        else:
+            try:
+                raw_predictions = self._predict(rows)
+            except Exception as error:  # the model's own code: report, do not crash the worker
+                raise PredictionError(f"predict failed: {type(error).__name__}: {error}") from error
+        raw = np.asarray(raw_predictions)
         if raw.ndim != 1 or raw.shape[0] != count:
             raise PredictionError(f"predict returned shape {raw.shape} for {count} rows")
         values = raw.tolist()
@@ -86,13 +97,15 @@ class LoadedModel:
         predictions = [self._label_of(value) for value in values]
 
         proba = None
-        if probabilities and self._predict_proba is not None:
-            proba = self._probabilities(rows, count)
+        if want_proba:
+            proba = self._probabilities(rows, count, raw_proba)
         return Prediction(predictions=predictions, probabilities=proba)
 
-    def _probabilities(self, rows: np.ndarray, count: int) -> list[list[float]]:
+    def _probabilities(self, rows: np.ndarray, count: int, answered: Optional[Any]) -> list[list[float]]:
         try:
-            raw = np.asarray(self._predict_proba(rows), dtype=np.float64)
+            raw = np.asarray(self._predict_proba(rows) if answered is None else answered, dtype=np.float64)
+        except PredictionError:
+            raise
         except Exception as error:
             raise PredictionError(f"predict_proba failed: {type(error).__name__}: {error}") from error
         if raw.ndim != 2 or raw.shape[0] != count:

@@ -55,9 +55,11 @@ def cgroup_cpu_quota(root: Path) -> Optional[float]:
 class ServingSettings:
     """What gunicorn.conf.py hands to gunicorn.
 
-    Defaults: one worker per usable CPU (at least 2 so a busy or recycling worker does not stall
-    the replica, at most 8 because each worker holds its own copy of the model) and 2 threads per
-    worker (gthread; lets a worker overlap network I/O and keep connections alive). The keep-alive
+    Defaults: one worker per usable CPU (at most 8 because each worker holds its own copy of the
+    model; a worker runs Python on one core at a time, so more workers than the CPU quota only get
+    throttled together) and 2 threads per worker (gthread; lets a worker read the next request while
+    another one computes, and keep connections alive). Replicas, not extra workers, keep a service
+    answering while one worker is busy or restarting. The keep-alive
     (75 s) outlasts nginx's default upstream keepalive_timeout (60 s), so the proxy, not gunicorn,
     closes idle upstream connections and never sends a request on a connection gunicorn just closed.
     """
@@ -79,7 +81,7 @@ class ServingSettings:
             raise ServingConfigError(f"PORT must be at most 65535, got {port}")
         return cls(
             bind=env_text(env, "GUNICORN_BIND") or f"0.0.0.0:{port}",
-            workers=env_int(env, "GUNICORN_WORKERS", min(max(2, cpus), MAX_DEFAULT_WORKERS), 1, ServingConfigError),
+            workers=env_int(env, "GUNICORN_WORKERS", min(max(1, cpus), MAX_DEFAULT_WORKERS), 1, ServingConfigError),
             threads=env_int(env, "GUNICORN_THREADS", 2, 1, ServingConfigError),
             timeout=env_int(env, "GUNICORN_TIMEOUT", 30, 1, ServingConfigError),
             graceful_timeout=env_int(env, "GUNICORN_GRACEFUL_TIMEOUT", 30, 0, ServingConfigError),

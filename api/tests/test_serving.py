@@ -22,7 +22,7 @@ def test_defaults_follow_the_cpu_count():
         bind="0.0.0.0:8000", workers=4, threads=2, timeout=30, graceful_timeout=30, keepalive=75,
         max_requests=0, max_requests_jitter=0, preload=False,
     )
-    assert ServingSettings.from_env({}, cpus=1).workers == 2
+    assert ServingSettings.from_env({}, cpus=1).workers == 1
     assert ServingSettings.from_env({}, cpus=64).workers == serving.MAX_DEFAULT_WORKERS
 
 

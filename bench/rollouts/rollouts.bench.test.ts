@@ -15,10 +15,12 @@ import { summariseFailures } from "../../test/integration/support/steadyLoad.js"
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BASE_PORT = 18700;
-const MODES = [
-  { name: "flat out (8 connections, no pause)", connections: 8, pauseMs: 0, tailMs: 2_000 },
-  { name: "steady (8 connections, 5 ms pause), as in the test", connections: 8, pauseMs: 5, tailMs: 2_000 },
+const ALL_MODES = [
+  { key: "flat", name: "flat out (8 connections, no pause)", connections: 8, pauseMs: 0, tailMs: 2_000 },
+  { key: "steady", name: "steady (8 connections, 5 ms pause), as in the test", connections: 8, pauseMs: 5, tailMs: 2_000 },
 ];
+/** ROLLOUT_BENCH_MODES=flat (or steady) runs one mode only; both by default. */
+const MODES = ALL_MODES.filter((mode) => (process.env.ROLLOUT_BENCH_MODES ?? "flat,steady").split(",").includes(mode.key));
 
 it("runs the rollout scenario under load and reports every change", async () => {
   execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });

@@ -532,7 +532,12 @@ describe("proxy with the baked default config in front of a stand-in api", () =>
 
   it("writes one JSON access log line per request to stdout and errors to stderr", async () => {
     await request(proxy, { path: "/logged?x=1", headers: { "X-Request-ID": "log-line-7", "User-Agent": 'agent "quoted"' } });
-    const logs = await containerLogs(proxy.name);
+    // Access log lines are buffered (flush=1s): poll for the line, bounded.
+    let logs = await containerLogs(proxy.name);
+    for (let attempt = 0; attempt < 30 && !logs.stdout.includes('"log-line-7"'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      logs = await containerLogs(proxy.name);
+    }
     const line = logs.stdout.split("\n").find((candidate) => candidate.includes('"log-line-7"'));
     expect(line).toBeDefined();
     expect(JSON.parse(line ?? "")).toMatchObject({

@@ -46,6 +46,9 @@ export interface PackageSchema {
   types: Record<string, SchemaObjectType>;
 }
 
+/** The object types of ModelServiceArgs fields, each an interface in ARGS_FILE. */
+const NESTED_TYPES = ["ClientTimeouts", "RateLimit", "Registry", "Tls"];
+
 const typeRef = (name: string): SchemaProperty => ({ $ref: `#/types/${PACKAGE}:index:${name}` });
 
 /**
@@ -58,9 +61,12 @@ const SCHEMA_TYPE: Record<string, SchemaProperty> = {
   boolean: { type: "boolean" },
   "Record<string, string>": { type: "object", additionalProperties: { type: "string" } },
   "any[]": { type: "array", items: { $ref: "pulumi.json#/Any" } },
+  "string[]": { type: "array", items: { type: "string" } },
   "pulumi.Input<string>": { type: "string" },
+  ClientTimeouts: typeRef("ClientTimeouts"),
   RateLimit: typeRef("RateLimit"),
   Registry: typeRef("Registry"),
+  Tls: typeRef("Tls"),
   RestartPolicy: typeRef("RestartPolicy"),
   "pulumi.Output<string>": { type: "string" },
   "pulumi.Output<string[]>": { type: "array", items: { type: "string" } },
@@ -120,7 +126,7 @@ export function expectSchemaMatchesSource(schema: PackageSchema, version: string
   }
   expectPropertiesMatch("ModelService", resource.properties, resource.required, outputs, "outputs");
 
-  for (const name of ["RateLimit", "Registry"]) {
+  for (const name of NESTED_TYPES) {
     const type = schema.types[`${PACKAGE}:index:${name}`];
     expect(type?.type, `${name} is an object type`).toBe("object");
     expectPropertiesMatch(name, type.properties ?? {}, type.required, interfaceFields(ARGS_FILE, name), "inputs");
@@ -132,5 +138,5 @@ export function expectSchemaMatchesSource(schema: PackageSchema, version: string
   for (const member of restartPolicy.enum ?? []) {
     expect(member.description, `RestartPolicy.${member.name} is documented`).toBeTruthy();
   }
-  expect(Object.keys(schema.types).sort()).toEqual(["RateLimit", "Registry", "RestartPolicy"].map((name) => `${PACKAGE}:index:${name}`));
+  expect(Object.keys(schema.types).sort()).toEqual([...NESTED_TYPES, "RestartPolicy"].sort().map((name) => `${PACKAGE}:index:${name}`));
 }

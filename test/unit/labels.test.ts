@@ -32,6 +32,7 @@ describe("modelServiceLabels", () => {
       service: "model-service.service",
       component: "model-service.component",
       replica: "model-service.replica",
+      modelDigest: "model-service.model-digest",
     });
   });
 });

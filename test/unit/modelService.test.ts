@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -136,9 +136,9 @@ describe("ModelService with defaults", async () => {
         envs: [
           "GUNICORN_GRACEFUL_TIMEOUT=30",
           "GUNICORN_KEEPALIVE=2",
-          "GUNICORN_THREADS=4",
+          "GUNICORN_THREADS=2",
           "GUNICORN_TIMEOUT=30",
-          "GUNICORN_WORKERS=2",
+          "GUNICORN_WORKERS=1",
           "MAX_BATCH_SIZE=1000",
           "MAX_BODY_BYTES=1048576",
           "MODEL_NAME=iris",
@@ -168,6 +168,8 @@ describe("ModelService with defaults", async () => {
         destroyGraceSeconds: 35,
         labels: [
           { label: "model-service.component", value: "api" },
+          // The model the replica serves, for reviews of previews and `docker ps --filter label=...`.
+          { label: "model-service.model-digest", value: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
           { label: "model-service.project", value: TEST_PROJECT },
           { label: "model-service.replica", value: String(index) },
           { label: "model-service.service", value: "iris" },
@@ -199,7 +201,7 @@ describe("ModelService with defaults", async () => {
       tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=32m" },
       memory: 128,
       memorySwap: 128,
-      cpus: "0.5",
+      cpus: "1.0",
       restart: "unless-stopped",
       init: true,
       securityOpts: ["no-new-privileges:true"],
@@ -339,9 +341,9 @@ describe("ModelService with options", () => {
     expect(resource("churn-api-0").inputs.envs).toEqual([
       "GUNICORN_GRACEFUL_TIMEOUT=60",
       "GUNICORN_KEEPALIVE=2",
-      "GUNICORN_THREADS=4",
+      "GUNICORN_THREADS=2",
       "GUNICORN_TIMEOUT=60",
-      "GUNICORN_WORKERS=2",
+      "GUNICORN_WORKERS=1",
       "LOG_LEVEL=debug",
       "MAX_BATCH_SIZE=1000",
       "MAX_BODY_BYTES=4096",
@@ -404,5 +406,48 @@ describe("ModelService with invalid args", () => {
     expect(() => new ModelService("lost", { modelDir: "/nonexistent/model", smokeTestInstances: [[1]] })).toThrow(
       /modelDir: got "\/nonexistent\/model"; expected an existing directory/,
     );
+  });
+});
+
+describe("ModelService with API keys and TLS", async () => {
+  const { makeTestCertificate } = await import("./support/tlsFixtures.js");
+  const tls = makeTestCertificate();
+  const key = "k3y-".repeat(10);
+  const { service } = await deploy("locked", { apiKeys: [key], tls, hostPort: 19443 });
+  await valueOf(service.proxyContainer.urn);
+  // Copied now: another describe's test empties the shared registry later.
+  const mine = resourcesOf("locked").map((r) => ({ ...r }));
+  const mineNamed = (name: string) => {
+    const found = mine.find((r) => r.name === name);
+    if (found === undefined) {
+      throw new Error(`no resource ${name}`);
+    }
+    return found;
+  };
+
+  it("keeps the key and the private key out of every plain input", () => {
+    for (const r of mine) {
+      const inputs = JSON.stringify(r.inputs);
+      if (r.name === "locked-proxy-19443" || r.name === "locked-smoke-test") {
+        continue; // their secret inputs are checked below
+      }
+      expect(inputs, r.name).not.toContain(key);
+      expect(inputs, r.name).not.toContain("PRIVATE KEY");
+    }
+    const proxyEnvs = JSON.stringify(mineNamed("locked-proxy-19443").inputs.envs);
+    expect(proxyEnvs).not.toContain(key);
+    expect(Buffer.from(proxyEnvs, "utf8").toString()).not.toContain("PRIVATE KEY");
+  });
+
+  it("creates the TLS volume, mounts it and uploads the certificate and key as secrets", async () => {
+    expect(mineNamed("locked-tls").type).toBe("docker:index/volume:Volume");
+    expect(mineNamed("locked-tls").inputs.name).toBe("locked-unit-tls");
+    expect(mineNamed("locked-proxy-19443").inputs.volumes).toEqual([{ volumeName: "locked-unit-tls", containerPath: "/etc/nginx/tls" }]);
+    expect(await pulumi.isSecret(service.proxyContainer.uploads as pulumi.Output<unknown>)).toBe(true);
+    expect(await valueOf(service.url)).toBe("https://127.0.0.1:19443");
+  });
+
+  it("gives the smoke test the key only as a secret", async () => {
+    expect(await pulumi.isSecret(service.smokeTest.environment as pulumi.Output<unknown>)).toBe(true);
   });
 });

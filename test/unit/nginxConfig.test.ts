@@ -64,6 +64,12 @@ const GOLDEN_VARIANTS: Record<string, NginxConfigOptions> = {
     resolver: { address: "127.0.0.11", validSeconds: 1 },
     connectTimeoutSeconds: 1,
   },
+  "tls-short-client-timeouts-no-connection-limit": {
+    ...BASE,
+    tls: true,
+    clientTimeouts: { headerSeconds: 3, bodySeconds: 4, sendSeconds: 5, keepaliveSeconds: 0 },
+    maxConnectionsPerClient: 0,
+  },
   "small-limits-no-keepalive-no-gzip": {
     ...BASE,
     maxBodyBytes: 1024,
@@ -206,7 +212,7 @@ describe("renderNginxConfig content", () => {
       ]),
     );
     expect(config).toContain("log_format model_service_json escape=json");
-    expect(directives(config)).toContain("access_log /dev/stdout model_service_json;");
+    expect(directives(config)).toContain("access_log /dev/stdout model_service_json buffer=64k flush=1s;");
     expect(directives(config)).toContain("error_log stderr warn;");
   });
 
@@ -219,7 +225,11 @@ describe("renderNginxConfig content", () => {
       ],
     });
     const servers = directives(blockBody(config, "upstream model_service_api")).filter((line) => line.startsWith("server "));
-    expect(servers).toEqual(["server api:8000;", "server api-canary:8001;", "server 192.168.1.20:18000;"]);
+    expect(servers).toEqual([
+      "server api:8000 max_fails=1 fail_timeout=3s;",
+      "server api-canary:8001 max_fails=1 fail_timeout=3s;",
+      "server 192.168.1.20:18000 max_fails=1 fail_timeout=3s;",
+    ]);
     expect(directives(config)).toContain("zone model_service_api 128k;");
     expect(config).not.toMatch(/^\s*resolver /m);
   });
@@ -361,8 +371,8 @@ describe("renderNginxConfig content", () => {
 
   it.each([413, 429, 502, 503, 504])("answers its own %i with a JSON error body carrying the request id", (status) => {
     const config = render({ maxBodyBytes: 2048, upstreamTimeoutSeconds: 10 });
-    expect(directives(blockBody(config, "server"))).toContain(`error_page ${status} @model_service_error_${status};`);
-    const location = `location @model_service_error_${status}`;
+    expect(directives(blockBody(config, "server"))).toContain(`error_page ${status} /_model_service/error/${status};`);
+    const location = `location = /_model_service/error/${status}`;
     expect(directives(blockBody(config, location))).toContain("default_type application/json;");
     const body = JSON.parse(returnedBody(config, location, status).replace("$model_service_request_id", "id-1")) as {
       error: { code: string; message: string; request_id: string };
@@ -387,13 +397,85 @@ describe("renderNginxConfig content", () => {
   });
 });
 
+describe("renderNginxConfig: slow clients, nginx's own errors, TLS", () => {
+  it("drops slow and idle clients after the client timeouts, 10 s by default", () => {
+    const lines = directives(render());
+    expect(lines).toEqual(
+      expect.arrayContaining(["client_header_timeout 10s;", "client_body_timeout 10s;", "send_timeout 10s;", "keepalive_timeout 65s;"]),
+    );
+    const custom = directives(render({ clientTimeouts: { headerSeconds: 3, keepaliveSeconds: 0 } }));
+    expect(custom).toEqual(expect.arrayContaining(["client_header_timeout 3s;", "client_body_timeout 10s;", "keepalive_timeout 0s;"]));
+  });
+
+  it("limits connections per client address to 100 by default, answering 429, and not on the health path", () => {
+    const config = render();
+    expect(directives(config)).toEqual(
+      expect.arrayContaining(["limit_conn_zone $binary_remote_addr zone=model_service_connections:10m;", "limit_conn_status 429;"]),
+    );
+    expect(directives(blockBody(config, "location /"))).toContain("limit_conn model_service_connections 100;");
+    expect(blockBody(config, `location = ${NGINX_HEALTH_PATH}`)).not.toContain("limit_conn");
+    expect(directives(blockBody(render({ maxConnectionsPerClient: 7 }), "location /"))).toContain("limit_conn model_service_connections 7;");
+    expect(render({ maxConnectionsPerClient: 0 })).not.toContain("limit_conn");
+  });
+
+  it("bounds the request line and headers to 4 x 8k buffers", () => {
+    expect(directives(render())).toEqual(expect.arrayContaining(["client_header_buffer_size 1k;", "large_client_header_buffers 4 8k;"]));
+  });
+
+  it.each([400, 404, 405, 408, 411, 413, 414, 429, 500, 501, 502, 503, 504, 505])(
+    "routes nginx's own %i to a JSON error page with the same status",
+    (status) => {
+      const config = render();
+      expect(directives(blockBody(config, "server"))).toContain(`error_page ${status} /_model_service/error/${status};`);
+      const body = JSON.parse(returnedBody(config, `location = /_model_service/error/${status}`, status)) as { error: Record<string, string> };
+      expect(Object.keys(body.error)).toEqual(["code", "message", "request_id"]);
+      expect(body.error.code).toMatch(/^[a-z_]+$/);
+    },
+  );
+
+  it("sends nginx's 494 (request header too large) as 431 with a JSON body", () => {
+    const config = render();
+    expect(directives(blockBody(config, "server"))).toContain("error_page 494 =431 /_model_service/error/494;");
+    const body = JSON.parse(returnedBody(config, "location = /_model_service/error/494", 431)) as { error: { code: string } };
+    expect(body.error.code).toBe("request_header_fields_too_large");
+  });
+
+  it("lists every error page once per raised status, with messages free of quotes that would break the config", () => {
+    for (const tls of [false, true]) {
+      const responses = nginxErrorResponses({ ...BASE, tls });
+      expect(new Set(responses.map((response) => response.raised)).size).toBe(responses.length);
+      for (const response of responses) {
+        expect(response.message).not.toMatch(/['"\\$;{}]/);
+      }
+    }
+  });
+
+  it("serves TLS 1.2/1.3 from the fixed certificate paths with tls: true, and answers plain HTTP with a JSON 400", () => {
+    const config = render({ tls: true });
+    const server = directives(blockBody(config, "server"));
+    expect(server).toContain(`listen ${NGINX_LISTEN_PORT} ssl default_server;`);
+    expect(server).toEqual(
+      expect.arrayContaining([
+        "ssl_certificate /etc/nginx/tls/certificate.pem;",
+        "ssl_certificate_key /etc/nginx/tls/private-key.pem;",
+        "ssl_protocols TLSv1.2 TLSv1.3;",
+        "ssl_session_tickets off;",
+        "error_page 497 =400 /_model_service/error/497;",
+      ]),
+    );
+    const body = JSON.parse(returnedBody(config, "location = /_model_service/error/497", 400)) as { error: { code: string } };
+    expect(body.error.code).toBe("https_required");
+    expect(render()).not.toMatch(/ssl|497/);
+  });
+});
+
 describe("helpers", () => {
   it("fills in the documented defaults", () => {
     expect(validateNginxConfigOptions(BASE)).toEqual({
       ...BASE,
       resolver: null,
       upstreamKeepaliveSeconds: 2,
-      upstreamKeepaliveConnections: 16,
+      upstreamKeepaliveConnections: 64,
       connectTimeoutSeconds: 2,
       nextUpstreamTries: 2,
       retryNonIdempotent: true,
@@ -403,6 +485,9 @@ describe("helpers", () => {
       gzip: true,
       gzipMinLengthBytes: 1024,
       trustForwardedHeaders: false,
+      clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
+      maxConnectionsPerClient: 100,
+      tls: false,
     });
   });
 
@@ -512,6 +597,15 @@ describe("option validation", () => {
     ["gzipMinLengthBytes", { ...BASE, gzipMinLengthBytes: -1 }],
     ["gzipMinLengthBytes", { ...BASE, gzipMinLengthBytes: 1_048_577 }],
     ["trustForwardedHeaders", { ...BASE, trustForwardedHeaders: 1 }],
+    ["clientTimeouts", { ...BASE, clientTimeouts: 10 }],
+    ["clientTimeouts.headerSeconds", { ...BASE, clientTimeouts: { headerSeconds: 0 } }],
+    ["clientTimeouts.bodySeconds", { ...BASE, clientTimeouts: { bodySeconds: 3601 } }],
+    ["clientTimeouts.sendSeconds", { ...BASE, clientTimeouts: { sendSeconds: 1.5 } }],
+    ["clientTimeouts.keepaliveSeconds", { ...BASE, clientTimeouts: { keepaliveSeconds: -1 } }],
+    ["clientTimeouts.idleSeconds", { ...BASE, clientTimeouts: { idleSeconds: 5 } }],
+    ["maxConnectionsPerClient", { ...BASE, maxConnectionsPerClient: -1 }],
+    ["maxConnectionsPerClient", { ...BASE, maxConnectionsPerClient: 100_001 }],
+    ["tls", { ...BASE, tls: "yes" }],
   ];
 
   it.each(invalid)("rejects %s: %j", (field, options) => {

@@ -14,9 +14,9 @@ describe("apiEnvironment", () => {
     expect(apiEnvironment(specFor())).toEqual([
       "GUNICORN_GRACEFUL_TIMEOUT=30",
       "GUNICORN_KEEPALIVE=2",
-      "GUNICORN_THREADS=4",
+      "GUNICORN_THREADS=2",
       "GUNICORN_TIMEOUT=30",
-      "GUNICORN_WORKERS=2",
+      "GUNICORN_WORKERS=1",
       "MAX_BATCH_SIZE=1000",
       "MAX_BODY_BYTES=1048576",
       "MODEL_NAME=iris",
@@ -30,7 +30,7 @@ describe("apiEnvironment", () => {
       "AA_FIRST=a b=c",
       "GUNICORN_GRACEFUL_TIMEOUT=30",
       "GUNICORN_KEEPALIVE=2",
-      "GUNICORN_THREADS=4",
+      "GUNICORN_THREADS=2",
       "GUNICORN_TIMEOUT=30",
       "GUNICORN_WORKERS=3",
       "MAX_BATCH_SIZE=10",
@@ -55,6 +55,9 @@ describe("one body limit and one timeout for nginx and the api", () => {
       nextUpstreamTries: 10,
       maxBodyBytes: 4096,
       upstreamTimeoutSeconds: 75,
+      clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
+      maxConnectionsPerClient: 100,
+      tls: false,
     });
   });
 

@@ -13,6 +13,7 @@ interface FakeApi {
 
 let server: Server | undefined;
 let lastPredictBody = "";
+let lastAuthorization: string | undefined;
 
 afterEach(() => {
   server?.close();
@@ -29,6 +30,7 @@ async function startFakeApi(fake: FakeApi): Promise<string> {
         response.writeHead(fake.ready ? 200 : 503).end();
       } else if (request.url === "/predict" && request.method === "POST") {
         lastPredictBody = body;
+        lastAuthorization = request.headers.authorization;
         response.writeHead(fake.predictStatus, { "Content-Type": "application/json" }).end(fake.predictBody);
       } else {
         response.writeHead(404).end();
@@ -40,8 +42,9 @@ async function startFakeApi(fake: FakeApi): Promise<string> {
 }
 
 /** Runs the smoke test script with the spec's environment, pointed at `url` (async: the fake server shares this process). */
-function runSmokeTest(url: string, readyTimeoutSeconds = 5): Promise<{ status: number | null; output: string }> {
+function runSmokeTest(url: string, readyTimeoutSeconds = 5, extra: Record<string, string> = {}): Promise<{ status: number | null; output: string }> {
   const environment = {
+    ...extra,
     ...smokeTestEnvironment(specWith({ smokeTest: { instances: [[5.1, 3.5, 1.4, 0.2]], timeoutSeconds: 60 } })),
     SERVICE_URL: url,
     READY_TIMEOUT_SECONDS: String(readyTimeoutSeconds),
@@ -62,6 +65,14 @@ describe("smoke test script", () => {
     expect(result.output).toContain("smoke test passed");
     expect(result.status).toBe(0);
     expect(JSON.parse(lastPredictBody)).toEqual({ instances: [[5.1, 3.5, 1.4, 0.2]] });
+  });
+
+  it("presents API_KEY as a bearer token on /predict, and no Authorization header without one", async () => {
+    const url = await startFakeApi({ ready: true, predictStatus: 200, predictBody: GOOD_ANSWER });
+    expect((await runSmokeTest(url, 5, { API_KEY: "smoke-key-0123456789abcdef0123456789" })).status).toBe(0);
+    expect(lastAuthorization).toBe("Bearer smoke-key-0123456789abcdef0123456789");
+    expect((await runSmokeTest(url)).status).toBe(0);
+    expect(lastAuthorization).toBeUndefined();
   });
 
   it("accepts compact JSON as well", async () => {

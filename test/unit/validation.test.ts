@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ModelServiceConfigError } from "../../components/modelServiceConfigError.js";
-import type { ModelServiceArgs } from "../../components/modelServiceArgs.js";
+import { defaultGunicornWorkers, type ModelServiceArgs } from "../../components/modelServiceArgs.js";
 import { resolveModelServiceSpec } from "../../components/validation.js";
 import { fakeInspector, JOBLIB_MODEL_DIR, specFor, testContext } from "./support/specs.js";
 
@@ -25,12 +25,12 @@ describe("resolveModelServiceSpec defaults", () => {
       modelName: "iris",
       modelVersion: "1.0.0",
       replicas: 2,
-      gunicorn: { workers: 2, threads: 4, timeoutSeconds: 30 },
+      gunicorn: { workers: 1, threads: 2, timeoutSeconds: 30 },
       maxBodyBytes: 1_048_576,
       maxBatchSize: 1000,
       startupTimeoutSeconds: 120,
       api: { memoryMb: 512, cpus: 1 },
-      proxy: { memoryMb: 128, cpus: 0.5 },
+      proxy: { memoryMb: 128, cpus: 1 },
       hostAddress: "127.0.0.1",
       hostPort: 8080,
       rateLimit: undefined,
@@ -41,6 +41,8 @@ describe("resolveModelServiceSpec defaults", () => {
       restartPolicy: "unless-stopped",
       logging: { maxSize: "10m", maxFiles: 3 },
       smokeTest: { instances: [[5.1, 3.5, 1.4, 0.2]], timeoutSeconds: 60 },
+      clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
+      maxConnectionsPerClient: 100,
     });
   });
 
@@ -105,6 +107,18 @@ describe("resolveModelServiceSpec defaults", () => {
 
   it("defaults the burst to the rate", () => {
     expect(specFor({ rateLimit: { requestsPerSecond: 7 } }).rateLimit).toEqual({ requestsPerSecond: 7, burst: 7 });
+  });
+});
+
+describe("gunicorn workers follow the replica's CPU limit", () => {
+  it("defaults to one worker per CPU of apiCpus, rounded up", () => {
+    expect([0.25, 0.5, 1, 1.5, 2, 4].map(defaultGunicornWorkers)).toEqual([1, 1, 1, 2, 2, 4]);
+    expect(specFor({ apiCpus: 2 }).gunicorn.workers).toBe(2);
+    expect(specFor({ apiCpus: 0.5 }).gunicorn.workers).toBe(1);
+  });
+
+  it("an explicit gunicornWorkers wins", () => {
+    expect(specFor({ apiCpus: 0.5, gunicornWorkers: 3 }).gunicorn.workers).toBe(3);
   });
 });
 
@@ -248,7 +262,7 @@ describe("resolveModelServiceSpec rejections", () => {
   it("rejects an unknown field (a typo from JavaScript or config)", () => {
     const error = rejectionOf({ replica: 3 } as never);
     expect(error.fields).toEqual(["replica"]);
-    expect(error.problems[0].allowed).toMatch(/^no such field; known fields are modelDir, modelName, .*smokeTestTimeoutSeconds$/);
+    expect(error.problems[0].allowed).toMatch(/^no such field; known fields are modelDir, modelName, .*smokeTestTimeoutSeconds, .*apiKeys, tls$/);
   });
 
   it("rejects a service name that cannot prefix Docker names", () => {

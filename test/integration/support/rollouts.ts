@@ -35,6 +35,12 @@ export interface RolloutStep {
   readonly portAfterUp?: number;
   /** The model version `/metadata` reports after the step. */
   readonly versionAfter: string;
+  /**
+   * The step changes the proxy config, applied by one graceful nginx reload. nginx closes the client keep-alive
+   * connections that are idle at that instant; a request a client sends on one of them at the same moment gets
+   * a reset (docs/rollouts.md). At most one request per connection, and never an HTTP error.
+   */
+  readonly reloadsProxy?: boolean;
 }
 
 export function rolloutSteps(repoRoot: string, basePort: number): RolloutStep[] {
@@ -58,11 +64,13 @@ export function rolloutSteps(repoRoot: string, basePort: number): RolloutStep[] 
       name: "proxy: rateLimit set (reload in place)",
       config: { rateLimit: JSON.stringify({ requestsPerSecond: 100000, burst: 100000 }) },
       versionAfter: "2.0.0",
+      reloadsProxy: true,
     },
     {
       name: "proxy + api: maxBodyBytes and gunicornTimeoutSeconds",
       config: { maxBodyBytes: "2097152", gunicornTimeoutSeconds: "40" },
       versionAfter: "2.0.0",
+      reloadsProxy: true,
     },
     {
       name: "bad model (does not load): up fails, old replicas serve",

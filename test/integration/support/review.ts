@@ -1,0 +1,53 @@
+/**
+ * Helpers for the review tests: run `model-service-review` and `pulumi preview --json` as the processes
+ * users run, and normalise what varies between runs (digests) in a review.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+/** Outcome of one process. */
+export interface ProcessResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built review command (`npm run build` first) with `args`, feeding `input` on standard input. */
+export function runReviewCli(repoRoot: string, args: readonly string[], env: Readonly<Record<string, string>>, input = ""): ProcessResult {
+  return run(process.execPath, [join(repoRoot, "dist/components/review/cli/main.js"), ...args], repoRoot, env, input);
+}
+
+/** `pulumi preview --json --show-sames` of `stack` in `workDir`, as a CI job would run it. */
+export function previewJson(workDir: string, stack: string, env: Readonly<Record<string, string>>): ProcessResult {
+  return run("pulumi", ["preview", "--json", "--show-sames", "--non-interactive", "--stack", stack], workDir, env, "");
+}
+
+/**
+ * The review with every `sha256:` digest replaced by `sha256:<digest N>`, numbered in order of first
+ * appearance: the built-in model's digest follows the api sources, yet "before" and "after" stay
+ * distinguishable.
+ */
+export function normaliseReview(markdown: string): string {
+  const seen = new Map<string, number>();
+  return markdown.replace(/sha256:[0-9a-f]{64}/g, (digest) => {
+    if (!seen.has(digest)) {
+      seen.set(digest, seen.size + 1);
+    }
+    return `sha256:<digest ${seen.get(digest)}>`;
+  });
+}
+
+function run(command: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>>, input: string): ProcessResult {
+  const result = spawnSync(command, [...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    input,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 300_000,
+  });
+  if (result.error !== undefined) {
+    throw result.error;
+  }
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
