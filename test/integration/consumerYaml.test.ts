@@ -18,7 +18,13 @@ describeConsumer({
   model: { fixture: "temperature-sign", dir: "model" },
   async prepare(projectDir, packed, stack) {
     await installTarball(projectDir, packed.tarball);
-    await stack.pulumi(["package", "add", PLUGIN_DIR], 600_000);
+    await stack.pulumi(["package", "add", PLUGIN_DIR], 600_000).catch((error: unknown) => {
+      // The YAML host is machine-wide: a checkout whose scripts/setup predates our Link patch builds it back.
+      const hint = /method Link not implemented/.test(String(error))
+        ? "\nThe YAML language host on PATH lacks Link (scripts/toolchain/language-yaml/main.go): run scripts/setup in this checkout."
+        : "";
+      throw new Error(`${String(error)}${hint}`);
+    });
   },
   checks: {
     "records the component package in Pulumi.yaml, keeping the program": (projectDir, packed) => {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABEL_KEYS } from "../../../components/labels.js";
 import { REPOSITORY_ROOT } from "../../support/componentSource.js";
+import { containerLogs, inspectField } from "./docker.js";
 import { ConsumerStack, copyConsumerModel, predict, scratchDirectory } from "./consumerStack.js";
 import { packedModelService, type PackedPackage } from "./packedPackage.js";
 
@@ -50,6 +51,26 @@ function networksOf(stackName: string): string[] {
     .filter((line) => line !== "");
 }
 
+/**
+ * What the stack's containers say about themselves: state, the last health probes and the end of their logs.
+ * Appended to a failed deploy's error, so an unhealthy replica names its own cause.
+ */
+async function containerDiagnostics(stackName: string): Promise<string> {
+  const reports = await Promise.all(
+    containersOf(stackName).map(async (container) => {
+      const [state, logs] = await Promise.all([
+        inspectField(container, "{{.State.Status}} exit={{.State.ExitCode}} health={{if .State.Health}}{{.State.Health.Status}} {{json .State.Health.Log}}{{end}}").catch(String),
+        containerLogs(container).then(
+          ({ stdout, stderr }) => `${stdout}${stderr}`.split("\n").slice(-40).join("\n"),
+          String,
+        ),
+      ]);
+      return `--- ${container}: ${state}\n${logs}`;
+    }),
+  );
+  return reports.join("\n") || "(no containers of this stack)";
+}
+
 /** Declares the tests of one consumer scenario. */
 export function describeConsumer(scenario: ConsumerScenario): void {
   describe(`ModelService in ${scenario.title}`, () => {
@@ -63,7 +84,9 @@ export function describeConsumer(scenario: ConsumerScenario): void {
       cpSync(join(REPOSITORY_ROOT, "test", "integration", "fixtures", "consumers", scenario.layout), projectDir, { recursive: true });
       copyConsumerModel(scenario.model.fixture, join(projectDir, scenario.model.dir));
       stack = new ConsumerStack(projectDir, scenario.stackName);
+      const started = Date.now();
       await scenario.prepare(projectDir, packed, stack);
+      console.log(`[${scenario.stackName}] project prepared as its users would: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       await stack.init();
     }, 900_000);
 
@@ -79,7 +102,9 @@ export function describeConsumer(scenario: ConsumerScenario): void {
     }
 
     it("deploys its own model with its own options and answers a correct prediction through nginx", async () => {
-      const { outputs, seconds } = await stack.up();
+      const { outputs, seconds } = await stack.up().catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\n\ncontainers of stack ${scenario.stackName}:\n${await containerDiagnostics(scenario.stackName)}`);
+      });
       console.log(`[${scenario.stackName}] first pulumi up: ${seconds.toFixed(1)} s`);
       expect(outputs.predictUrl).toBe(scenario.expected.predictUrl);
       expect(outputs.modelVersion).toBe(scenario.expected.modelVersion);
