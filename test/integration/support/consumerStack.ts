@@ -56,6 +56,8 @@ export function copyConsumerModel(name: string, dest: string): void {
 export class ConsumerStack {
   readonly backendDir = mkdtempSync(join(tmpdir(), "ms-pulumi-state-"));
   readonly env: NodeJS.ProcessEnv;
+  /** Whether the stack may hold resources: set by `up`, cleared by a `destroy` that succeeded. */
+  private deployed = false;
 
   constructor(
     readonly projectDir: string,
@@ -84,6 +86,7 @@ export class ConsumerStack {
   /** `pulumi up` as CI runs it; resolves with the stack outputs and how long the update took. */
   async up(): Promise<{ outputs: Record<string, unknown>; seconds: number }> {
     const started = Date.now();
+    this.deployed = true;
     await this.pulumi(["up", "--yes", "--skip-preview", "--stack", this.stackName], 900_000);
     const seconds = (Date.now() - started) / 1000;
     return { outputs: await this.outputs(), seconds };
@@ -101,12 +104,15 @@ export class ConsumerStack {
 
   async destroy(): Promise<void> {
     await this.pulumi(["destroy", "--yes", "--skip-preview", "--stack", this.stackName], 600_000);
+    this.deployed = false;
   }
 
-  /** Destroys what is left, removes the stack and the backend; for afterAll, so it never throws. */
+  /** Destroys what is left (if anything), removes the stack and the backend; for afterAll, so it never throws. */
   async dispose(): Promise<void> {
     try {
-      await this.destroy();
+      if (this.deployed) {
+        await this.destroy();
+      }
       await this.pulumi(["stack", "rm", "--yes", "--stack", this.stackName]);
     } catch (error) {
       console.error(`cleanup of stack ${this.stackName} in ${this.projectDir}: ${String(error)}`);
