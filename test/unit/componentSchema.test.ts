@@ -1,13 +1,12 @@
 /**
  * The schema of the component package (provider/) against the TypeScript source it is introspected from,
- * produced the way the plugin produces it for `pulumi package get-schema`: the Node.js SDK's
- * ComponentProvider analysing provider/index.ts (test/integration/componentPackage.test.ts asks the real CLI).
+ * produced the way the plugin produces it for `pulumi package get-schema`: the plugin's provider (the SDK's
+ * ComponentProvider) analysing provider/index.ts (test/integration/componentPackage.test.ts asks the real CLI).
  */
-import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/index.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ModelService } from "../../components/modelService.js";
+import { ModelServiceComponentProvider } from "../../components/componentPackageHost.js";
 import { REPOSITORY_ROOT } from "../support/componentSource.js";
 import { expectSchemaMatchesSource, PACKAGE, type PackageSchema } from "../support/schemaExpectations.js";
 
@@ -23,7 +22,7 @@ describe("the component package schema", () => {
   });
 
   it("has every ModelServiceArgs field, every output, the nested types and the enum, as the source declares them", async () => {
-    const provider = new ComponentProvider({ name: PACKAGE, dirname: PROVIDER_DIR, components: [ModelService] });
+    const provider = new ModelServiceComponentProvider(PROVIDER_DIR);
     const schema = JSON.parse(await provider.getSchema()) as PackageSchema;
     expectSchemaMatchesSource(schema, readJson(join(REPOSITORY_ROOT, "package.json")).version);
   }, 120_000);
