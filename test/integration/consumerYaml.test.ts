@@ -1,15 +1,19 @@
 /**
  * A Pulumi YAML stack: model-service installed from the packed tarball with npm, its component package added
  * with `pulumi package add ./node_modules/model-service/provider`, and ModelService used by type token. The
- * plugin runs in the Node.js language host and builds the same resources as the TypeScript component.
+ * plugin runs in the Node.js language host and builds the same resources as the TypeScript component. Its API
+ * key comes from secret stack config, as the README tells YAML users, and stays out of the state in plain text.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { describeConsumer } from "./support/consumerScenario.js";
-import { installTarball } from "./support/consumerStack.js";
+import { installTarball, predict } from "./support/consumerStack.js";
 
 const PLUGIN_DIR = "./node_modules/model-service/provider";
+const API_KEY = randomBytes(32).toString("hex");
+const PREDICT_URL = "http://127.0.0.1:19203/predict";
 
 describeConsumer({
   title: "a YAML stack through the component package",
@@ -26,6 +30,9 @@ describeConsumer({
       throw new Error(`${String(error)}${hint}`);
     });
   },
+  async configure(stack) {
+    await stack.pulumi(["config", "set", "--secret", "--path", "apiKeys[0]", API_KEY, "--stack", stack.stackName]);
+  },
   checks: {
     "records the component package in Pulumi.yaml, keeping the program": (projectDir, packed) => {
       const project = readFileSync(join(projectDir, "Pulumi.yaml"), "utf8");
@@ -35,8 +42,17 @@ describeConsumer({
       expect(readFileSync(join(projectDir, "sdks", "model-service", `model-service-${packed.version}.yaml`), "utf8")).toContain(`name: model-service\nversion: ${packed.version}`);
     },
   },
+  deployedChecks: {
+    "requires the API key from secret config and keeps it encrypted in the state": async (stack) => {
+      expect((await predict(PREDICT_URL, [[1]])).status).toBe(401);
+      const { stdout } = await stack.pulumi(["stack", "export", "--stack", stack.stackName]);
+      expect(stdout).toContain("model-service:index:ModelService");
+      expect(stdout).not.toContain(API_KEY);
+    },
+  },
   expected: {
-    predictUrl: "http://127.0.0.1:19203/predict",
+    predictUrl: PREDICT_URL,
+    apiKey: API_KEY,
     replicas: 1,
     modelName: "temperature-sign",
     modelVersion: "0.9.0",

@@ -25,8 +25,12 @@ export interface ConsumerScenario {
   readonly model: { readonly fixture: string; readonly dir: string };
   /** Makes the copied project ready for `pulumi up`, as its users would (install, package add, ...). */
   prepare(projectDir: string, packed: PackedPackage, stack: ConsumerStack): Promise<void>;
+  /** Stack settings after `pulumi stack init` (secret config, ...). */
+  configure?(stack: ConsumerStack): Promise<void>;
   /** Checks of the prepared project before it deploys (layout, resolution, generated SDK). */
   readonly checks?: Readonly<Record<string, (projectDir: string, packed: PackedPackage) => void | Promise<void>>>;
+  /** Checks of the deployed stack, after the prediction and before the no-change preview. */
+  readonly deployedChecks?: Readonly<Record<string, (stack: ConsumerStack) => void | Promise<void>>>;
   /** What the deployed service must answer. */
   readonly expected: {
     readonly predictUrl: string;
@@ -35,6 +39,8 @@ export interface ConsumerScenario {
     readonly modelVersion: string;
     readonly instances: unknown[];
     readonly predictions: unknown[];
+    /** The API key predictions must present, when the stack requires keys. */
+    readonly apiKey?: string;
   };
 }
 
@@ -88,6 +94,7 @@ export function describeConsumer(scenario: ConsumerScenario): void {
       await scenario.prepare(projectDir, packed, stack);
       console.log(`[${scenario.stackName}] project prepared as its users would: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       await stack.init();
+      await scenario.configure?.(stack);
     }, 900_000);
 
     afterAll(async () => {
@@ -109,11 +116,15 @@ export function describeConsumer(scenario: ConsumerScenario): void {
       expect(outputs.predictUrl).toBe(scenario.expected.predictUrl);
       expect(outputs.modelVersion).toBe(scenario.expected.modelVersion);
       expect(containersOf(scenario.stackName, "api")).toHaveLength(scenario.expected.replicas);
-      const { status, body } = await predict(String(outputs.predictUrl), scenario.expected.instances);
+      const { status, body } = await predict(String(outputs.predictUrl), scenario.expected.instances, scenario.expected.apiKey);
       expect(status).toBe(200);
       expect(body.predictions).toEqual(scenario.expected.predictions);
       expect(body.model).toEqual({ name: scenario.expected.modelName, version: scenario.expected.modelVersion });
     }, 900_000);
+
+    for (const [name, check] of Object.entries(scenario.deployedChecks ?? {})) {
+      it(name, () => check(stack), 300_000);
+    }
 
     it("previews no change when nothing changed", async () => {
       const { stdout } = await stack.previewExpectingNoChanges();

@@ -147,11 +147,15 @@ export class ConsumerStack {
   }
 }
 
-/** `POST <predictUrl>` with `instances`; resolves with the status and the parsed body. */
-export async function predict(predictUrl: string, instances: unknown[]): Promise<{ status: number; body: { predictions: unknown[]; model: { name: string; version: string } } }> {
+/** `POST <predictUrl>` with `instances` (and `apiKey` as a bearer token); resolves with the status and the parsed body. */
+export async function predict(
+  predictUrl: string,
+  instances: unknown[],
+  apiKey?: string,
+): Promise<{ status: number; body: { predictions: unknown[]; model: { name: string; version: string } } }> {
   const response = await fetch(predictUrl, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }) },
     body: JSON.stringify({ instances }),
     signal: AbortSignal.timeout(10_000),
   });
