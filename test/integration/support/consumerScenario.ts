@@ -29,8 +29,7 @@ export interface ConsumerScenario {
   configure?(stack: ConsumerStack): Promise<void>;
   /** Checks of the prepared project before it deploys (layout, resolution, generated SDK). */
   readonly checks?: Readonly<Record<string, (projectDir: string, packed: PackedPackage) => void | Promise<void>>>;
-  /** Checks of the deployed stack, after the prediction and before the no-change preview. */
-  readonly deployedChecks?: Readonly<Record<string, (stack: ConsumerStack) => void | Promise<void>>>;
+
   /** What the deployed service must answer. */
   readonly expected: {
     readonly predictUrl: string;
@@ -39,7 +38,7 @@ export interface ConsumerScenario {
     readonly modelVersion: string;
     readonly instances: unknown[];
     readonly predictions: unknown[];
-    /** The API key predictions must present, when the stack requires keys. */
+    /** The API key predictions must present, when the stack requires keys (set by `configure` as secret config). */
     readonly apiKey?: string;
   };
 }
@@ -122,8 +121,14 @@ export function describeConsumer(scenario: ConsumerScenario): void {
       expect(body.model).toEqual({ name: scenario.expected.modelName, version: scenario.expected.modelVersion });
     }, 900_000);
 
-    for (const [name, check] of Object.entries(scenario.deployedChecks ?? {})) {
-      it(name, () => check(stack), 300_000);
+    const apiKey = scenario.expected.apiKey;
+    if (apiKey !== undefined) {
+      it("requires the API key from secret config and keeps it out of the state in plain text", async () => {
+        expect((await predict(scenario.expected.predictUrl, scenario.expected.instances.slice(0, 1))).status).toBe(401);
+        const { stdout } = await stack.pulumi(["stack", "export", "--stack", scenario.stackName]);
+        expect(stdout).toContain("model-service:index:ModelService");
+        expect(stdout).not.toContain(apiKey);
+      }, 300_000);
     }
 
     it("previews no change when nothing changed", async () => {
