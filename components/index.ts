@@ -8,16 +8,22 @@ export {
   BUILTIN_MODEL_SMOKE_TEST_INSTANCES,
   BUILTIN_MODEL_VERSION,
   MODEL_SERVICE_DEFAULTS,
+  type ClientTimeouts,
+  type ClientTimeoutsArgs,
   RESTART_POLICIES,
   type ContainerResources,
   type JsonValue,
   type ModelServiceArgs,
   type ModelServiceSpec,
   type ModelSource,
+  type RateLimit,
   type RateLimitArgs,
+  type Registry,
   type RegistryArgs,
   type RegistrySpec,
-  type RestartPolicy,
+  RestartPolicy,
+  type Tls,
+  type TlsArgs,
 } from "./modelServiceArgs.js";
 export { ModelServiceConfigError, type ConfigProblem } from "./modelServiceConfigError.js";
 export { resolveModelServiceSpec, type SpecContext } from "./validation.js";

@@ -20,6 +20,26 @@ import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "./proxyTls.js";
 import { pulumiProjectDirectory } from "./projectDirectory.js";
 import { resolveModelServiceSpec } from "./validation.js";
 
+/** The resources and settings one `ModelService` is made of (see its getters). */
+interface ModelServiceParts {
+  readonly spec: ModelServiceSpec;
+  readonly apiImage: ModelApiImage;
+  readonly nginxImage: NginxImage;
+  readonly network: ModelServiceNetwork;
+  readonly apiContainers: docker.Container[];
+  readonly proxyContainer: docker.Container;
+  readonly proxyConfig: command.local.Command;
+  readonly tlsVolume: docker.Volume | undefined;
+  readonly tlsFiles: command.local.Command | undefined;
+  readonly smokeTest: command.local.Command;
+}
+
+/**
+ * Held beside each service instead of in instance fields: the schema of the component package lists every
+ * instance field as an output, and these are not values other languages could receive.
+ */
+const SERVICE_PARTS = new WeakMap<ModelService, ModelServiceParts>();
+
 /**
  * An ML model's prediction API on Docker: the api image for the model, N api replicas (gunicorn +
  * Flask) on a private network that are never published, nginx in front of them published on
@@ -31,9 +51,6 @@ import { resolveModelServiceSpec } from "./validation.js";
  * `ModelServiceConfigError` before any resource is registered.
  */
 export class ModelService extends pulumi.ComponentResource {
-  /** The complete, validated settings this service was built from. */
-  readonly spec: ModelServiceSpec;
-
   /** Base URL of the service on the host, e.g. `http://127.0.0.1:8080` (loopback when published on 0.0.0.0). */
   readonly url: pulumi.Output<string>;
   /** `POST` endpoint for predictions, `<url>/predict`. */
@@ -59,19 +76,60 @@ export class ModelService extends pulumi.ComponentResource {
   /** Docker name of the private network. */
   readonly networkName: pulumi.Output<string>;
 
-  readonly apiImage: ModelApiImage;
-  readonly nginxImage: NginxImage;
-  readonly network: ModelServiceNetwork;
-  readonly apiContainers: docker.Container[];
-  readonly proxyContainer: docker.Container;
+
+  // The properties above are the component's outputs in every language (`pulumi package get-schema` reads
+  // them from this class). The parts below are for TypeScript callers only, so they are getters, which the
+  // schema leaves out.
+
+  /** The complete, validated settings this service was built from. */
+  get spec(): ModelServiceSpec {
+    return this.parts().spec;
+  }
+  /** The api image for the model. */
+  get apiImage(): ModelApiImage {
+    return this.parts().apiImage;
+  }
+  /** The nginx image. */
+  get nginxImage(): NginxImage {
+    return this.parts().nginxImage;
+  }
+  /** The private network of the replicas and the proxy. */
+  get network(): ModelServiceNetwork {
+    return this.parts().network;
+  }
+  /** The api replicas, in replica order. */
+  get apiContainers(): docker.Container[] {
+    return this.parts().apiContainers;
+  }
+  /** The nginx container. */
+  get proxyContainer(): docker.Container {
+    return this.parts().proxyContainer;
+  }
   /** Applies the rendered nginx config to the running proxy in place (a graceful reload, no new container). */
-  readonly proxyConfig: command.local.Command;
-  /** With TLS: the volume that holds the certificate and key. */
-  readonly tlsVolume?: docker.Volume;
+  get proxyConfig(): command.local.Command {
+    return this.parts().proxyConfig;
+  }
+  /** With TLS: the volume the certificate and key are uploaded into. */
+  get tlsVolume(): docker.Volume | undefined {
+    return this.parts().tlsVolume;
+  }
   /** With TLS: writes the certificate and key into `tlsVolume` (and reloads a running proxy when they change). */
-  readonly tlsFiles?: command.local.Command;
+  get tlsFiles(): command.local.Command | undefined {
+    return this.parts().tlsFiles;
+  }
   /** The post-deploy smoke test. */
-  readonly smokeTest: command.local.Command;
+  get smokeTest(): command.local.Command {
+    return this.parts().smokeTest;
+  }
+
+  private parts(): ModelServiceParts {
+    const parts = SERVICE_PARTS.get(this);
+    if (parts === undefined) {
+      throw new Error("ModelService parts are read before its constructor finished");
+    }
+    return parts;
+  }
+
 
   constructor(name: string, args: ModelServiceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     const spec = resolveModelServiceSpec(args, {
@@ -82,10 +140,9 @@ export class ModelService extends pulumi.ComponentResource {
       inspectModelDirectory,
     });
     super("model-service:index:ModelService", name, {}, opts);
-    this.spec = spec;
     const prefix = resourcePrefix(spec.serviceName, spec.stack);
 
-    this.network = new ModelServiceNetwork(
+    const network = new ModelServiceNetwork(
       childName(name, "network"),
       {
         networkName: networkName(prefix),
@@ -93,7 +150,7 @@ export class ModelService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.apiImage = new ModelApiImage(
+    const apiImage = new ModelApiImage(
       childName(name, "api-image"),
       {
         baseImage: spec.baseImage,
@@ -102,16 +159,16 @@ export class ModelService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.nginxImage = new NginxImage(
+    const nginxImage = new NginxImage(
       childName(name, "nginx-image"),
       { baseImage: spec.baseImage, registry: spec.registry },
       { parent: this },
     );
 
-    this.apiContainers = Array.from({ length: spec.replicas }, (_, index) => this.apiReplica(name, spec, prefix, index));
+    const apiContainers = Array.from({ length: spec.replicas }, (_, index) => this.apiReplica(name, spec, prefix, index, apiImage, network));
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
-    this.tlsVolume =
+    const tlsVolume =
       spec.tls === undefined
         ? undefined
         : new docker.Volume(
@@ -119,8 +176,8 @@ export class ModelService extends pulumi.ComponentResource {
             { name: tlsVolumeName(prefix), labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "tls" }) },
             { parent: this },
           );
-    this.tlsFiles =
-      spec.tls === undefined || this.tlsVolume === undefined
+    const tlsFiles =
+      spec.tls === undefined || tlsVolume === undefined
         ? undefined
         : new command.local.Command(
             childName(name, "tls-files"),
@@ -130,27 +187,27 @@ export class ModelService extends pulumi.ComponentResource {
               interpreter: BASH,
               stdin: proxyTlsFilesStdin(spec.tls),
               environment: {
-                TLS_VOLUME: this.tlsVolume.name,
-                NGINX_IMAGE: this.nginxImage.imageRef,
+                TLS_VOLUME: tlsVolume.name,
+                NGINX_IMAGE: nginxImage.imageRef,
                 PROXY_CONTAINER: proxyContainerName(prefix, spec.hostPort),
               },
               // A changed certificate or key (the secret stdin) rewrites the files; a new image or volume too.
-              triggers: [this.tlsVolume.id],
+              triggers: [tlsVolume.id],
             },
             { parent: this },
           );
-    this.proxyContainer = new docker.Container(
+    const proxyContainer = new docker.Container(
       // One resource per published port: a port change creates the new proxy before the old one goes.
       childName(name, `proxy-${spec.hostPort}`),
       {
-        ...proxyContainerSettings(spec, nginxConfig, this.tlsVolume && tlsVolumeName(prefix)),
+        ...proxyContainerSettings(spec, nginxConfig, tlsVolume && tlsVolumeName(prefix)),
         name: proxyContainerName(prefix, spec.hostPort),
-        image: this.nginxImage.imageRef,
-        networksAdvanced: [{ name: this.network.networkName }],
+        image: nginxImage.imageRef,
+        networksAdvanced: [{ name: network.networkName }],
       },
       {
         parent: this,
-        ...(this.tlsFiles ? { dependsOn: [this.tlsFiles] } : {}),
+        ...(tlsFiles ? { dependsOn: [tlsFiles] } : {}),
         // The port cannot be bound twice: a replacement with the same port (new image) removes the old proxy first.
         deleteBeforeReplace: true,
         replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
@@ -158,18 +215,18 @@ export class ModelService extends pulumi.ComponentResource {
         ignoreChanges: ["envs"],
       },
     );
-    this.proxyConfig = new command.local.Command(
+    const proxyConfig = new command.local.Command(
       childName(name, "proxy-config"),
       {
         create: PROXY_APPLY_CONFIG_SCRIPT,
         update: PROXY_APPLY_CONFIG_SCRIPT,
         interpreter: BASH,
-        environment: { PROXY_CONTAINER: this.proxyContainer.name, NGINX_CONF: nginxConfig },
-        triggers: [this.proxyContainer.id],
+        environment: { PROXY_CONTAINER: proxyContainer.name, NGINX_CONF: nginxConfig },
+        triggers: [proxyContainer.id],
       },
       { parent: this },
     );
-    this.smokeTest = new command.local.Command(
+    const smokeTest = new command.local.Command(
       childName(name, "smoke-test"),
       {
         create: SMOKE_TEST_SCRIPT,
@@ -178,28 +235,29 @@ export class ModelService extends pulumi.ComponentResource {
         environment: { ...smokeTestEnvironment(spec), ...smokeTestSecretEnvironment(spec) },
         // Whatever serves the traffic changed: images, replicas, the proxy container or its config.
         triggers: [
-          this.apiImage.imageRef,
-          this.nginxImage.imageRef,
-          apiContainerIds(this.apiContainers),
-          this.proxyContainer.id,
+          apiImage.imageRef,
+          nginxImage.imageRef,
+          apiContainerIds(apiContainers),
+          proxyContainer.id,
           sha256Hex(nginxConfig),
         ],
       },
-      { parent: this, dependsOn: [this.proxyConfig, ...this.apiContainers] },
+      { parent: this, dependsOn: [proxyConfig, ...apiContainers] },
     );
+    SERVICE_PARTS.set(this, { spec, apiImage, nginxImage, network, apiContainers, proxyContainer, proxyConfig, tlsVolume, tlsFiles, smokeTest });
 
     this.url = pulumi.output(serviceUrl(spec));
     this.predictUrl = pulumi.output(`${serviceUrl(spec)}/predict`);
-    this.apiContainerNames = pulumi.all(this.apiContainers.map((container) => container.name));
-    this.proxyContainerName = this.proxyContainer.name;
-    this.apiImageName = this.apiImage.imageName;
-    this.apiImageRef = this.apiImage.imageRef;
-    this.proxyImageName = this.nginxImage.imageName;
-    this.proxyImageRef = this.nginxImage.imageRef;
+    this.apiContainerNames = pulumi.all(apiContainers.map((container) => container.name));
+    this.proxyContainerName = proxyContainer.name;
+    this.apiImageName = apiImage.imageName;
+    this.apiImageRef = apiImage.imageRef;
+    this.proxyImageName = nginxImage.imageName;
+    this.proxyImageRef = nginxImage.imageRef;
     this.modelName = pulumi.output(spec.modelName);
     this.modelVersion = pulumi.output(spec.modelVersion);
-    this.modelDigest = pulumi.output(this.apiImage.modelDigest);
-    this.networkName = this.network.networkName;
+    this.modelDigest = pulumi.output(apiImage.modelDigest);
+    this.networkName = network.networkName;
     this.registerOutputs({
       url: this.url,
       predictUrl: this.predictUrl,
@@ -223,9 +281,16 @@ export class ModelService extends pulumi.ComponentResource {
    * connections once its model is loaded and warmed up, and the old one stops gracefully (gunicorn
    * finishes what it has in flight; nginx retries refused connections on another replica).
    */
-  private apiReplica(name: string, spec: ModelServiceSpec, prefix: string, index: number): docker.Container {
-    const settings = apiContainerSettings(spec, index, this.apiImage.modelDigest);
-    const containerName = this.apiImage.imageRef.apply((imageRef) =>
+  private apiReplica(
+    name: string,
+    spec: ModelServiceSpec,
+    prefix: string,
+    index: number,
+    apiImage: ModelApiImage,
+    network: ModelServiceNetwork,
+  ): docker.Container {
+    const settings = apiContainerSettings(spec, index, apiImage.modelDigest);
+    const containerName = apiImage.imageRef.apply((imageRef) =>
       apiContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, networkName(prefix))),
     );
     return new docker.Container(
@@ -233,8 +298,8 @@ export class ModelService extends pulumi.ComponentResource {
       {
         ...settings,
         name: containerName,
-        image: this.apiImage.imageRef,
-        networksAdvanced: [{ name: this.network.networkName, aliases: [API_NETWORK_ALIAS, containerName] }],
+        image: apiImage.imageRef,
+        networksAdvanced: [{ name: network.networkName, aliases: [API_NETWORK_ALIAS, containerName] }],
       },
       {
         parent: this,

@@ -5,14 +5,28 @@ import type { TlsSpec } from "./tlsMaterial.js";
 /** Any value JSON can carry; used for smoke-test rows sent to `POST /predict`. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** Docker restart policies a container may use. */
-export type RestartPolicy = "no" | "on-failure" | "always" | "unless-stopped";
+/**
+ * Docker restart policies a container may use. An object of constants plus the union of its values (rather
+ * than a bare union type) so that `pulumi package get-schema` turns it into an enum for every language.
+ */
+export const RestartPolicy = {
+  /** Never restart. */
+  No: "no",
+  /** Restart when the container exits with a non-zero status. */
+  OnFailure: "on-failure",
+  /** Always restart, also after the engine restarts. */
+  Always: "always",
+  /** Always restart, except after the container was stopped on purpose. */
+  UnlessStopped: "unless-stopped",
+} as const;
+/** A Docker restart policy: `no`, `on-failure`, `always` or `unless-stopped`. */
+export type RestartPolicy = (typeof RestartPolicy)[keyof typeof RestartPolicy];
 
 /** The restart policies accepted by `ModelServiceArgs.restartPolicy`. */
-export const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "always", "unless-stopped"];
+export const RESTART_POLICIES: readonly RestartPolicy[] = Object.values(RestartPolicy);
 
 /** A registry the built images are pushed to. Without one, images stay in the local Docker engine. */
-export interface RegistryArgs {
+export interface Registry {
   /**
    * Registry host and optional repository path, e.g. `registry.example.com:5000/ml`. Image names become
    * `<server>/model-service-api:<tag>`.
@@ -25,7 +39,7 @@ export interface RegistryArgs {
 }
 
 /** Per-client request rate limit applied by nginx. */
-export interface RateLimitArgs {
+export interface RateLimit {
   /** Sustained requests per second allowed from one client address (integer, 1 to 100000). */
   requestsPerSecond: number;
   /**
@@ -36,7 +50,7 @@ export interface RateLimitArgs {
 }
 
 /** Timeouts nginx applies to its clients, in seconds; each is optional. */
-export interface ClientTimeoutsArgs {
+export interface ClientTimeouts {
   /** Time a client has to send the request line and all headers; then nginx closes (integer, 1 to 3600). Default: 10. */
   headerSeconds?: number;
   /** Longest pause between two reads of a request body; then nginx answers 408 (integer, 1 to 3600). Default: 10. */
@@ -48,7 +62,7 @@ export interface ClientTimeoutsArgs {
 }
 
 /** TLS at nginx: the published port then serves HTTPS only (TLS 1.2 and 1.3). */
-export interface TlsArgs {
+export interface Tls {
   /** PEM certificate chain, leaf first. Keep it in stack config as a secret along with the key. */
   certificate: string;
   /**
@@ -59,6 +73,18 @@ export interface TlsArgs {
 }
 
 /**
+ * The earlier names of `RateLimit` and `Registry`, kept for TypeScript callers. The schema takes a type's name
+ * from its interface, and SDK generators add `Args` themselves (Go: `modelservice.RateLimitArgs`).
+ */
+export type RateLimitArgs = RateLimit;
+/** The earlier name of `Registry`. */
+export type RegistryArgs = Registry;
+/** `ClientTimeouts` under the name other languages' SDKs give it. */
+export type ClientTimeoutsArgs = ClientTimeouts;
+/** `Tls` under the name other languages' SDKs give it. */
+export type TlsArgs = Tls;
+
+/**
  * Everything a `ModelService` can be told. Every field is optional and plain (no Outputs except the
  * registry password), so the whole set is validated when the component is constructed and an
  * unchanged program always produces identical inputs.
@@ -66,8 +92,9 @@ export interface TlsArgs {
 export interface ModelServiceArgs {
   /**
    * Directory holding the model to serve (scikit-learn estimator saved with joblib plus optional `model.json`, or
-   * a `predictor.py` with `load(dir)`/`predict(model, rows)`). Relative paths are resolved against the program's
-   * working directory. Default: the built-in iris model trained inside the api image.
+   * a `predictor.py` with `load(dir)`/`predict(model, rows)`). A relative path is resolved against the Pulumi project
+   * directory (where `Pulumi.yaml` is), in every language. Default: the built-in iris model trained inside the api
+   * image.
    */
   modelDir?: string;
   /**
@@ -124,7 +151,7 @@ export interface ModelServiceArgs {
   /** Host TCP port nginx is published on (integer, 1 to 65535). Default: 8080. */
   hostPort?: number;
   /** Per-client request rate limit in nginx. Default: no limit. */
-  rateLimit?: RateLimitArgs;
+  rateLimit?: RateLimit;
   /**
    * Extra environment variables for the api containers (names `[A-Za-z_][A-Za-z0-9_]*`; the variables this
    * component sets itself are refused). Default: none.
@@ -138,7 +165,7 @@ export interface ModelServiceArgs {
    */
   baseImage?: string;
   /** Registry to push the api and nginx images to. Default: none, images are built into the local engine only. */
-  registry?: RegistryArgs;
+  registry?: Registry;
   /** Docker restart policy of every container. Default: `unless-stopped`. */
   restartPolicy?: RestartPolicy;
   /**
@@ -149,15 +176,19 @@ export interface ModelServiceArgs {
   /** Number of rotated json-file logs kept per container (integer, 1 to 100). Default: 3. */
   logMaxFiles?: number;
   /**
-   * Rows sent in the post-deploy `POST /predict` smoke test (1 to `maxBatchSize` rows). Default: one iris row for
-   * the built-in model; for `modelDir`, the `example` rows of its `model.json`, else one row of zeros as wide as
-   * its `feature_names` (the api's own warm-up input); required when `model.json` has neither.
+   * Rows sent in the post-deploy `POST /predict` smoke test (1 to `maxBatchSize` rows, each any JSON value, e.g.
+   * `[[5.1, 3.5, 1.4, 0.2]]`). Default: one iris row for the built-in model; for `modelDir`, the `example` rows of
+   * its `model.json`, else one row of zeros as wide as its `feature_names` (the api's own warm-up input); required
+   * when `model.json` has neither.
    */
-  smokeTestInstances?: JsonValue[];
+  // `any`, not `JsonValue`: every Pulumi language sees "a list of any JSON values" (the schema cannot carry a
+  // recursive union); validation rejects what JSON cannot carry, naming the field, before anything is created.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  smokeTestInstances?: any[];
   /** Seconds the post-deploy smoke test waits for `/ready` through nginx (integer, 5 to 3600). Default: 60. */
   smokeTestTimeoutSeconds?: number;
   /** Timeouts nginx applies to slow and idle clients. Default: 10 s for headers, body and send; 65 s keep-alive. */
-  clientTimeouts?: ClientTimeoutsArgs;
+  clientTimeouts?: ClientTimeouts;
   /**
    * Connections with a request in progress one client address may hold; more get 429 (integer, 0 to 100000; 0 turns
    * the limit off). Default: 1000. Behind Docker's userland proxy all clients on the host's loopback share one
@@ -173,7 +204,7 @@ export interface ModelServiceArgs {
    */
   apiKeys?: string[];
   /** TLS at nginx with this certificate and key. Default: none, plain HTTP. */
-  tls?: TlsArgs;
+  tls?: Tls;
 }
 
 /**
@@ -301,7 +332,7 @@ export interface ModelServiceSpec {
   readonly restartPolicy: RestartPolicy;
   readonly logging: { readonly maxSize: string; readonly maxFiles: number };
   readonly smokeTest: { readonly instances: readonly JsonValue[]; readonly timeoutSeconds: number };
-  readonly clientTimeouts: Readonly<Required<ClientTimeoutsArgs>>;
+  readonly clientTimeouts: Readonly<Required<ClientTimeouts>>;
   readonly maxConnectionsPerClient: number;
   /** Present when API keys are required. */
   readonly apiKeys?: ApiKeysSpec;

@@ -1,10 +1,16 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The directory of the running program's `Pulumi.yaml`, which the engine hands to the program; whatever
- * `main` says (a compiled `dist/index.js`, a TypeScript file) relative paths in args resolve against it.
- * Outside the engine (unit tests with mocks) it is the working directory.
+ * The directory of the running program's `Pulumi.yaml`, against which relative paths in args resolve,
+ * whatever `main` says (a compiled `dist/index.js`, a TypeScript file).
+ *
+ * The Node.js language host hands it to a program it runs. It does not reach a component provider (a
+ * construct request carries no project directory): there, and under unit-test mocks, the SDK answers a
+ * placeholder, and the working directory stands in. The engine starts a provider in the directory it runs
+ * the program from, which is the project directory for a YAML or Go program.
  */
 export function pulumiProjectDirectory(): string {
-  return pulumi.getRootDirectory() || process.cwd();
+  const root = pulumi.getRootDirectory();
+  return path.isAbsolute(root) ? root : process.cwd();
 }

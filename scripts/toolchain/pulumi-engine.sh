@@ -4,6 +4,7 @@
 # shellcheck shell=bash
 
 MS_PULUMI_VERSION_PKG=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
+MS_YAML_HOST_MAIN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/language-yaml/main.go
 
 ms_ensure_pulumi_engine() {
   ms_step "Pulumi engine v$MS_PULUMI_VERSION"
@@ -49,14 +50,15 @@ ms_build_pulumi_cli() {
 
 # ms_build_language_host LANGUAGE: pulumi-language-LANGUAGE v$MS_PULUMI_VERSION next to the CLI, built from
 # its upstream archive (nodejs, go; the monorepo module pointed at the released pkg/sdk modules) or, for
-# yaml, from the pulumi-yaml module that the proxy serves.
+# yaml, from the pulumi-yaml module that the proxy serves with our main (language-yaml/main.go).
 ms_build_language_host() {
   local language=$1 dest=$MS_PULUMI_BIN_DIR/pulumi-language-$1
   local stamp=$MS_PULUMI_BIN_DIR/../language-$1.source source
   case $language in
     nodejs) source=${MS_LANGUAGE_NODEJS_ARCHIVE[$MS_PULUMI_VERSION]:-} ;;
     go) source=${MS_LANGUAGE_GO_ARCHIVE[$MS_PULUMI_VERSION]:-} ;;
-    yaml) source=github.com/pulumi/pulumi-yaml@$MS_PULUMI_YAML_VERSION ;;
+    # The pulumi-yaml module with our main (language-yaml/main.go: adds the Link RPC), stamped with its hash.
+    yaml) source=github.com/pulumi/pulumi-yaml@$MS_PULUMI_YAML_VERSION+main-$(sha256sum "$MS_YAML_HOST_MAIN" | cut -c1-12) ;;
   esac
   [[ -n $source ]] || ms_die "no source is pinned for the $language language host of v$MS_PULUMI_VERSION (scripts/toolchain/pins.sh)"
   if [[ -x $dest && $(cat "$stamp" 2>/dev/null) == "$source" ]]; then
@@ -65,10 +67,11 @@ ms_build_language_host() {
   fi
   local src=$MS_CACHE_DIR/pulumi/v$MS_PULUMI_VERSION/src/language-$language dir pkg version
   if [[ $language == yaml ]]; then
-    ms_go_wrapper_module "$src" model-service.local/pulumi-language-yaml 1.25 "$source"
-    dir=$src; pkg=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
-    ms_with_heartbeat "yaml language host: go get" "$MS_CACHE_DIR/logs/language-yaml-get.log" \
-      bash -c "cd '$dir' && GOFLAGS=-mod=mod go get '$pkg@$MS_PULUMI_YAML_VERSION'"
+    ms_go_wrapper_module "$src" model-service.local/pulumi-language-yaml 1.25 "github.com/pulumi/pulumi-yaml@$MS_PULUMI_YAML_VERSION"
+    dir=$src; pkg=.
+    cp "$MS_YAML_HOST_MAIN" "$dir/main.go"
+    ms_with_heartbeat "yaml language host: go mod tidy" "$MS_CACHE_DIR/logs/language-yaml-get.log" \
+      bash -c "cd '$dir' && go mod tidy"
     version="-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$MS_PULUMI_YAML_VERSION"
   else
     ms_unpack "$source" "$src" || return 0 # recorded as missing; setup reports it

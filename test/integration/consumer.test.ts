@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packedModelService, tarballFiles } from "./support/packedPackage.js";
 import { createScratchStack, resourcePluginInstalled, type ScratchStack } from "./support/pulumi.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -24,9 +25,7 @@ let tarball: string;
 
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), "ms-consumer-"));
-  run("npm", ["run", "--silent", "build"], repoRoot);
-  const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", workDir], repoRoot)) as { filename: string }[];
-  tarball = join(workDir, packed[0].filename);
+  tarball = packedModelService().tarball;
   consumerDir = join(workDir, "consumer");
   cpSync(join(repoRoot, "examples", "consumer"), consumerDir, {
     recursive: true,
@@ -41,13 +40,21 @@ afterAll(() => {
 });
 
 describe("the packed model-service package", () => {
-  it("ships the compiled library, its types and both build contexts, without tests", () => {
-    const files = run("tar", ["-tzf", tarball], workDir).split("\n");
-    for (const file of ["dist/components/index.js", "dist/components/index.d.ts", "api/Dockerfile", "api/Dockerfile.model", "nginx/Dockerfile"]) {
-      expect(files).toContain(`package/${file}`);
+  it("ships both builds of the library with their types and both build contexts, without tests or source maps", () => {
+    const files = tarballFiles(tarball);
+    for (const file of [
+      "dist/components/index.js",
+      "dist/components/index.d.ts",
+      "dist/cjs/package.json",
+      "dist/cjs/components/index.js",
+      "dist/cjs/components/index.d.ts",
+      "api/Dockerfile",
+      "api/Dockerfile.model",
+      "nginx/Dockerfile",
+    ]) {
+      expect(files).toContain(file);
     }
-    expect(files.filter((file) => file.startsWith("package/api/tests/"))).toEqual([]);
-    expect(files.filter((file) => file.startsWith("package/test/"))).toEqual([]);
+    expect(files.filter((file) => /^(api\/tests|test|examples|scripts|dist\/index)\b|\.map$/.test(file))).toEqual([]);
   });
 
   it("installs into the consumer and its program compiles against the exported types", () => {
