@@ -249,6 +249,9 @@ describe("reliability and security of the deployed stack", () => {
       [`${namespace}:replicas`]: { value: "3" },
       [`${namespace}:hostPort`]: { value: String(PORT) },
       [`${namespace}:gunicornWorkers`]: { value: "2" },
+      // One request per worker process, as dev runs: a worker that dies takes exactly the request it was serving
+      // (with more threads it takes their requests too, and one answer already on its way cannot be retried).
+      [`${namespace}:gunicornThreads`]: { value: "1" },
       [`${namespace}:apiMemoryMb`]: { value: "384" },
       [`${namespace}:modelDir`]: { value: join(repoRoot, "test/integration/fixtures/faulty-iris") },
       [`${namespace}:clientTimeouts`]: { value: JSON.stringify({ headerSeconds: CLIENT_TIMEOUT_SECONDS, bodySeconds: CLIENT_TIMEOUT_SECONDS }) },
