@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packedModelService, tarballFiles } from "./support/packedPackage.js";
-import { createScratchStack, resourcePluginInstalled, type ScratchStack } from "./support/pulumi.js";
+import { createScratchStack, requireProviderPlugins, type ScratchStack } from "./support/pulumi.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
@@ -67,18 +67,13 @@ describe("the packed model-service package", () => {
   });
 });
 
-const providersInstalled =
-  resourcePluginInstalled("docker", pkg.dependencies["@pulumi/docker"]) &&
-  resourcePluginInstalled("command", pkg.dependencies["@pulumi/command"]);
 
 // Needs the docker and command provider plugins: scripts/setup installs them, and without them this fails, never skips.
 describe("examples/consumer on the real engine", () => {
   let scratch: ScratchStack;
 
   beforeAll(async () => {
-    if (!providersInstalled) {
-      throw new Error("the docker and command provider plugins are not installed: run scripts/setup");
-    }
+    requireProviderPlugins(repoRoot);
     scratch = await createScratchStack(consumerDir, "consumer");
   }, 120_000);
 

@@ -4,11 +4,11 @@
  * loopback port the stack publishes.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScratchStack, resourcePluginInstalled, type ScratchStack } from "./support/pulumi.js";
+import { createScratchStack, requireProviderPlugins, type ScratchStack } from "./support/pulumi.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const namespace = "model-service";
@@ -78,19 +78,10 @@ describe("reference stack: invalid config", () => {
   }, 180_000);
 });
 
-const pinned = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-const providersInstalled =
-  resourcePluginInstalled("docker", pinned.dependencies["@pulumi/docker"]) &&
-  resourcePluginInstalled("command", pinned.dependencies["@pulumi/command"]);
 
 // Needs the docker and command provider plugins (scripts/setup reports when it cannot provide them).
 describe("reference stack: deploy, change and destroy", () => {
-  // scripts/setup installs the provider plugins; without them this suite fails, it never skips.
-  beforeAll(() => {
-    if (!providersInstalled) {
-      throw new Error("the docker and command provider plugins are not installed: run scripts/setup");
-    }
-  });
+  beforeAll(() => requireProviderPlugins(repoRoot));
 
   const name = `e2e-${process.pid}`;
   let scratch: ScratchStack;

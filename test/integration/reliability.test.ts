@@ -22,7 +22,7 @@ import { makeTestCertificate } from "../unit/support/tlsFixtures.js";
 import { badRequests, encodeRequest, type BadRequest } from "./support/badRequests.js";
 import { restartDockerDaemon } from "./support/dockerDaemon.js";
 import { holdHeavyLock, type HeldLock } from "./support/heavyLock.js";
-import { createScratchStack, resourcePluginInstalled, type ScratchStack } from "./support/pulumi.js";
+import { createScratchStack, requireProviderPlugins, type ScratchStack } from "./support/pulumi.js";
 import { sendRaw, sendSlowly, type RawResponse } from "./support/rawHttp.js";
 import { startSteadyLoad, type LoadReport } from "./support/predictionLoad.js";
 
@@ -47,10 +47,6 @@ const RESULTS_DIR = process.env.MS_RESULTS_DIR ?? join(repoRoot, ".state", "test
 /** Leaks a body or header must never carry. */
 const INTERNAL_DETAIL = /Traceback|File "\/|\.py\b|werkzeug|gunicorn|flask|nginx\/\d|<html|<center>/i;
 
-const pinned = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-const providersInstalled =
-  resourcePluginInstalled("docker", pinned.dependencies["@pulumi/docker"]) &&
-  resourcePluginInstalled("command", pinned.dependencies["@pulumi/command"]);
 
 const figures: Record<string, unknown> = {};
 const engineOutput: string[] = [];
@@ -230,12 +226,7 @@ function violation(request: BadRequest, response: RawResponse): string | undefin
 }
 
 describe("reliability and security of the deployed stack", () => {
-  // scripts/setup installs the provider plugins; without them this suite fails, it never skips.
-  beforeAll(() => {
-    if (!providersInstalled) {
-      throw new Error("the docker and command provider plugins are not installed: run scripts/setup");
-    }
-  });
+  beforeAll(() => requireProviderPlugins(repoRoot));
 
   let lock: HeldLock;
   let scratch: ScratchStack;

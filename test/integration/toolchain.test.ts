@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScratchStack, resourcePluginInstalled, type ScratchStack } from "./support/pulumi.js";
+import { createScratchStack, requireProviderPlugins, type ScratchStack } from "./support/pulumi.js";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const programDir = join(fixtures, "engine-program");
@@ -61,20 +61,10 @@ describe("offline Pulumi engine", () => {
   }, 180_000);
 });
 
-const pinned = (name: string): string =>
-  (JSON.parse(readFileSync(join(fixtures, "../../../package.json"), "utf8")) as { dependencies: Record<string, string> })
-    .dependencies[`@pulumi/${name}`];
-const providersInstalled =
-  resourcePluginInstalled("docker", pinned("docker")) && resourcePluginInstalled("command", pinned("command"));
 
 // Needs the provider plugins; scripts/setup reports when it could not provide them (see docs/toolchain.md).
 describe("docker and command provider plugins", () => {
-  // scripts/setup installs the provider plugins; without them this suite fails, it never skips.
-  beforeAll(() => {
-    if (!providersInstalled) {
-      throw new Error("the docker and command provider plugins are not installed: run scripts/setup");
-    }
-  });
+  beforeAll(() => requireProviderPlugins(join(fixtures, "../../..")));
 
   const networkName = `ms-providers-check-${process.pid}`;
   let scratch: ScratchStack;

@@ -4,7 +4,7 @@
  * CLI on PATH and keeps Pulumi offline).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation/index.js";
@@ -17,6 +17,19 @@ export function resourcePluginInstalled(name: string, version: string): boolean 
     return plugins.some((p) => p.kind === "resource" && p.name === name && p.version === version);
   } catch {
     return false;
+  }
+}
+
+/**
+ * Throws unless the docker and command provider plugins that `package.json` pins are installed (scripts/setup
+ * installs them). Suites call it first in `beforeAll`, so a missing plugin fails them instead of skipping them.
+ */
+export function requireProviderPlugins(repoRoot: string): void {
+  const pins = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies;
+  for (const name of ["docker", "command"]) {
+    if (!resourcePluginInstalled(name, pins[`@pulumi/${name}`] ?? "")) {
+      throw new Error(`the ${name} provider plugin ${pins[`@pulumi/${name}`]} is not installed: run scripts/setup`);
+    }
   }
 }
 
