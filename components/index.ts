@@ -38,7 +38,7 @@ export { loadModelServiceArgs, modelServiceArgsFromConfig } from "./stackConfig.
 
 export { ModelApiImage, MODEL_DIR_IGNORE_FILE, type ModelApiImageArgs } from "./modelApiImage.js";
 export { NginxImage, type NginxImageArgs } from "./nginxImage.js";
-export { ModelServiceNetwork, type ModelServiceNetworkArgs } from "./modelServiceNetwork.js";
+export { ModelServiceNetwork, type ModelServiceNetworkArgs } from "./singleHost/modelServiceNetwork.js";
 
 export { LABEL_KEYS, modelServiceLabels, type DockerLabel, type LabelTarget, type ServiceComponent } from "./labels.js";
 export {

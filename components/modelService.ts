@@ -1,23 +1,21 @@
 import * as command from "@pulumi/command";
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { apiContainerFingerprint, apiContainerSettings } from "./apiContainer.js";
-import { NOT_UPDATABLE_IN_PLACE } from "./containerHardening.js";
 import { sha256Hex } from "./contentHash.js";
-import { modelServiceLabels } from "./labels.js";
 import { ModelApiImage } from "./modelApiImage.js";
 import { inspectModelDirectory } from "./modelDirectory.js";
 import type { ModelServiceArgs, ModelServiceSpec } from "./modelServiceArgs.js";
-import { ModelServiceNetwork } from "./modelServiceNetwork.js";
-import { apiContainerName, childName, networkName, proxyContainerName, resourcePrefix, tlsVolumeName } from "./naming.js";
+import { childName, networkName, resourcePrefix } from "./naming.js";
 import { renderNginxConfig } from "./nginxConfig.js";
 import { NginxImage } from "./nginxImage.js";
-import { proxyContainerSettings } from "./proxyContainer.js";
-import { BASH, PROXY_APPLY_CONFIG_SCRIPT } from "./proxyConfig.js";
-import { API_NETWORK_ALIAS, nginxConfigOptions, serviceUrl } from "./serviceSettings.js";
-import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./smokeTest.js";
-import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "./proxyTls.js";
 import { pulumiProjectDirectory } from "./projectDirectory.js";
+import { registryCleanup } from "./registryCleanup.js";
+import { nginxConfigOptions, serviceUrl } from "./serviceSettings.js";
+import { BASH } from "./singleHost/proxyConfig.js";
+import type { ModelServiceNetwork } from "./singleHost/modelServiceNetwork.js";
+import { deploySingleHost, type SingleHostDeployment } from "./singleHost/singleHostDeployment.js";
+import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./smokeTest.js";
+import { deploySwarm, type SwarmDeployment } from "./swarm/swarmDeployment.js";
 import { resolveModelServiceSpec } from "./validation.js";
 
 /** The resources and settings one `ModelService` is made of (see its getters). */
@@ -25,12 +23,11 @@ interface ModelServiceParts {
   readonly spec: ModelServiceSpec;
   readonly apiImage: ModelApiImage;
   readonly nginxImage: NginxImage;
-  readonly network: ModelServiceNetwork;
-  readonly apiContainers: docker.Container[];
-  readonly proxyContainer: docker.Container;
-  readonly proxyConfig: command.local.Command;
-  readonly tlsVolume: docker.Volume | undefined;
-  readonly tlsFiles: command.local.Command | undefined;
+  /** Runtime `docker`. */
+  readonly singleHost?: SingleHostDeployment;
+  /** Runtime `swarm`. */
+  readonly swarm?: SwarmDeployment;
+  readonly registryCleanups: command.local.Command[];
   readonly smokeTest: command.local.Command;
 }
 
@@ -43,9 +40,11 @@ const SERVICE_PARTS = new WeakMap<ModelService, ModelServiceParts>();
 /**
  * An ML model's prediction API on Docker: the api image for the model, N api replicas (gunicorn +
  * Flask) on a private network that are never published, nginx in front of them published on
- * `hostAddress:hostPort` (it finds the replicas through Docker's DNS on every request, so replica
- * changes need no reload), its config applied in place, and a smoke test through nginx that fails
- * `pulumi up` when the service does not answer. docs/rollouts.md says what each kind of change does.
+ * `hostPort` (it finds the replicas through Docker's DNS on every request, so replica changes need no
+ * reload), and a smoke test through nginx that fails `pulumi up` when the service does not answer.
+ * With `runtime: docker` (the default) they are containers on one engine and nginx's config is applied
+ * in place; with `runtime: swarm` they are Swarm services on an overlay network, the images are pushed
+ * to the registry and run by digest. docs/rollouts.md says what each kind of change does.
  *
  * Args are validated when the component is constructed: invalid args throw
  * `ModelServiceConfigError` before any resource is registered.
@@ -55,9 +54,9 @@ export class ModelService extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   /** `POST` endpoint for predictions, `<url>/predict`. */
   readonly predictUrl: pulumi.Output<string>;
-  /** Docker names of the api replicas, in replica order. */
+  /** Docker names of the api replicas, in replica order (empty on a Swarm: its tasks are named by Swarm). */
   readonly apiContainerNames: pulumi.Output<string[]>;
-  /** Docker name of the nginx container. */
+  /** Docker name of the nginx container (empty on a Swarm: see `proxyServiceName`). */
   readonly proxyContainerName: pulumi.Output<string>;
   /** api image name with its content tag. */
   readonly apiImageName: pulumi.Output<string>;
@@ -73,8 +72,14 @@ export class ModelService extends pulumi.ComponentResource {
   readonly modelVersion: pulumi.Output<string>;
   /** `sha256:<hex>` of the model: for `modelDir` the digest the api reports in `/metadata`; for the built-in model the content hash of the api build context that produces it. */
   readonly modelDigest: pulumi.Output<string>;
-  /** Docker name of the private network. */
+  /** Docker name of the private network (an overlay network on a Swarm). */
   readonly networkName: pulumi.Output<string>;
+  /** Where the service runs: `docker` or `swarm`. */
+  readonly runtime: pulumi.Output<string>;
+  /** On a Swarm, the name of the api service; empty with runtime `docker`. */
+  readonly apiServiceName: pulumi.Output<string>;
+  /** On a Swarm, the name of the nginx service; empty with runtime `docker`. */
+  readonly proxyServiceName: pulumi.Output<string>;
 
 
   // The properties above are the component's outputs in every language (`pulumi package get-schema` reads
@@ -93,33 +98,49 @@ export class ModelService extends pulumi.ComponentResource {
   get nginxImage(): NginxImage {
     return this.parts().nginxImage;
   }
-  /** The private network of the replicas and the proxy. */
+  /** Runtime `docker`: the private network of the replicas and the proxy. */
   get network(): ModelServiceNetwork {
-    return this.parts().network;
+    return this.singleHost("network").network;
   }
-  /** The api replicas, in replica order. */
+  /** Runtime `docker`: the api replicas, in replica order. */
   get apiContainers(): docker.Container[] {
-    return this.parts().apiContainers;
+    return this.singleHost("apiContainers").apiContainers;
   }
-  /** The nginx container. */
+  /** Runtime `docker`: the nginx container. */
   get proxyContainer(): docker.Container {
-    return this.parts().proxyContainer;
+    return this.singleHost("proxyContainer").proxyContainer;
   }
-  /** Applies the rendered nginx config to the running proxy in place (a graceful reload, no new container). */
+  /** Runtime `docker`: applies the rendered nginx config to the running proxy in place (a graceful reload, no new container). */
   get proxyConfig(): command.local.Command {
-    return this.parts().proxyConfig;
+    return this.singleHost("proxyConfig").proxyConfig;
   }
-  /** With TLS: the volume the certificate and key are uploaded into. */
+  /** Runtime `docker` with TLS: the volume the certificate and key are uploaded into. */
   get tlsVolume(): docker.Volume | undefined {
-    return this.parts().tlsVolume;
+    return this.parts().singleHost?.tlsVolume;
   }
-  /** With TLS: writes the certificate and key into `tlsVolume` (and reloads a running proxy when they change). */
+  /** Runtime `docker` with TLS: writes the certificate and key into `tlsVolume` (and reloads a running proxy when they change). */
   get tlsFiles(): command.local.Command | undefined {
-    return this.parts().tlsFiles;
+    return this.parts().singleHost?.tlsFiles;
+  }
+  /** Runtime `swarm`: the overlay network, the api and nginx services and the manager's provider. */
+  get swarmDeployment(): SwarmDeployment | undefined {
+    return this.parts().swarm;
+  }
+  /** With `registry.deleteFromRegistry`: the commands that delete the pushed images from the registry. */
+  get registryCleanups(): command.local.Command[] {
+    return this.parts().registryCleanups;
   }
   /** The post-deploy smoke test. */
   get smokeTest(): command.local.Command {
     return this.parts().smokeTest;
+  }
+
+  private singleHost(part: string): SingleHostDeployment {
+    const deployment = this.parts().singleHost;
+    if (deployment === undefined) {
+      throw new Error(`ModelService.${part} exists with runtime docker only; this service runs on a Swarm (see swarmDeployment)`);
+    }
+    return deployment;
   }
 
   private parts(): ModelServiceParts {
@@ -142,14 +163,6 @@ export class ModelService extends pulumi.ComponentResource {
     super("model-service:index:ModelService", name, {}, opts);
     const prefix = resourcePrefix(spec.serviceName, spec.stack);
 
-    const network = new ModelServiceNetwork(
-      childName(name, "network"),
-      {
-        networkName: networkName(prefix),
-        labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "network" }),
-      },
-      { parent: this },
-    );
     const apiImage = new ModelApiImage(
       childName(name, "api-image"),
       {
@@ -164,68 +177,16 @@ export class ModelService extends pulumi.ComponentResource {
       { baseImage: spec.baseImage, registry: spec.registry },
       { parent: this },
     );
-
-    const apiContainers = Array.from({ length: spec.replicas }, (_, index) => this.apiReplica(name, spec, prefix, index, apiImage, network));
+    const registryCleanups = [
+      registryCleanup(childName(name, "api-image-cleanup"), spec.registry, apiImage.imageRef, { parent: this }),
+      registryCleanup(childName(name, "nginx-image-cleanup"), spec.registry, nginxImage.imageRef, { parent: this }),
+    ].filter((cleanup): cleanup is command.local.Command => cleanup !== undefined);
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
-    const tlsVolume =
-      spec.tls === undefined
-        ? undefined
-        : new docker.Volume(
-            childName(name, "tls"),
-            { name: tlsVolumeName(prefix), labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "tls" }) },
-            { parent: this },
-          );
-    const tlsFiles =
-      spec.tls === undefined || tlsVolume === undefined
-        ? undefined
-        : new command.local.Command(
-            childName(name, "tls-files"),
-            {
-              create: PROXY_TLS_FILES_SCRIPT,
-              update: PROXY_TLS_FILES_SCRIPT,
-              interpreter: BASH,
-              stdin: proxyTlsFilesStdin(spec.tls),
-              environment: {
-                TLS_VOLUME: tlsVolume.name,
-                NGINX_IMAGE: nginxImage.imageRef,
-                PROXY_CONTAINER: proxyContainerName(prefix, spec.hostPort),
-              },
-              // A changed certificate or key (the secret stdin) rewrites the files; a new image or volume too.
-              triggers: [tlsVolume.id],
-            },
-            { parent: this },
-          );
-    const proxyContainer = new docker.Container(
-      // One resource per published port: a port change creates the new proxy before the old one goes.
-      childName(name, `proxy-${spec.hostPort}`),
-      {
-        ...proxyContainerSettings(spec, nginxConfig, tlsVolume && tlsVolumeName(prefix)),
-        name: proxyContainerName(prefix, spec.hostPort),
-        image: nginxImage.imageRef,
-        networksAdvanced: [{ name: network.networkName }],
-      },
-      {
-        parent: this,
-        ...(tlsFiles ? { dependsOn: [tlsFiles] } : {}),
-        // The port cannot be bound twice: a replacement with the same port (new image) removes the old proxy first.
-        deleteBeforeReplace: true,
-        replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
-        // The config it starts with; later config changes are applied in place by `proxyConfig` (a reload).
-        ignoreChanges: ["envs"],
-      },
-    );
-    const proxyConfig = new command.local.Command(
-      childName(name, "proxy-config"),
-      {
-        create: PROXY_APPLY_CONFIG_SCRIPT,
-        update: PROXY_APPLY_CONFIG_SCRIPT,
-        interpreter: BASH,
-        environment: { PROXY_CONTAINER: proxyContainer.name, NGINX_CONF: nginxConfig },
-        triggers: [proxyContainer.id],
-      },
-      { parent: this },
-    );
+    const inputs = { name, spec, prefix, apiImage, nginxImage, nginxConfig, parent: this };
+    const singleHost = spec.runtime.kind === "docker" ? deploySingleHost(inputs) : undefined;
+    const swarm = spec.runtime.kind === "swarm" ? deploySwarm({ ...inputs, imagesInUseAfter: registryCleanups }) : undefined;
+
     const smokeTest = new command.local.Command(
       childName(name, "smoke-test"),
       {
@@ -233,23 +194,20 @@ export class ModelService extends pulumi.ComponentResource {
         update: SMOKE_TEST_SCRIPT,
         interpreter: BASH,
         environment: { ...smokeTestEnvironment(spec), ...smokeTestSecretEnvironment(spec) },
-        // Whatever serves the traffic changed: images, replicas, the proxy container or its config.
-        triggers: [
-          apiImage.imageRef,
-          nginxImage.imageRef,
-          apiContainerIds(apiContainers),
-          proxyContainer.id,
-          sha256Hex(nginxConfig),
-        ],
+        // Whatever serves the traffic changed: images, replicas or services, the proxy or its config.
+        triggers: servingIdentity(apiImage, nginxImage, nginxConfig, singleHost, swarm),
       },
-      { parent: this, dependsOn: [proxyConfig, ...apiContainers] },
+      {
+        parent: this,
+        dependsOn: singleHost ? [singleHost.proxyConfig, ...singleHost.apiContainers] : swarm ? [swarm.apiService, swarm.proxyService] : [],
+      },
     );
-    SERVICE_PARTS.set(this, { spec, apiImage, nginxImage, network, apiContainers, proxyContainer, proxyConfig, tlsVolume, tlsFiles, smokeTest });
+    SERVICE_PARTS.set(this, { spec, apiImage, nginxImage, singleHost, swarm, registryCleanups, smokeTest });
 
     this.url = pulumi.output(serviceUrl(spec));
     this.predictUrl = pulumi.output(`${serviceUrl(spec)}/predict`);
-    this.apiContainerNames = pulumi.all(apiContainers.map((container) => container.name));
-    this.proxyContainerName = proxyContainer.name;
+    this.apiContainerNames = singleHost ? pulumi.all(singleHost.apiContainers.map((container) => container.name)) : pulumi.output([]);
+    this.proxyContainerName = singleHost ? singleHost.proxyContainer.name : pulumi.output("");
     this.apiImageName = apiImage.imageName;
     this.apiImageRef = apiImage.imageRef;
     this.proxyImageName = nginxImage.imageName;
@@ -257,7 +215,10 @@ export class ModelService extends pulumi.ComponentResource {
     this.modelName = pulumi.output(spec.modelName);
     this.modelVersion = pulumi.output(spec.modelVersion);
     this.modelDigest = pulumi.output(apiImage.modelDigest);
-    this.networkName = network.networkName;
+    this.networkName = singleHost ? singleHost.network.networkName : swarm ? swarm.network.name : pulumi.output(networkName(prefix));
+    this.runtime = pulumi.output(spec.runtime.kind);
+    this.apiServiceName = swarm ? swarm.apiService.name : pulumi.output("");
+    this.proxyServiceName = swarm ? swarm.proxyService.name : pulumi.output("");
     this.registerOutputs({
       url: this.url,
       predictUrl: this.predictUrl,
@@ -271,47 +232,29 @@ export class ModelService extends pulumi.ComponentResource {
       modelVersion: this.modelVersion,
       modelDigest: this.modelDigest,
       networkName: this.networkName,
+      runtime: this.runtime,
+      apiServiceName: this.apiServiceName,
+      proxyServiceName: this.proxyServiceName,
     });
-  }
-
-  /**
-   * api replica `index`: never publishes a port; reachable on the private network as `api` (shared by
-   * all replicas, which nginx looks up per request) and by its own name. Replaced create-before-delete
-   * (its name changes with everything that forces a replacement): the new replica only accepts
-   * connections once its model is loaded and warmed up, and the old one stops gracefully (gunicorn
-   * finishes what it has in flight; nginx retries refused connections on another replica).
-   */
-  private apiReplica(
-    name: string,
-    spec: ModelServiceSpec,
-    prefix: string,
-    index: number,
-    apiImage: ModelApiImage,
-    network: ModelServiceNetwork,
-  ): docker.Container {
-    const settings = apiContainerSettings(spec, index, apiImage.modelDigest);
-    const containerName = apiImage.imageRef.apply((imageRef) =>
-      apiContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, networkName(prefix))),
-    );
-    return new docker.Container(
-      childName(name, `api-${index}`),
-      {
-        ...settings,
-        name: containerName,
-        image: apiImage.imageRef,
-        networksAdvanced: [{ name: network.networkName, aliases: [API_NETWORK_ALIAS, containerName] }],
-      },
-      {
-        parent: this,
-        // The provider defaults to delete-first; the changing name makes create-first safe: no gap in service.
-        deleteBeforeReplace: false,
-        replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
-      },
-    );
   }
 }
 
-/** The IDs of the api containers, one Output (a change of any replica re-runs the smoke test). */
-function apiContainerIds(containers: readonly docker.Container[]): pulumi.Output<string[]> {
-  return pulumi.all(containers.map((container) => container.id));
+/**
+ * What the smoke test re-runs for: the images, the replicas and the proxy container or the two Swarm services and
+ * their task spec, and the nginx config.
+ */
+function servingIdentity(
+  apiImage: ModelApiImage,
+  nginxImage: NginxImage,
+  nginxConfig: string,
+  singleHost: SingleHostDeployment | undefined,
+  swarm: SwarmDeployment | undefined,
+): pulumi.Input<unknown>[] {
+  const serving =
+    singleHost !== undefined
+      ? [pulumi.all(singleHost.apiContainers.map((container) => container.id)), singleHost.proxyContainer.id]
+      : swarm !== undefined
+        ? [swarm.apiService.id, swarm.proxyService.id, swarm.taskSpecHash]
+        : [];
+  return [apiImage.imageRef, nginxImage.imageRef, ...serving, sha256Hex(nginxConfig)];
 }

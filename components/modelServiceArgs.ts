@@ -25,6 +25,68 @@ export type RestartPolicy = (typeof RestartPolicy)[keyof typeof RestartPolicy];
 /** The restart policies accepted by `ModelServiceArgs.restartPolicy`. */
 export const RESTART_POLICIES: readonly RestartPolicy[] = Object.values(RestartPolicy);
 
+/**
+ * Where a `ModelService` runs. An object of constants plus the union of its values, like `RestartPolicy`, so
+ * that every language gets an enum.
+ */
+export const Runtime = {
+  /** One Docker engine: api replicas and nginx are containers on a private bridge network (the default). */
+  Docker: "docker",
+  /** A Docker Swarm: the api and nginx are Swarm services on an overlay network, scheduled over the nodes. */
+  Swarm: "swarm",
+} as const;
+/** `docker` (one Docker host) or `swarm` (a Docker Swarm). */
+export type Runtime = (typeof Runtime)[keyof typeof Runtime];
+/** The runtimes accepted by `ModelServiceArgs.runtime`. */
+export const RUNTIMES: readonly Runtime[] = Object.values(Runtime);
+
+/** How nginx publishes `hostPort` on a Swarm. */
+export const SwarmPublishMode = {
+  /** One nginx task on every node, each publishing the port on its own node (no routing mesh needed). */
+  Host: "host",
+  /** `proxyReplicas` nginx tasks behind Swarm's routing mesh, which publishes the port on every node (needs IPVS). */
+  Ingress: "ingress",
+} as const;
+/** `host` or `ingress`. */
+export type SwarmPublishMode = (typeof SwarmPublishMode)[keyof typeof SwarmPublishMode];
+/** The publish modes accepted by `Swarm.publishMode`. */
+export const SWARM_PUBLISH_MODES: readonly SwarmPublishMode[] = Object.values(SwarmPublishMode);
+
+/** Settings that apply only with `runtime: "swarm"`. */
+export interface Swarm {
+  /**
+   * Docker host of a Swarm manager that the services are created on, e.g. `unix:///var/run/docker.sock`,
+   * `ssh://admin@manager-1` or `tcp://manager-1:2376`. Images are still built by the stack's own Docker engine and
+   * pushed to `registry`. Default: the stack's Docker engine (`DOCKER_HOST`), which must then be a manager.
+   */
+  managerHost?: string;
+  /**
+   * IPv4 address that reaches `hostPort` on the Swarm: a node's address or a load balancer in front of the nodes.
+   * The exported URLs and the post-deploy smoke test use it. Default: `127.0.0.1` (Pulumi runs on a node).
+   */
+  address?: string;
+  /** How nginx publishes `hostPort`: `host` (one nginx per node) or `ingress` (the routing mesh). Default: `host`. */
+  publishMode?: SwarmPublishMode;
+  /** nginx tasks with `publishMode: ingress` (integer, 1 to 32). Default: 2. */
+  proxyReplicas?: number;
+  /** Swarm placement constraints of the api tasks, e.g. `node.role==worker` or `node.labels.gpu==true`. Default: none. */
+  apiConstraints?: string[];
+  /** Most api tasks Swarm may place on one node (integer, 0 to 32; 0 means no limit). Default: 0. */
+  maxReplicasPerNode?: number;
+  /**
+   * CPUs the scheduler reserves for each api task (0.01 to `apiCpus`); `apiCpus` stays its limit. Default: a
+   * quarter of `apiCpus`.
+   */
+  apiReservedCpus?: number;
+  /** MiB the scheduler reserves for each api task (integer, 16 to `apiMemoryMb`). Default: half of `apiMemoryMb`. */
+  apiReservedMemoryMb?: number;
+  /**
+   * Seconds Swarm watches each updated api task after it became healthy; a task that fails in that time rolls the
+   * whole service back to its previous spec (integer, 1 to 600). Default: 10.
+   */
+  updateMonitorSeconds?: number;
+}
+
 /** A registry the built images are pushed to. Without one, images stay in the local Docker engine. */
 export interface Registry {
   /**
@@ -36,6 +98,12 @@ export interface Registry {
   username?: string;
   /** Password or token for the push (keep it secret, e.g. `config.requireSecret(...)`); requires `username`. */
   password?: pulumi.Input<string>;
+  /**
+   * When Pulumi deletes an image (a new model or api version replaced it, or `pulumi destroy`), also delete its
+   * manifest from the registry, through the registry's HTTP API (`https://`, or `http://` for a loopback server).
+   * Only for a registry this stack owns: another stack may run the same image. Default: false.
+   */
+  deleteFromRegistry?: boolean;
 }
 
 /** Per-client request rate limit applied by nginx. */
@@ -83,6 +151,8 @@ export type RegistryArgs = Registry;
 export type ClientTimeoutsArgs = ClientTimeouts;
 /** `Tls` under the name other languages' SDKs give it. */
 export type TlsArgs = Tls;
+/** `Swarm` under the name other languages' SDKs give it. */
+export type SwarmArgs = Swarm;
 
 /**
  * Everything a `ModelService` can be told. Every field is optional and plain (no Outputs except the
@@ -203,8 +273,16 @@ export interface ModelServiceArgs {
    * containers. Rotate by adding the new key, moving clients, then removing the old one. Default: none, no check.
    */
   apiKeys?: string[];
-  /** TLS at nginx with this certificate and key. Default: none, plain HTTP. */
+  /** TLS at nginx with this certificate and key (runtime `docker` only). Default: none, plain HTTP. */
   tls?: Tls;
+  /**
+   * Where the service runs: `docker`, one Docker engine, or `swarm`, the services of a Docker Swarm (set `swarm`
+   * and `registry`). Everything else means the same on both; validation names the fields one runtime does not take.
+   * Default: `docker`.
+   */
+  runtime?: Runtime;
+  /** Swarm settings; only with `runtime: swarm`. Default: every field's own default. */
+  swarm?: Swarm;
 }
 
 /**
@@ -242,6 +320,8 @@ export const MODEL_SERVICE_ARG_NAMES: readonly (keyof ModelServiceArgs)[] = [
   "maxConnectionsPerClient",
   "apiKeys",
   "tls",
+  "runtime",
+  "swarm",
 ];
 
 /** Fields whose values are secrets: error messages show `(secret)` instead of their values. */
@@ -277,6 +357,8 @@ export const MODEL_SERVICE_DEFAULTS = {
   smokeTestTimeoutSeconds: 60,
   clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
   maxConnectionsPerClient: 1000,
+  runtime: "docker" as Runtime,
+  swarm: { address: "127.0.0.1", publishMode: "host" as SwarmPublishMode, proxyReplicas: 2, maxReplicasPerNode: 0, updateMonitorSeconds: 10 },
 } as const;
 
 /** The default `gunicornWorkers` for a replica limited to `apiCpus` CPUs: one per CPU, rounded up, at least 1. */
@@ -300,6 +382,28 @@ export interface RegistrySpec {
   readonly server: string;
   readonly username?: string;
   readonly password?: pulumi.Input<string>;
+  readonly deleteFromRegistry: boolean;
+}
+
+/** Where the service runs, after validation. */
+export type RuntimeSpec = DockerRuntimeSpec | SwarmRuntimeSpec;
+
+/** One Docker engine. */
+export interface DockerRuntimeSpec {
+  readonly kind: "docker";
+}
+
+/** A Docker Swarm, every setting defaulted. */
+export interface SwarmRuntimeSpec {
+  readonly kind: "swarm";
+  readonly managerHost?: string;
+  readonly address: string;
+  readonly publishMode: SwarmPublishMode;
+  readonly proxyReplicas: number;
+  readonly apiConstraints: readonly string[];
+  readonly maxReplicasPerNode: number;
+  readonly apiReservation: ContainerResources;
+  readonly updateMonitorSeconds: number;
 }
 
 /** The complete, defaulted and checked description of one service, produced by `resolveModelServiceSpec`. */
@@ -338,4 +442,5 @@ export interface ModelServiceSpec {
   readonly apiKeys?: ApiKeysSpec;
   /** Present when nginx serves HTTPS. */
   readonly tls?: TlsSpec;
+  readonly runtime: RuntimeSpec;
 }

@@ -63,3 +63,18 @@ export function imageName(kind: ImageKind, contentTag: string, registryServer?: 
 export function childName(componentName: string, part: string): string {
   return `${componentName}-${part}`;
 }
+
+/** Name of the Swarm service of the api tasks. */
+export function apiServiceName(prefix: string): string {
+  return `${prefix}-api`;
+}
+
+/** Name of the Swarm service of the nginx tasks. */
+export function proxyServiceName(prefix: string): string {
+  return `${prefix}-proxy`;
+}
+
+/** The registry host of a registry server that may carry a repository path (`host:5000/ml` -> `host:5000`). */
+export function registryHost(server: string): string {
+  return server.split("/")[0];
+}

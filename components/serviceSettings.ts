@@ -92,8 +92,14 @@ export function nginxConfigOptions(spec: ModelServiceSpec): NginxConfigOptions {
   };
 }
 
-/** Address the smoke test and the exported URLs use: the published address, or loopback when bound to all interfaces. */
+/**
+ * Address the smoke test and the exported URLs use: on a Swarm `swarm.address`; on one host the published address,
+ * or loopback when bound to all interfaces.
+ */
 export function connectAddress(spec: ModelServiceSpec): string {
+  if (spec.runtime.kind === "swarm") {
+    return spec.runtime.address;
+  }
   return spec.hostAddress === "0.0.0.0" ? "127.0.0.1" : spec.hostAddress;
 }
 

@@ -41,12 +41,19 @@ const FIELD_KINDS: Record<keyof ModelServiceArgs, FieldKind> = {
   maxConnectionsPerClient: "number",
   apiKeys: "list",
   tls: "object",
+  runtime: "string",
+  swarm: "object",
 };
 
 /** Object fields whose values are numbers, and maps whose values are strings. */
 const NUMERIC_MEMBERS: Partial<Record<keyof ModelServiceArgs, readonly string[]>> = {
   rateLimit: ["requestsPerSecond", "burst"],
   clientTimeouts: ["headerSeconds", "bodySeconds", "sendSeconds", "keepaliveSeconds"],
+  swarm: ["proxyReplicas", "maxReplicasPerNode", "apiReservedCpus", "apiReservedMemoryMb", "updateMonitorSeconds"],
+};
+/** Object fields whose values are booleans (`pulumi config set --path` stores them as "true" or "false"). */
+const BOOLEAN_MEMBERS: Partial<Record<keyof ModelServiceArgs, readonly string[]>> = {
+  registry: ["deleteFromRegistry"],
 };
 const STRING_MAPS: readonly (keyof ModelServiceArgs)[] = ["environment", "labels"];
 
@@ -136,6 +143,8 @@ function convertMembers(key: keyof ModelServiceArgs, object: Record<string, unkn
         return { ok: false, allowed: `an object whose ${member} is a number` };
       }
       result[member] = converted.value;
+    } else if ((BOOLEAN_MEMBERS[key] ?? []).includes(member) && (value === "true" || value === "false")) {
+      result[member] = value === "true";
     } else if (STRING_MAPS.includes(key) && (typeof value === "number" || typeof value === "boolean")) {
       result[member] = String(value);
     } else {

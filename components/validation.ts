@@ -15,7 +15,9 @@ import {
   type RegistrySpec,
 } from "./modelServiceArgs.js";
 import { dockerCpusString } from "./containerHardening.js";
-import { ModelServiceConfigError, type ConfigProblem } from "./modelServiceConfigError.js";
+import { Checker, isPlainObject } from "./configChecker.js";
+import { ModelServiceConfigError } from "./modelServiceConfigError.js";
+import { resolveRuntime } from "./runtimeValidation.js";
 import { RESERVED_API_ENVIRONMENT } from "./serviceSettings.js";
 import { RESERVED_LABEL_PREFIX } from "./labels.js";
 import { API_KEY_MAX_COUNT, apiKeyProblem, apiKeySalt, apiKeysSpec, type ApiKeysSpec } from "./apiKeys.js";
@@ -46,6 +48,7 @@ const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
 const REGISTRY_SERVER = /^[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
+const REGISTRY_FIELDS = ["server", "username", "password", "deleteFromRegistry"] as const;
 const LOG_SIZE = /^[1-9]\d{0,5}[kmg]$/;
 
 /**
@@ -171,6 +174,7 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
     maxConnectionsPerClient,
     ...(apiKeys === undefined ? {} : { apiKeys }),
     ...(tls === undefined ? {} : { tls }),
+    runtime: resolveRuntime(check, raw, { apiCpus, apiMemoryMb }),
   };
 
   if (check.problems.length > 0) {
@@ -336,14 +340,10 @@ function resolveRegistry(check: Checker, value: unknown): RegistrySpec | undefin
     return undefined;
   }
   if (!isPlainObject(value)) {
-    check.reject("registry", value, "an object { server, username?, password? }");
+    check.reject("registry", value, "an object { server, username?, password?, deleteFromRegistry? }");
     return undefined;
   }
-  for (const key of Object.keys(value)) {
-    if (!["server", "username", "password"].includes(key)) {
-      check.reject(`registry.${key}`, value[key], "no such field; known fields are server, username, password");
-    }
-  }
+  check.unknownFields("registry", value, REGISTRY_FIELDS);
   if (typeof value.server !== "string" || !REGISTRY_SERVER.test(value.server)) {
     check.reject("registry.server", value.server, "a registry host with optional port and lowercase path, e.g. registry.example.com:5000/ml");
   }
@@ -357,6 +357,7 @@ function resolveRegistry(check: Checker, value: unknown): RegistrySpec | undefin
     server: String(value.server),
     username: value.username as string | undefined,
     password: value.password as RegistrySpec["password"],
+    deleteFromRegistry: check.boolean("registry.deleteFromRegistry", value.deleteFromRegistry, false),
   };
 }
 
@@ -392,102 +393,6 @@ function resolveSmokeTestInstances(
     return BUILTIN_MODEL_SMOKE_TEST_INSTANCES;
   }
   return value as JsonValue[];
-}
-
-/** Collects problems while returning usable fallbacks, so one pass reports every bad field. */
-class Checker {
-  readonly problems: ConfigProblem[] = [];
-
-  reject(field: string, value: unknown, allowed: string): void {
-    this.problems.push({ field, value, allowed });
-  }
-
-  /** Rejects every key of `value` not in `known`, as `<field>.<key>`; `shown` replaces the values of secrets. */
-  unknownFields(field: string, value: Record<string, unknown>, known: readonly string[], shown?: string): void {
-    for (const key of Object.keys(value)) {
-      if (!known.includes(key)) {
-        this.reject(`${field}.${key}`, shown ?? value[key], `no such field; known fields are ${known.join(", ")}`);
-      }
-    }
-  }
-
-  integer(field: string, value: unknown, min: number, max: number, fallback: number): number {
-    if (value === undefined) {
-      return fallback;
-    }
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      this.reject(field, value, `an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  }
-
-  number(field: string, value: unknown, min: number, max: number, fallback: number): number {
-    if (value === undefined) {
-      return fallback;
-    }
-    if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
-      this.reject(field, value, `a number from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  }
-
-  matching(field: string, value: unknown, pattern: RegExp, allowed: string, fallback: string): string {
-    if (value === undefined) {
-      return fallback;
-    }
-    if (typeof value !== "string" || !pattern.test(value)) {
-      this.reject(field, value, allowed);
-      return fallback;
-    }
-    return value;
-  }
-
-  /** Like `matching`, but the fallback (derived from the model directory) is checked too. */
-  derived(field: string, value: unknown, pattern: RegExp, allowed: string, fallback: string): string {
-    if (value === undefined && !pattern.test(fallback)) {
-      this.reject(field, fallback, `${allowed} (derived from model.json or the model directory name; set ${field})`);
-      return fallback;
-    }
-    return this.matching(field, value, pattern, allowed, fallback);
-  }
-
-  oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
-    if (value === undefined) {
-      return fallback;
-    }
-    if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
-      this.reject(field, value, `one of ${allowed.join(", ")}`);
-      return fallback;
-    }
-    return value as T;
-  }
-
-  /** A map of string values, returned as entries sorted by key so every rendering of it is stable. */
-  stringMap(field: string, value: unknown): [string, string][] {
-    if (value === undefined) {
-      return [];
-    }
-    if (!isPlainObject(value)) {
-      this.reject(field, value, "an object mapping names to string values");
-      return [];
-    }
-    const entries: [string, string][] = [];
-    for (const key of Object.keys(value).sort()) {
-      const entryValue = value[key];
-      if (typeof entryValue !== "string") {
-        this.reject(`${field}.${key}`, entryValue, "a string");
-      } else {
-        entries.push([key, entryValue]);
-      }
-    }
-    return entries;
-  }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isJsonValue(value: unknown): boolean {

@@ -7,7 +7,7 @@
  * mistyped or undocumented in the schema fails.
  */
 import { expect } from "vitest";
-import { MODEL_SERVICE_ARG_NAMES, RESTART_POLICIES } from "../../components/modelServiceArgs.js";
+import { MODEL_SERVICE_ARG_NAMES, RESTART_POLICIES, RUNTIMES, SWARM_PUBLISH_MODES } from "../../components/modelServiceArgs.js";
 import { classOutputFields, interfaceFields, type DeclaredField } from "./componentSource.js";
 
 export const PACKAGE = "model-service";
@@ -47,7 +47,13 @@ export interface PackageSchema {
 }
 
 /** The object types of ModelServiceArgs fields, each an interface in ARGS_FILE. */
-const NESTED_TYPES = ["ClientTimeouts", "RateLimit", "Registry", "Tls"];
+const NESTED_TYPES = ["ClientTimeouts", "RateLimit", "Registry", "Swarm", "Tls"];
+/** The enums of ModelServiceArgs fields, each a const object plus a union type in ARGS_FILE, with their values. */
+const ENUM_TYPES: Record<string, readonly string[]> = {
+  RestartPolicy: RESTART_POLICIES,
+  Runtime: RUNTIMES,
+  SwarmPublishMode: SWARM_PUBLISH_MODES,
+};
 
 const typeRef = (name: string): SchemaProperty => ({ $ref: `#/types/${PACKAGE}:index:${name}` });
 
@@ -67,7 +73,10 @@ const SCHEMA_TYPE: Record<string, SchemaProperty> = {
   RateLimit: typeRef("RateLimit"),
   Registry: typeRef("Registry"),
   Tls: typeRef("Tls"),
+  Swarm: typeRef("Swarm"),
   RestartPolicy: typeRef("RestartPolicy"),
+  Runtime: typeRef("Runtime"),
+  SwarmPublishMode: typeRef("SwarmPublishMode"),
   "pulumi.Output<string>": { type: "string" },
   "pulumi.Output<string[]>": { type: "array", items: { type: "string" } },
 };
@@ -132,11 +141,13 @@ export function expectSchemaMatchesSource(schema: PackageSchema, version: string
     expectPropertiesMatch(name, type.properties ?? {}, type.required, interfaceFields(ARGS_FILE, name), "inputs");
   }
 
-  const restartPolicy = schema.types[`${PACKAGE}:index:RestartPolicy`];
-  expect(restartPolicy?.type).toBe("string");
-  expect(restartPolicy.enum?.map((member) => member.value)).toEqual([...RESTART_POLICIES]);
-  for (const member of restartPolicy.enum ?? []) {
-    expect(member.description, `RestartPolicy.${member.name} is documented`).toBeTruthy();
+  for (const [name, values] of Object.entries(ENUM_TYPES)) {
+    const enumType = schema.types[`${PACKAGE}:index:${name}`];
+    expect(enumType?.type, `${name} is a string enum`).toBe("string");
+    expect(enumType.enum?.map((member) => member.value)).toEqual([...values]);
+    for (const member of enumType.enum ?? []) {
+      expect(member.description, `${name}.${member.name} is documented`).toBeTruthy();
+    }
   }
-  expect(Object.keys(schema.types).sort()).toEqual([...NESTED_TYPES, "RestartPolicy"].sort().map((name) => `${PACKAGE}:index:${name}`));
+  expect(Object.keys(schema.types).sort()).toEqual([...NESTED_TYPES, ...Object.keys(ENUM_TYPES)].sort().map((name) => `${PACKAGE}:index:${name}`));
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { apiContainerFingerprint, apiContainerSettings, API_USER } from "../../components/apiContainer.js";
+import { apiContainerFingerprint, apiContainerSettings, API_USER } from "../../components/singleHost/apiContainer.js";
 import { dockerCpusString, hardenedContainerSettings, NOT_UPDATABLE_IN_PLACE, UPDATABLE_IN_PLACE } from "../../components/containerHardening.js";
 import { apiHealthcheck, goDuration, proxyHealthcheck } from "../../components/healthchecks.js";
-import { proxyContainerSettings, PROXY_USER } from "../../components/proxyContainer.js";
+import { proxyContainerSettings, PROXY_USER } from "../../components/singleHost/proxyContainer.js";
 import { specFor } from "./support/specs.js";
 
 describe("goDuration", () => {

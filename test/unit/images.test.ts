@@ -62,7 +62,7 @@ describe("ModelApiImage for the built-in model", () => {
   it("pushes to a registry when one is given", async () => {
     const api = new ModelApiImage("pushed", {
       baseImage: "debian:bookworm-slim",
-      registry: { server: "registry.example.com/ml", username: "ci", password: "pw" },
+      registry: { server: "registry.example.com/ml", username: "ci", password: "pw", deleteFromRegistry: false },
     });
     await valueOf(api.imageName);
     expect(image("pushed-default").inputs).toMatchObject({

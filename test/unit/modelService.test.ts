@@ -7,7 +7,7 @@ import { captureOptions, fakeImageId, installMocks, valueOf, TEST_PROJECT, TEST_
 
 const registered = installMocks();
 const { ModelService, ModelServiceConfigError } = await import("../../components/index.js");
-const { PROXY_APPLY_CONFIG_SCRIPT } = await import("../../components/proxyConfig.js");
+const { PROXY_APPLY_CONFIG_SCRIPT } = await import("../../components/singleHost/proxyConfig.js");
 const { SMOKE_TEST_SCRIPT } = await import("../../components/smokeTest.js");
 const { sha256Hex } = await import("../../components/contentHash.js");
 const { renderNginxConfig, encodeNginxConfigForEnv } = await import("../../components/nginxConfig.js");

@@ -43,6 +43,7 @@ describe("resolveModelServiceSpec defaults", () => {
       smokeTest: { instances: [[5.1, 3.5, 1.4, 0.2]], timeoutSeconds: 60 },
       clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
       maxConnectionsPerClient: 1000,
+      runtime: { kind: "docker" },
     });
   });
 
@@ -232,7 +233,7 @@ describe("resolveModelServiceSpec rejections", () => {
       "a registry host with optional port and lowercase path, e.g. registry.example.com:5000/ml",
     ],
     ["registry password without user", { registry: { server: "r.example.com", password: "p" } }, "registry.password", "a password only together with registry.username"],
-    ["unknown registry field", { registry: { server: "r.example.com", token: "t" } as never }, "registry.token", "no such field; known fields are server, username, password"],
+    ["unknown registry field", { registry: { server: "r.example.com", token: "t" } as never }, "registry.token", "no such field; known fields are server, username, password, deleteFromRegistry"],
     ["empty smoke test rows", { smokeTestInstances: [] }, "smokeTestInstances", "a list of 1 to maxBatchSize (1000) JSON rows"],
     ["more smoke rows than a batch", { maxBatchSize: 1, smokeTestInstances: [[1], [2]] }, "smokeTestInstances", "a list of 1 to maxBatchSize (1) JSON rows"],
     ["non-JSON smoke row", { smokeTestInstances: [[NaN]] }, "smokeTestInstances", "a list of 1 to maxBatchSize (1000) JSON rows"],
@@ -262,7 +263,7 @@ describe("resolveModelServiceSpec rejections", () => {
   it("rejects an unknown field (a typo from JavaScript or config)", () => {
     const error = rejectionOf({ replica: 3 } as never);
     expect(error.fields).toEqual(["replica"]);
-    expect(error.problems[0].allowed).toMatch(/^no such field; known fields are modelDir, modelName, .*smokeTestTimeoutSeconds, .*apiKeys, tls$/);
+    expect(error.problems[0].allowed).toMatch(/^no such field; known fields are modelDir, modelName, .*smokeTestTimeoutSeconds, .*apiKeys, tls, runtime, swarm$/);
   });
 
   it("rejects a service name that cannot prefix Docker names", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { apiContainerSettings } from "../../../components/apiContainer.js";
-import { proxyContainerSettings } from "../../../components/proxyContainer.js";
+import { apiContainerSettings } from "../../../components/singleHost/apiContainer.js";
+import { proxyContainerSettings } from "../../../components/singleHost/proxyContainer.js";
 import { renderNginxConfig } from "../../../components/nginxConfig.js";
 import { nginxConfigOptions } from "../../../components/serviceSettings.js";
 import {

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { DockerLabel } from "./labels.js";
-import { childName } from "./naming.js";
+import type { DockerLabel } from "../labels.js";
+import { childName } from "../naming.js";
 
 /** Arguments of `ModelServiceNetwork`. */
 export interface ModelServiceNetworkArgs {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NGINX_TLS_CERTIFICATE_FILE, NGINX_TLS_DIR, NGINX_TLS_PRIVATE_KEY_FILE } from "./nginxConfigOptions.js";
-import type { TlsSpec } from "./tlsMaterial.js";
+import { NGINX_TLS_CERTIFICATE_FILE, NGINX_TLS_DIR, NGINX_TLS_PRIVATE_KEY_FILE } from "../nginxConfigOptions.js";
+import type { TlsSpec } from "../tlsMaterial.js";
 
 /**
  * Writes the certificate and key into the proxy's TLS volume, then reloads the proxy when it runs already (a new

@@ -1,14 +1,11 @@
-import { hardenedContainerSettings, type HardenedSettings } from "./containerHardening.js";
-import { proxyHealthcheck } from "./healthchecks.js";
-import { modelServiceLabels, type DockerLabel } from "./labels.js";
-import type { ModelServiceSpec } from "./modelServiceArgs.js";
-import { encodeNginxConfigForEnv, NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT, NGINX_TLS_DIR } from "./nginxConfig.js";
+import { PROXY_TMPFS_MB, PROXY_USER } from "../containerUsers.js";
+import { hardenedContainerSettings, type HardenedSettings } from "../containerHardening.js";
+import { proxyHealthcheck } from "../healthchecks.js";
+import { modelServiceLabels, type DockerLabel } from "../labels.js";
+import type { ModelServiceSpec } from "../modelServiceArgs.js";
+import { encodeNginxConfigForEnv, NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT, NGINX_TLS_DIR } from "../nginxConfig.js";
 
-/** User and group nginx runs as in the proxy image (docs/contracts.md). */
-export const PROXY_USER = "10002:10002";
-
-/** Size of the proxy's tmpfs `/tmp` (rendered config, pid file, request body buffers). */
-const PROXY_TMPFS_MB = 32;
+export { PROXY_USER } from "../containerUsers.js";
 
 /** Seconds the provider waits for nginx to report healthy. */
 const PROXY_HEALTHY_WITHIN_SECONDS = 60;

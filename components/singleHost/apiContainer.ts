@@ -1,15 +1,12 @@
-import { fingerprint } from "./contentHash.js";
-import { hardenedContainerSettings, UPDATABLE_IN_PLACE, type HardenedSettings } from "./containerHardening.js";
-import { apiHealthcheck } from "./healthchecks.js";
-import { modelServiceLabels, type DockerLabel } from "./labels.js";
-import type { ModelServiceSpec } from "./modelServiceArgs.js";
-import { apiEnvironment } from "./serviceSettings.js";
+import { fingerprint } from "../contentHash.js";
+import { hardenedContainerSettings, UPDATABLE_IN_PLACE, type HardenedSettings } from "../containerHardening.js";
+import { apiHealthcheck } from "../healthchecks.js";
+import { modelServiceLabels, type DockerLabel } from "../labels.js";
+import type { ModelServiceSpec } from "../modelServiceArgs.js";
+import { apiEnvironment } from "../serviceSettings.js";
+import { API_TMPFS_MB, API_USER } from "../containerUsers.js";
 
-/** User and group of the api image's `modelserver` account (docs/contracts.md). */
-export const API_USER = "10001:10001";
-
-/** Size of the api's tmpfs `/tmp` (gunicorn heartbeats, Prometheus multiprocess files). */
-const API_TMPFS_MB = 64;
+export { API_USER } from "../containerUsers.js";
 
 /** Extra seconds the provider waits for health beyond the healthcheck's start period and retries. */
 const HEALTH_WAIT_MARGIN_SECONDS = 30;

@@ -1,0 +1,203 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { captureOptions, fakeImageId, installMocks, valueOf, type RegisteredResource } from "./support/pulumiMocks.js";
+import { specFor } from "./support/specs.js";
+
+const registered = installMocks();
+const { ModelService, ModelServiceConfigError } = await import("../../components/index.js");
+const { apiServiceSettings, proxyServiceSettings } = await import("../../components/swarm/serviceSettings.js");
+const { encodeNginxConfigForEnv } = await import("../../components/nginxConfig.js");
+type Args = ConstructorParameters<typeof ModelService>[1];
+
+const REGISTRY = { server: "registry.example.com:5000/ml", username: "ci", password: "registry-pw" };
+const SWARM_ARGS: Args = { runtime: "swarm", registry: REGISTRY, swarm: { managerHost: "ssh://admin@manager-1", address: "10.0.0.5" } };
+
+function rejectedFields(args: Args): { fields: string[]; message: string } {
+  try {
+    specFor(args ?? {});
+  } catch (error) {
+    expect(error).toBeInstanceOf(ModelServiceConfigError);
+    const problems = (error as InstanceType<typeof ModelServiceConfigError>).problems;
+    return { fields: problems.map((problem) => problem.field), message: (error as Error).message };
+  }
+  throw new Error(`expected ${JSON.stringify(args)} to be rejected`);
+}
+
+function resourcesOf(service: string): RegisteredResource[] {
+  return registered.filter((r) => r.name === service || r.name.startsWith(`${service}-`));
+}
+
+function resource(name: string): RegisteredResource {
+  const found = registered.find((r) => r.name === name);
+  if (found === undefined) {
+    throw new Error(`no resource ${name}`);
+  }
+  return found;
+}
+
+/** A secret input as the mocks receive it: `{ <secret signature>: ..., value }`; returns the value and whether it was secret. */
+function unwrapSecret(input: unknown): { secret: boolean; value: any } {
+  const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+  if (typeof input === "object" && input !== null && SECRET_SIG in input) {
+    return { secret: true, value: (input as { value: unknown }).value };
+  }
+  return { secret: false, value: input };
+}
+
+async function deploy(name: string, args: Args) {
+  const capture = captureOptions();
+  const service = new ModelService(name, args, { transformations: [capture.transformation] });
+  await Promise.all([valueOf(service.smokeTest.urn), valueOf(service.apiServiceName), valueOf(service.proxyServiceName), valueOf(service.networkName)]);
+  return { service, options: capture.byName };
+}
+
+async function dependencyNames(opts: pulumi.CustomResourceOptions | undefined): Promise<string[]> {
+  const dependsOn = ([] as pulumi.Resource[]).concat((opts?.dependsOn ?? []) as pulumi.Resource[]);
+  const urns = await Promise.all(dependsOn.map((dependency) => valueOf(dependency.urn)));
+  return urns.map((urn) => urn.split("::").pop() as string).sort();
+}
+
+describe("runtime validation", () => {
+  it("defaults to one Docker host and refuses swarm settings there, naming the field", () => {
+    expect(specFor({}).runtime).toEqual({ kind: "docker" });
+    const { fields, message } = rejectedFields({ swarm: { address: "10.0.0.5" } });
+    expect(fields).toEqual(["swarm"]);
+    expect(message).toMatch(/swarm settings apply only with runtime "swarm"/);
+  });
+
+  it("names every field a Swarm does not take, and requires a registry", () => {
+    const { fields, message } = rejectedFields({ runtime: "swarm", hostAddress: "0.0.0.0", restartPolicy: "always" });
+    expect(fields.sort()).toEqual(["hostAddress", "registry", "restartPolicy"]);
+    expect(message).toMatch(/hostAddress: .*not set with runtime swarm/);
+    expect(message).toMatch(/registry: .*required with runtime swarm/);
+  });
+
+  it("rejects bad Swarm settings, each by its path", () => {
+    const { fields } = rejectedFields({
+      runtime: "swarm",
+      registry: REGISTRY,
+      swarm: {
+        managerHost: "manager-1",
+        address: "manager-1",
+        publishMode: "mesh" as never,
+        apiConstraints: ["role=worker"],
+        maxReplicasPerNode: -1,
+        apiReservedCpus: 2,
+        apiReservedMemoryMb: 4096,
+        updateMonitorSeconds: 0,
+        nodes: 3,
+      } as never,
+    });
+    expect(fields.sort()).toEqual([
+      "swarm.address",
+      "swarm.apiConstraints",
+      "swarm.apiReservedCpus",
+      "swarm.apiReservedMemoryMb",
+      "swarm.managerHost",
+      "swarm.maxReplicasPerNode",
+      "swarm.nodes",
+      "swarm.publishMode",
+      "swarm.updateMonitorSeconds",
+    ]);
+    expect(rejectedFields({ runtime: "swarm", registry: REGISTRY, swarm: { proxyReplicas: 3 } }).fields).toEqual(["swarm.proxyReplicas"]);
+    expect(rejectedFields({ runtime: "kubernetes" as never }).fields).toEqual(["runtime"]);
+  });
+
+  it("fills in the Swarm defaults from the api limits", () => {
+    expect(specFor({ runtime: "swarm", registry: REGISTRY, apiCpus: 2, apiMemoryMb: 1024 }).runtime).toEqual({
+      kind: "swarm",
+      address: "127.0.0.1",
+      publishMode: "host",
+      proxyReplicas: 2,
+      apiConstraints: [],
+      maxReplicasPerNode: 0,
+      apiReservation: { cpus: 0.5, memoryMb: 512 },
+      updateMonitorSeconds: 10,
+    });
+  });
+});
+
+describe("Swarm service settings", () => {
+  it("rolls the api out start-first, one task at a time, and rolls back on a failure", () => {
+    const api = apiServiceSettings(specFor({ ...SWARM_ARGS, replicas: 3, swarm: { updateMonitorSeconds: 7, maxReplicasPerNode: 2 } }));
+    expect(api.mode).toEqual({ replicated: { replicas: 3 } });
+    expect(api.endpointSpec).toEqual({ mode: "dnsrr" });
+    expect(api.updateConfig).toEqual({ parallelism: 1, delay: "0s", failureAction: "rollback", monitor: "7s", order: "start-first" });
+    expect(api.rollbackConfig.order).toBe("start-first");
+    expect(api.task.placement).toEqual({ prefs: ["spread=node.id"], maxReplicas: 2 });
+    expect(api.task.resources).toEqual({
+      limits: { nanoCpus: 1_000_000_000, memoryBytes: 512 * 1024 * 1024 },
+      reservation: { nanoCpus: 250_000_000, memoryBytes: 256 * 1024 * 1024 },
+    });
+    expect(api.task).toMatchObject({ user: "10001:10001", readOnly: true, capDrops: ["ALL"], stopGracePeriod: "35s" });
+    expect(api.task.healthcheck.tests).toEqual(["CMD", "/app/healthcheck"]);
+    expect(api.task.env).toMatchObject({ GUNICORN_WORKERS: "1", MODEL_NAME: "iris", MODEL_VERSION: "1.0.0" });
+  });
+
+  it("runs one nginx per node publishing in host mode, stop-first; the routing mesh gets replicas and start-first", () => {
+    const host = proxyServiceSettings(specFor({ ...SWARM_ARGS, hostPort: 18080 }), "conf");
+    expect(host.mode).toEqual({ global: true });
+    expect(host.endpointSpec).toEqual({ mode: "dnsrr", ports: [{ targetPort: 8080, publishedPort: 18080, publishMode: "host", protocol: "tcp" }] });
+    expect(host.updateConfig.order).toBe("stop-first");
+    expect(host.task.env).toEqual({ NGINX_CONF_B64: encodeNginxConfigForEnv("conf") });
+    expect(host.task).toMatchObject({ user: "10002:10002", readOnly: true, capDrops: ["ALL"] });
+
+    const mesh = proxyServiceSettings(specFor({ ...SWARM_ARGS, swarm: { publishMode: "ingress", proxyReplicas: 3 } }), "conf");
+    expect(mesh.mode).toEqual({ replicated: { replicas: 3 } });
+    expect(mesh.endpointSpec.mode).toBe("vip");
+    expect(mesh.endpointSpec.ports?.[0].publishMode).toBe("ingress");
+    expect(mesh.updateConfig.order).toBe("start-first");
+  });
+});
+
+describe("ModelService on a Swarm", () => {
+  it("creates an overlay network and two services through the manager's provider, and no containers", async () => {
+    const { service } = await deploy("sw", { ...SWARM_ARGS, replicas: 3 });
+    const types = resourcesOf("sw")
+      .filter((r) => !r.type.startsWith("model-service:"))
+      .map((r) => `${r.type} ${r.name}`)
+      .sort();
+    expect(types).toEqual([
+      "command:local:Command sw-smoke-test",
+      "docker:index/image:Image sw-api-image-default",
+      "docker:index/image:Image sw-nginx-image-image",
+      "docker:index/network:Network sw-overlay",
+      "docker:index/service:Service sw-api-service",
+      "docker:index/service:Service sw-proxy-service",
+      "pulumi:providers:docker sw-swarm-manager",
+    ]);
+    expect(resource("sw-swarm-manager").inputs.host).toBe("ssh://admin@manager-1");
+    expect(resource("sw-overlay").inputs).toMatchObject({ name: "sw-unit-net", driver: "overlay" });
+    expect(await valueOf(service.runtime)).toBe("swarm");
+    expect(await valueOf(service.apiServiceName)).toBe("sw-unit-api");
+    expect(await valueOf(service.proxyServiceName)).toBe("sw-unit-proxy");
+    expect(await valueOf(service.apiContainerNames)).toEqual([]);
+    expect(await valueOf(service.url)).toBe("http://10.0.0.5:8080");
+    expect(() => service.proxyContainer).toThrow(/runtime docker only/);
+  });
+
+  it("runs the pushed images by digest, with the registry credentials as a secret", async () => {
+    const { service } = await deploy("swi", SWARM_ARGS);
+    const api = resource("swi-api-service").inputs as Record<string, any>;
+    const apiImage = await valueOf(service.apiImageName);
+    expect(resource("swi-api-image-default").inputs).toMatchObject({ skipPush: false });
+    expect(apiImage).toMatch(/^registry\.example\.com:5000\/ml\/model-service-api:/);
+    expect(api.taskSpec.containerSpec.image).toBe(fakeImageId(apiImage));
+    expect(api.taskSpec.networksAdvanceds).toEqual([{ name: "swi-unit-net", aliases: ["api"] }]);
+    const auth = unwrapSecret(api.auth);
+    expect(auth).toEqual({ secret: true, value: { serverAddress: "registry.example.com:5000", username: "ci", password: "registry-pw" } });
+    expect(api.updateConfig).toMatchObject({ order: "start-first", failureAction: "rollback" });
+    expect(api.convergeConfig.timeout).toBe("5m20s");
+  });
+
+  it("smoke-tests after both services and, with deleteFromRegistry, keeps the registry cleanups until the services are gone", async () => {
+    const { options } = await deploy("swc", { ...SWARM_ARGS, registry: { ...REGISTRY, deleteFromRegistry: true } });
+    expect(await dependencyNames(options.get("swc-smoke-test")?.opts)).toEqual(["swc-api-service", "swc-proxy-service"]);
+    expect(await dependencyNames(options.get("swc-api-service")?.opts)).toEqual(["swc-api-image-cleanup", "swc-nginx-image-cleanup"]);
+    const cleanup = resource("swc-api-image-cleanup").inputs as Record<string, any>;
+    expect(cleanup.delete).toMatch(/--request DELETE/);
+    const environment = unwrapSecret(cleanup.environment);
+    expect(environment.secret).toBe(true);
+    expect(environment.value).toMatchObject({ REGISTRY_USERNAME: "ci", REGISTRY_PASSWORD: "registry-pw" });
+  });
+});
