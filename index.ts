@@ -32,3 +32,6 @@ export const proxyImageRef = service.proxyImageRef;
 export const modelName = service.modelName;
 export const modelVersion = service.modelVersion;
 export const modelDigest = service.modelDigest;
+export const runtime = service.runtime;
+export const apiServiceName = service.apiServiceName;
+export const proxyServiceName = service.proxyServiceName;

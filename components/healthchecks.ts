@@ -35,13 +35,27 @@ export function goDuration(seconds: number): string {
   return `${rest}s`;
 }
 
+/** How whole seconds are written: containers and Swarm services read them back differently. */
+export type DurationFormat = (seconds: number) => string;
+
+/**
+ * Whole seconds as the Docker provider reads Swarm service durations back (its `shortDur`: Go's form without a
+ * trailing zero unit, "2m" not "2m0s", "1h" not "1h0m0s"), so a service's inputs equal what it stores.
+ */
+export function swarmDuration(seconds: number): string {
+  let text = goDuration(seconds);
+  if (text.endsWith("m0s")) text = text.slice(0, -2);
+  if (text.endsWith("h0m")) text = text.slice(0, -2);
+  return text;
+}
+
 /** api readiness (model loaded, warm-up prediction done) via the image's own check script (docs/contracts.md). */
-export function apiHealthcheck(startupTimeoutSeconds: number): DockerHealthcheck {
+export function apiHealthcheck(startupTimeoutSeconds: number, duration: DurationFormat = goDuration): DockerHealthcheck {
   return {
     tests: ["CMD", "/app/healthcheck"],
-    interval: goDuration(INTERVAL_SECONDS),
-    timeout: goDuration(TIMEOUT_SECONDS),
-    startPeriod: goDuration(startupTimeoutSeconds),
+    interval: duration(INTERVAL_SECONDS),
+    timeout: duration(TIMEOUT_SECONDS),
+    startPeriod: duration(startupTimeoutSeconds),
     retries: RETRIES,
   };
 }
@@ -50,7 +64,7 @@ export function apiHealthcheck(startupTimeoutSeconds: number): DockerHealthcheck
  * nginx's own `GET /nginx-health`, with the curl the proxy image ships for its HEALTHCHECK. With `tls` it asks over
  * HTTPS without checking the certificate: the check is about nginx answering, and it runs inside the container.
  */
-export function proxyHealthcheck(tls = false): DockerHealthcheck {
+export function proxyHealthcheck(tls = false, duration: DurationFormat = goDuration): DockerHealthcheck {
   return {
     tests: [
       "CMD",
@@ -65,9 +79,9 @@ export function proxyHealthcheck(tls = false): DockerHealthcheck {
       "/dev/null",
       `${tls ? "https" : "http"}://127.0.0.1:${NGINX_LISTEN_PORT}${NGINX_HEALTH_PATH}`,
     ],
-    interval: goDuration(INTERVAL_SECONDS),
-    timeout: goDuration(TIMEOUT_SECONDS),
-    startPeriod: goDuration(PROXY_START_PERIOD_SECONDS),
+    interval: duration(INTERVAL_SECONDS),
+    timeout: duration(TIMEOUT_SECONDS),
+    startPeriod: duration(PROXY_START_PERIOD_SECONDS),
     retries: RETRIES,
   };
 }

@@ -4,12 +4,13 @@
  * limits, healthchecks, rotated json-file logs, the api environment and the rendered nginx config. Image, network,
  * registry credentials and the provider are added by `deploySwarm`.
  */
-import { goDuration, apiHealthcheck, proxyHealthcheck, type DockerHealthcheck } from "../healthchecks.js";
+import { dockerPlatform } from "../dockerBuild.js";
+import { apiHealthcheck, proxyHealthcheck, swarmDuration, type DockerHealthcheck } from "../healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "../labels.js";
 import type { ContainerResources, ModelServiceSpec, SwarmRuntimeSpec } from "../modelServiceArgs.js";
 import { encodeNginxConfigForEnv } from "../nginxConfig.js";
 import { NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT } from "../nginxConfigOptions.js";
-import { API_USER, PROXY_USER, API_TMPFS_MB, PROXY_TMPFS_MB } from "../containerUsers.js";
+import { API_USER, PROXY_USER } from "../containerUsers.js";
 import { apiEnvironment } from "../serviceSettings.js";
 
 /** Seconds Swarm waits beyond gunicorn's graceful timeout before it kills a stopping api task. */
@@ -39,13 +40,18 @@ export interface SwarmTaskSettings {
   readonly healthcheck: DockerHealthcheck;
   readonly stopGracePeriod: string;
   readonly capDrops: string[];
-  readonly mounts: { readonly target: string; readonly type: "tmpfs"; readonly tmpfsOptions: { readonly sizeBytes: number } }[];
+  readonly mounts: { readonly target: string; readonly type: "tmpfs" }[];
   readonly resources: {
     readonly limits: { readonly nanoCpus: number; readonly memoryBytes: number };
     readonly reservation?: { readonly nanoCpus: number; readonly memoryBytes: number };
   };
   readonly restartPolicy: { readonly condition: "any"; readonly delay: string; readonly maxAttempts: number; readonly window: string };
-  readonly placement: { readonly prefs?: string[]; readonly constraints?: string[]; readonly maxReplicas?: number };
+  readonly placement: {
+    readonly prefs?: string[];
+    readonly constraints?: string[];
+    readonly maxReplicas?: number;
+    readonly platforms: { readonly os: string; readonly architecture: string }[];
+  };
   readonly logDriver: { readonly name: "json-file"; readonly options: Record<string, string> };
 }
 
@@ -79,22 +85,21 @@ export function swarmRuntime(spec: ModelServiceSpec): SwarmRuntimeSpec {
  */
 export function apiServiceSettings(spec: ModelServiceSpec, modelDigest?: string): SwarmServiceSettings {
   const swarm = swarmRuntime(spec);
-  const monitor = goDuration(swarm.updateMonitorSeconds);
-  const labels = serviceLabels(spec, "api", modelDigest);
+  const monitor = swarmDuration(swarm.updateMonitorSeconds);
   return {
-    labels,
+    labels: serviceLabels(spec, "api", modelDigest),
     task: {
       ...taskBasics(spec, {
         user: API_USER,
-        tmpfsMb: API_TMPFS_MB,
-        healthcheck: apiHealthcheck(spec.startupTimeoutSeconds),
+        healthcheck: apiHealthcheck(spec.startupTimeoutSeconds, swarmDuration),
         stopGraceSeconds: spec.gunicorn.timeoutSeconds + API_STOP_GRACE_MARGIN_SECONDS,
         limits: spec.api,
         reservation: swarm.apiReservation,
       }),
       env: Object.fromEntries(apiEnvironment(spec).map((entry) => splitEnvironmentEntry(entry))),
-      labels,
+      labels: taskLabels(spec, "api"),
       placement: {
+        ...imagePlatform(),
         prefs: ["spread=node.id"],
         ...(swarm.apiConstraints.length === 0 ? {} : { constraints: [...swarm.apiConstraints] }),
         ...(swarm.maxReplicasPerNode === 0 ? {} : { maxReplicas: swarm.maxReplicasPerNode }),
@@ -114,28 +119,26 @@ export function apiServiceSettings(spec: ModelServiceSpec, modelDigest?: string)
  */
 export function proxyServiceSettings(spec: ModelServiceSpec, nginxConfig: string): SwarmServiceSettings {
   const swarm = swarmRuntime(spec);
-  const labels = serviceLabels(spec, "proxy");
   const hostMode = swarm.publishMode === "host";
   const update: UpdatePolicy = {
     parallelism: 1,
     delay: "0s",
     failureAction: "rollback",
-    monitor: goDuration(PROXY_UPDATE_MONITOR_SECONDS),
+    monitor: swarmDuration(PROXY_UPDATE_MONITOR_SECONDS),
     order: hostMode ? "stop-first" : "start-first",
   };
   return {
-    labels,
+    labels: serviceLabels(spec, "proxy"),
     task: {
       ...taskBasics(spec, {
         user: PROXY_USER,
-        tmpfsMb: PROXY_TMPFS_MB,
-        healthcheck: proxyHealthcheck(false),
+        healthcheck: proxyHealthcheck(false, swarmDuration),
         stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
         limits: spec.proxy,
       }),
       env: { [NGINX_CONF_ENV_VAR]: encodeNginxConfigForEnv(nginxConfig) },
-      labels,
-      placement: {},
+      labels: taskLabels(spec, "proxy"),
+      placement: imagePlatform(),
     },
     mode: hostMode ? { global: true } : { replicated: { replicas: swarm.proxyReplicas } },
     endpointSpec: {
@@ -150,7 +153,6 @@ export function proxyServiceSettings(spec: ModelServiceSpec, nginxConfig: string
 
 interface TaskBasicsOptions {
   readonly user: string;
-  readonly tmpfsMb: number;
   readonly healthcheck: DockerHealthcheck;
   readonly stopGraceSeconds: number;
   readonly limits: ContainerResources;
@@ -162,21 +164,42 @@ function taskBasics(spec: ModelServiceSpec, options: TaskBasicsOptions): Omit<Sw
     user: options.user,
     readOnly: true,
     healthcheck: options.healthcheck,
-    stopGracePeriod: goDuration(options.stopGraceSeconds),
+    stopGracePeriod: swarmDuration(options.stopGraceSeconds),
     capDrops: ["ALL"],
-    mounts: [{ target: "/tmp", type: "tmpfs", tmpfsOptions: { sizeBytes: options.tmpfsMb * 1024 * 1024 } }],
+    // No size: the provider (4.11.0) panics on `tmpfsOptions.sizeBytes` (it asserts an int64 it never gets). The
+    // tmpfs pages count against the task's memory limit, which bounds /tmp instead.
+    mounts: [{ target: "/tmp", type: "tmpfs" }],
     resources: {
       limits: swarmResources(options.limits),
       ...(options.reservation === undefined ? {} : { reservation: swarmResources(options.reservation) }),
     },
-    restartPolicy: { condition: "any", delay: goDuration(RESTART_DELAY_SECONDS), maxAttempts: 0, window: "0s" },
+    restartPolicy: { condition: "any", delay: swarmDuration(RESTART_DELAY_SECONDS), maxAttempts: 0, window: "0s" },
     logDriver: { name: "json-file", options: { "max-file": String(spec.logging.maxFiles), "max-size": spec.logging.maxSize } },
   };
+}
+
+/**
+ * The platform the images are built for (`dockerPlatform`). Swarm records it in the placement of a service whose
+ * image names one; setting it here keeps the next preview free of a diff.
+ */
+function imagePlatform(): { platforms: { os: string; architecture: string }[] } {
+  const [os, architecture] = dockerPlatform().split("/");
+  return { platforms: [{ os, architecture }] };
 }
 
 /** CPUs and MiB as Swarm stores them: nano-CPUs and bytes. */
 export function swarmResources(resources: ContainerResources): { nanoCpus: number; memoryBytes: number } {
   return { nanoCpus: Math.round(resources.cpus * 1e9), memoryBytes: resources.memoryMb * 1024 * 1024 };
+}
+
+/**
+ * The labels of a service's containers: only what never changes (project, stack, service, component). The provider
+ * replaces a whole service, deleting it first, when its container labels change (4.11.0: they are force-new): a
+ * changing model digest there took every api task down at once. The model digest and the user's labels go on the
+ * service itself, which is updated in place.
+ */
+function taskLabels(spec: ModelServiceSpec, component: "api" | "proxy"): DockerLabel[] {
+  return modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component });
 }
 
 function serviceLabels(spec: ModelServiceSpec, component: "api" | "proxy", modelDigest?: string): DockerLabel[] {

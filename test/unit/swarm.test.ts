@@ -39,7 +39,7 @@ function resource(name: string): RegisteredResource {
 function unwrapSecret(input: unknown): { secret: boolean; value: any } {
   const SECRET_SIG = "4dabf18193072939515e22adb298388d";
   if (typeof input === "object" && input !== null && SECRET_SIG in input) {
-    return { secret: true, value: (input as { value: unknown }).value };
+    return { secret: true, value: (input as unknown as { value: unknown }).value };
   }
   return { secret: false, value: input };
 }
@@ -124,7 +124,7 @@ describe("Swarm service settings", () => {
     expect(api.endpointSpec).toEqual({ mode: "dnsrr" });
     expect(api.updateConfig).toEqual({ parallelism: 1, delay: "0s", failureAction: "rollback", monitor: "7s", order: "start-first" });
     expect(api.rollbackConfig.order).toBe("start-first");
-    expect(api.task.placement).toEqual({ prefs: ["spread=node.id"], maxReplicas: 2 });
+    expect(api.task.placement).toEqual({ platforms: [{ os: "linux", architecture: "amd64" }], prefs: ["spread=node.id"], maxReplicas: 2 });
     expect(api.task.resources).toEqual({
       limits: { nanoCpus: 1_000_000_000, memoryBytes: 512 * 1024 * 1024 },
       reservation: { nanoCpus: 250_000_000, memoryBytes: 256 * 1024 * 1024 },

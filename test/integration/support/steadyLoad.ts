@@ -14,8 +14,13 @@ export interface LoadRequest {
 }
 
 export interface SteadyLoadOptions {
-  /** Loopback port the service publishes. */
+  /** Port the service publishes. */
   readonly port: number;
+  /**
+   * Address it is published on: loopback (the default), or the address of a test host in a network namespace the
+   * test made itself (a Swarm test bed node).
+   */
+  readonly host?: string;
   /** The requests each connection sends in turn. */
   readonly requests: readonly LoadRequest[];
   /** Client connections, each with its own keep-alive socket. Default 8. */
@@ -87,7 +92,7 @@ export function startSteadyLoad(options: SteadyLoadOptions): RunningLoad {
         const request = options.requests[turn % options.requests.length];
         turn += 1;
         sent += 1;
-        const outcome = await send(agent, options.port, request, requestTimeoutMs);
+        const outcome = await send(agent, options.host ?? "127.0.0.1", options.port, request, requestTimeoutMs);
         const atMs = Math.round(performance.now() - started);
         if (outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300) {
           successTimes.push(performance.now());
@@ -131,12 +136,12 @@ interface Outcome {
   readonly cause: string;
 }
 
-function send(agent: http.Agent, port: number, request: LoadRequest, timeoutMs: number): Promise<Outcome> {
+function send(agent: http.Agent, host: string, port: number, request: LoadRequest, timeoutMs: number): Promise<Outcome> {
   const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
   return new Promise((resolve) => {
     const req = http.request(
       {
-        host: "127.0.0.1",
+        host,
         port,
         method: request.method,
         path: request.path,
