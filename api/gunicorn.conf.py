@@ -19,7 +19,7 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 # Imported here, not in child_exit: imports inside gunicorn's SIGCHLD handler can re-enter.
 from prometheus_client import multiprocess  # noqa: E402  (needs PROMETHEUS_MULTIPROC_DIR above)
 
-from modelserver import logs, serving  # noqa: E402  (needs the path above)
+from modelserver import serving  # noqa: E402  (needs the path above)
 
 _settings = serving.ServingSettings.from_env(os.environ, serving.available_cpus())
 
@@ -58,15 +58,6 @@ def on_starting(server):
     serving.reset_metrics_dir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     if not server.cfg.preload_app:  # with preload gunicorn has built the app already
         serving.check_app_loads()
-
-
-def post_fork(server, worker):
-    # The app's log lines go through a writer thread of this worker (see logs.BackgroundStdoutHandler).
-    logs.use_background_writer()
-
-
-def worker_exit(server, worker):
-    logs.stop_background_writer()  # every queued line is written before the worker exits
 
 
 def child_exit(server, worker):
