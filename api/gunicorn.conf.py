@@ -26,8 +26,13 @@ _settings = serving.ServingSettings.from_env(os.environ, serving.available_cpus(
 wsgi_app = "modelserver.app:create_app()"
 bind = [_settings.bind]
 workers = _settings.workers
-worker_class = "gthread"
+# One thread: gunicorn's sync worker, which answers each request in the worker's only thread, as the seed's
+# stack does. gthread's poller thread hands every request to a pool thread; profiled with one pool thread, the
+# GIL and futex hand-offs between the two cost 10-25% of a worker's CPU per request (bench/README.md). The sync
+# worker answers Connection: close, which nginx in front (it buffers requests and answers) handles; gthread, and
+# with it keep-alive, is used for more threads.
 threads = _settings.threads
+worker_class = "sync" if threads == 1 else "gthread"
 timeout = _settings.timeout
 graceful_timeout = _settings.graceful_timeout
 keepalive = _settings.keepalive
