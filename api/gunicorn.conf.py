@@ -19,15 +19,20 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 # Imported here, not in child_exit: imports inside gunicorn's SIGCHLD handler can re-enter.
 from prometheus_client import multiprocess  # noqa: E402  (needs PROMETHEUS_MULTIPROC_DIR above)
 
-from modelserver import logs, serving  # noqa: E402  (needs the path above)
+from modelserver import serving  # noqa: E402  (needs the path above)
 
 _settings = serving.ServingSettings.from_env(os.environ, serving.available_cpus())
 
 wsgi_app = "modelserver.app:create_app()"
 bind = [_settings.bind]
 workers = _settings.workers
-worker_class = "gthread"
+# One thread: gunicorn's sync worker, which answers each request in the worker's only thread, as the seed's
+# stack does. gthread's poller thread hands every request to a pool thread; profiled with one pool thread, the
+# GIL and futex hand-offs between the two cost 10-25% of a worker's CPU per request (bench/README.md). The sync
+# worker answers Connection: close, which nginx in front (it buffers requests and answers) handles; gthread, and
+# with it keep-alive, is used for more threads.
 threads = _settings.threads
+worker_class = "sync" if threads == 1 else "gthread"
 timeout = _settings.timeout
 graceful_timeout = _settings.graceful_timeout
 keepalive = _settings.keepalive
@@ -58,15 +63,6 @@ def on_starting(server):
     serving.reset_metrics_dir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     if not server.cfg.preload_app:  # with preload gunicorn has built the app already
         serving.check_app_loads()
-
-
-def post_fork(server, worker):
-    # The app's log lines go through a writer thread of this worker (see logs.BackgroundStdoutHandler).
-    logs.use_background_writer()
-
-
-def worker_exit(server, worker):
-    logs.stop_background_writer()  # every queued line is written before the worker exits
 
 
 def child_exit(server, worker):

@@ -12,11 +12,35 @@ import os
 from typing import Any, Optional
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import values as prometheus_values
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from .model import ModelInfo
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class ProcessId:
+    """``os.getpid()`` without a system call: read once per process, renewed in every forked child.
+
+    In multiprocess mode prometheus_client asks for the process id on every update of every value, to notice a
+    fork; a live worker's profile counted 8 ``getpid`` system calls per request (bench/README.md).
+    ``MultiProcessValue(process_identifier=...)`` is prometheus_client's own hook for this.
+    """
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        os.register_at_fork(after_in_child=self._renew)
+
+    def _renew(self) -> None:
+        self.pid = os.getpid()
+
+    def __call__(self) -> int:
+        return self.pid
+
+
+if prometheus_values.ValueClass is not prometheus_values.MutexValue:  # PROMETHEUS_MULTIPROC_DIR is set
+    prometheus_values.ValueClass = prometheus_values.MultiProcessValue(process_identifier=ProcessId())
 
 
 class Metrics:

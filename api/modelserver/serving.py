@@ -57,11 +57,12 @@ class ServingSettings:
 
     Defaults: one worker per usable CPU (at most 8 because each worker holds its own copy of the
     model; a worker runs Python on one core at a time, so more workers than the CPU quota only get
-    throttled together) and 2 threads per worker (gthread; lets a worker read the next request while
-    another one computes, and keep connections alive). Replicas, not extra workers, keep a service
-    answering while one worker is busy or restarting. The keep-alive
-    (75 s) outlasts nginx's default upstream keepalive_timeout (60 s), so the proxy, not gunicorn,
-    closes idle upstream connections and never sends a request on a connection gunicorn just closed.
+    throttled together) and 1 thread per worker (gunicorn's sync worker: a prediction computes under
+    the GIL, so a second thread only adds hand-offs; measured 15-25% slower with 2, bench/README.md).
+    Replicas, not extra workers, keep a service answering while one worker is busy or restarting.
+    With more threads (gthread) the keep-alive (75 s) outlasts nginx's default upstream
+    keepalive_timeout (60 s), so the proxy, not gunicorn, closes idle upstream connections and never
+    sends a request on a connection gunicorn just closed.
     """
 
     bind: str
@@ -82,7 +83,7 @@ class ServingSettings:
         return cls(
             bind=env_text(env, "GUNICORN_BIND") or f"0.0.0.0:{port}",
             workers=env_int(env, "GUNICORN_WORKERS", min(max(1, cpus), MAX_DEFAULT_WORKERS), 1, ServingConfigError),
-            threads=env_int(env, "GUNICORN_THREADS", 2, 1, ServingConfigError),
+            threads=env_int(env, "GUNICORN_THREADS", 1, 1, ServingConfigError),
             timeout=env_int(env, "GUNICORN_TIMEOUT", 30, 1, ServingConfigError),
             graceful_timeout=env_int(env, "GUNICORN_GRACEFUL_TIMEOUT", 30, 0, ServingConfigError),
             keepalive=env_int(env, "GUNICORN_KEEPALIVE", 75, 0, ServingConfigError),

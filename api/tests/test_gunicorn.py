@@ -267,12 +267,16 @@ def raw_exchange(port: int, head: bytes, body: bytes) -> bytes:
         return received
 
 
-def test_an_early_error_reads_the_unread_body_so_the_answer_arrives(start, classifier_dir):
+@pytest.mark.parametrize("threads", ["1", "2"])  # gunicorn's sync worker, and gthread
+def test_an_early_error_reads_the_unread_body_so_the_answer_arrives(start, classifier_dir, threads):
     # An answer made before the body was read (wrong content type, a missing API key, an unknown path) must not
     # close the connection with the body unread: the kernel then resets it, and nginx reports 502 instead.
     salt, key = "salt-of-this-test", "k" * 32
     digest = hmac.new(salt.encode(), key.encode(), hashlib.sha256).hexdigest()
-    server = start(classifier_dir, GUNICORN_WORKERS="1", MAX_BODY_BYTES="4000000", API_KEY_SALT=salt, API_KEY_DIGESTS=digest)
+    server = start(
+        classifier_dir, GUNICORN_WORKERS="1", GUNICORN_THREADS=threads, MAX_BODY_BYTES="4000000",
+        API_KEY_SALT=salt, API_KEY_DIGESTS=digest,
+    )
     server.wait_ready()
     authorization = f"Authorization: Bearer {key}\r\n"
     cases = [

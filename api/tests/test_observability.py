@@ -122,3 +122,22 @@ def test_in_flight_gauge_returns_to_zero_after_errors(app, client):
     text = app.extensions["modelserver"].metrics.render().decode()
     assert metric_value(text, "modelserver_http_requests_total", method="GET", route="/explode", status="500") == 1
     assert metric_value(text, "modelserver_http_requests_in_flight") == 0
+
+
+def test_the_cached_process_id_is_renewed_in_a_forked_child():
+    import os
+
+    from modelserver.metrics import ProcessId
+
+    process_id = ProcessId()
+    assert process_id() == os.getpid()
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child reports what the cached id says there
+        os.write(write_end, str(process_id()).encode())
+        os._exit(0)
+    os.close(write_end)
+    reported = int(os.read(read_end, 32))
+    os.waitpid(child, 0)
+    assert reported == child != os.getpid()
+    assert process_id() == os.getpid()

@@ -19,7 +19,7 @@ CONF = Path(modelserver.__file__).resolve().parent.parent / "gunicorn.conf.py"
 def test_defaults_follow_the_cpu_count():
     settings = ServingSettings.from_env({}, cpus=4)
     assert settings == ServingSettings(
-        bind="0.0.0.0:8000", workers=4, threads=2, timeout=30, graceful_timeout=30, keepalive=75,
+        bind="0.0.0.0:8000", workers=4, threads=1, timeout=30, graceful_timeout=30, keepalive=75,
         max_requests=0, max_requests_jitter=0, preload=False,
     )
     assert ServingSettings.from_env({}, cpus=1).workers == 1
@@ -127,6 +127,15 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch, tmp_path):
     (tmp_path / "prom" / "counter_1.db").write_bytes(b"stale")
     conf.on_starting(server=SimpleNamespace(cfg=SimpleNamespace(preload_app=True)))
     assert list((tmp_path / "prom").iterdir()) == []
+
+
+def test_one_thread_runs_the_sync_worker(monkeypatch, tmp_path):
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prom"))
+    spec = importlib.util.spec_from_file_location("gunicorn_conf_default_threads", CONF)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert (conf.threads, conf.worker_class) == (1, "sync")
 
 
 def test_check_app_loads_passes_for_a_good_model(monkeypatch, classifier_dir):
