@@ -22,6 +22,14 @@ export {
   type RegistryArgs,
   type RegistrySpec,
   RestartPolicy,
+  Runtime,
+  RUNTIMES,
+  type RuntimeSpec,
+  type Swarm,
+  type SwarmArgs,
+  SwarmPublishMode,
+  SWARM_PUBLISH_MODES,
+  type SwarmRuntimeSpec,
   type Tls,
   type TlsArgs,
 } from "./modelServiceArgs.js";
@@ -39,6 +47,8 @@ export { loadModelServiceArgs, modelServiceArgsFromConfig } from "./stackConfig.
 export { ModelApiImage, MODEL_DIR_IGNORE_FILE, type ModelApiImageArgs } from "./modelApiImage.js";
 export { NginxImage, type NginxImageArgs } from "./nginxImage.js";
 export { ModelServiceNetwork, type ModelServiceNetworkArgs } from "./singleHost/modelServiceNetwork.js";
+export type { SingleHostDeployment } from "./singleHost/singleHostDeployment.js";
+export type { SwarmDeployment } from "./swarm/swarmDeployment.js";
 
 export { LABEL_KEYS, modelServiceLabels, type DockerLabel, type LabelTarget, type ServiceComponent } from "./labels.js";
 export {

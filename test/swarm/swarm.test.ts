@@ -122,6 +122,10 @@ describe("ModelService on a 3-node Docker Swarm", () => {
     const nodes = taskNodes(apiService);
     expect(nodes).toHaveLength(3);
     expect(new Set(nodes).size, `api tasks on nodes ${nodes}`).toBe(3);
+    // `up` waits for the api service to converge and smoke-tests through swarm.address (node 1); the provider
+    // cannot wait for a global service, so the other nodes' nginx tasks may still be starting.
+    const proxyEverywhereMs = await waitFor(() => new Set(taskNodes(proxyService)).size === 3, 120_000);
+    figures.proxyOnEveryNodeSecondsAfterUp = proxyEverywhereMs === undefined ? null : Math.round(proxyEverywhereMs / 100) / 10;
     expect(new Set(taskNodes(proxyService))).toEqual(new Set([1, 2, 3]));
     for (const task of serviceTasks(testbed.manager, apiService)) {
       expect(task.image).toBe(result.outputs.apiImageRef.value);
