@@ -1,3 +1,4 @@
+import { IPV4_ADDRESS } from "./ipv4.js";
 /**
  * Options of the nginx proxy config, their defaults, their validation and the values derived from them.
  * Pure: no I/O, no Pulumi. The renderer is in nginxConfig.ts, which re-exports everything public from here.
@@ -452,7 +453,6 @@ function requireHost(field: string, value: unknown): string {
   return value;
 }
 
-const IPV4_ADDRESS = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 function optionalResolver(value: unknown, upstreams: readonly NginxUpstream[]): NginxResolver | null {
   if (value === undefined || value === null) {

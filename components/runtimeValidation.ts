@@ -1,4 +1,5 @@
 import { Checker, isPlainObject } from "./configChecker.js";
+import { IPV4_ADDRESS } from "./ipv4.js";
 import {
   MODEL_SERVICE_DEFAULTS as DEFAULTS,
   RUNTIMES,
@@ -8,7 +9,6 @@ import {
   type Swarm,
 } from "./modelServiceArgs.js";
 
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 /** What Docker clients accept in `DOCKER_HOST`. */
 const DOCKER_HOST = /^(?:unix:\/\/\/\S+|tcp:\/\/[A-Za-z0-9.-]+:\d{1,5}|ssh:\/\/(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(?::\d{1,5})?)$/;
 /** A Swarm placement constraint: `<attribute> == <value>` or `!=`. */
@@ -85,7 +85,7 @@ function resolveSwarm(check: Checker, value: unknown, limits: ApiLimits): Runtim
   return {
     kind: "swarm",
     ...(managerHost === undefined ? {} : { managerHost }),
-    address: check.matching("swarm.address", swarm.address, IPV4, "an IPv4 address such as 10.0.0.5", defaults.address),
+    address: check.matching("swarm.address", swarm.address, IPV4_ADDRESS, "an IPv4 address such as 10.0.0.5", defaults.address),
     publishMode,
     proxyReplicas: check.integer("swarm.proxyReplicas", swarm.proxyReplicas, 1, 32, defaults.proxyReplicas),
     apiConstraints: resolveConstraints(check, swarm.apiConstraints),

@@ -16,6 +16,7 @@ import {
 } from "./modelServiceArgs.js";
 import { dockerCpusString } from "./containerHardening.js";
 import { Checker, isPlainObject } from "./configChecker.js";
+import { IPV4_ADDRESS } from "./ipv4.js";
 import { ModelServiceConfigError } from "./modelServiceConfigError.js";
 import { resolveRuntime } from "./runtimeValidation.js";
 import { RESERVED_API_ENVIRONMENT } from "./serviceSettings.js";
@@ -43,7 +44,6 @@ const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 /** Model names and versions appear in api URLs; the api accepts exactly these (api/modelserver/loading.py). */
 const MODEL_IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const MODEL_IDENTIFIER_RULE = "1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
 const REGISTRY_SERVER = /^[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -96,7 +96,7 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
   const workers = check.integer("gunicornWorkers", raw.gunicornWorkers, 1, 64, defaultGunicornWorkers(apiCpus));
   const proxyMemoryMb = check.integer("proxyMemoryMb", raw.proxyMemoryMb, 64, 8192, DEFAULTS.proxyMemoryMb);
   const proxyCpus = cpusDockerReadsBack(check, "proxyCpus", check.number("proxyCpus", raw.proxyCpus, 0.1, 64, DEFAULTS.proxyCpus));
-  const hostAddress = check.matching("hostAddress", raw.hostAddress, IPV4, "an IPv4 address such as 127.0.0.1", DEFAULTS.hostAddress);
+  const hostAddress = check.matching("hostAddress", raw.hostAddress, IPV4_ADDRESS, "an IPv4 address such as 127.0.0.1", DEFAULTS.hostAddress);
   const hostPort = check.integer("hostPort", raw.hostPort, 1, 65_535, DEFAULTS.hostPort);
   const baseImage = check.matching(
     "baseImage",

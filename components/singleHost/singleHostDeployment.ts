@@ -1,12 +1,9 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
-import * as pulumi from "@pulumi/pulumi";
 import { NOT_UPDATABLE_IN_PLACE } from "../containerHardening.js";
 import { modelServiceLabels } from "../labels.js";
-import type { ModelApiImage } from "../modelApiImage.js";
-import type { ModelServiceSpec } from "../modelServiceArgs.js";
+import type { DeploymentInputs } from "../deploymentInputs.js";
 import { apiContainerName, childName, networkName, proxyContainerName, tlsVolumeName } from "../naming.js";
-import type { NginxImage } from "../nginxImage.js";
 import { API_NETWORK_ALIAS } from "../serviceSettings.js";
 import { apiContainerFingerprint, apiContainerSettings } from "./apiContainer.js";
 import { ModelServiceNetwork } from "./modelServiceNetwork.js";
@@ -24,23 +21,12 @@ export interface SingleHostDeployment {
   readonly tlsFiles: command.local.Command | undefined;
 }
 
-/** What a single-host deployment needs from the component. */
-export interface SingleHostDeploymentInputs {
-  readonly name: string;
-  readonly spec: ModelServiceSpec;
-  readonly prefix: string;
-  readonly apiImage: ModelApiImage;
-  readonly nginxImage: NginxImage;
-  readonly nginxConfig: string;
-  readonly parent: pulumi.Resource;
-}
-
 /**
  * The single-host runtime: N api replicas on a private bridge network that are never published, nginx in front of
  * them published on `hostAddress:hostPort` (it finds the replicas through Docker's DNS on every request, so replica
  * changes need no reload), and its config applied in place. docs/rollouts.md says what each kind of change does.
  */
-export function deploySingleHost(inputs: SingleHostDeploymentInputs): SingleHostDeployment {
+export function deploySingleHost(inputs: DeploymentInputs): SingleHostDeployment {
   const { name, spec, prefix, nginxImage, nginxConfig, parent } = inputs;
   const network = new ModelServiceNetwork(
     childName(name, "network"),
@@ -120,7 +106,7 @@ export function deploySingleHost(inputs: SingleHostDeploymentInputs): SingleHost
  * connections once its model is loaded and warmed up, and the old one stops gracefully (gunicorn
  * finishes what it has in flight; nginx retries refused connections on another replica).
  */
-function apiReplica(inputs: SingleHostDeploymentInputs, index: number, network: ModelServiceNetwork): docker.Container {
+function apiReplica(inputs: DeploymentInputs, index: number, network: ModelServiceNetwork): docker.Container {
   const { name, spec, prefix, apiImage, parent } = inputs;
   const settings = apiContainerSettings(spec, index, apiImage.modelDigest);
   const containerName = apiImage.imageRef.apply((imageRef) =>

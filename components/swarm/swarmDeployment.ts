@@ -3,10 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../contentHash.js";
 import { goDuration } from "../healthchecks.js";
 import { modelServiceLabels } from "../labels.js";
-import type { ModelApiImage } from "../modelApiImage.js";
+import type { DeploymentInputs } from "../deploymentInputs.js";
 import type { ModelServiceSpec, RegistrySpec } from "../modelServiceArgs.js";
 import { apiServiceName, childName, networkName, proxyServiceName, registryHost } from "../naming.js";
-import type { NginxImage } from "../nginxImage.js";
 import { API_NETWORK_ALIAS } from "../serviceSettings.js";
 import { apiServiceSettings, proxyServiceSettings, swarmRuntime, type SwarmServiceSettings } from "./serviceSettings.js";
 
@@ -28,14 +27,7 @@ export interface SwarmDeployment {
 }
 
 /** What a Swarm deployment needs from the component. */
-export interface SwarmDeploymentInputs {
-  readonly name: string;
-  readonly spec: ModelServiceSpec;
-  readonly prefix: string;
-  readonly apiImage: ModelApiImage;
-  readonly nginxImage: NginxImage;
-  readonly nginxConfig: string;
-  readonly parent: pulumi.Resource;
+export interface SwarmDeploymentInputs extends DeploymentInputs {
   /**
    * Resources that must outlive the services, such as the registry cleanups: the services depend on them, so a
    * destroy removes the services (and their tasks) first.

@@ -3,7 +3,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { captureOptions, fakeImageId, installMocks, valueOf, TEST_PROJECT, TEST_STACK, type RegisteredResource } from "./support/pulumiMocks.js";
+import {
+  captureOptions,
+  fakeImageId,
+  installMocks,
+  resourceNamed,
+  resourcesOf as resourcesIn,
+  valueOf,
+  TEST_PROJECT,
+  TEST_STACK,
+  type RegisteredResource,
+} from "./support/pulumiMocks.js";
 
 const registered = installMocks();
 const { ModelService, ModelServiceConfigError } = await import("../../components/index.js");
@@ -33,17 +43,8 @@ function byTypeThenName(a: string[], b: string[]): number {
   return a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0].localeCompare(b[0]);
 }
 
-function resourcesOf(service: string): RegisteredResource[] {
-  return registered.filter((r) => r.name === service || r.name.startsWith(`${service}-`));
-}
-
-function resource(name: string): RegisteredResource {
-  const found = registered.find((r) => r.name === name);
-  if (found === undefined) {
-    throw new Error(`no resource ${name}`);
-  }
-  return found;
-}
+const resourcesOf = (service: string): RegisteredResource[] => resourcesIn(registered, service);
+const resource = (name: string): RegisteredResource => resourceNamed(registered, name);
 
 function optionsOf(options: Map<string, { opts: pulumi.CustomResourceOptions }>, name: string): pulumi.CustomResourceOptions {
   const found = options.get(name);

@@ -1,6 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { captureOptions, fakeImageId, installMocks, valueOf, type RegisteredResource } from "./support/pulumiMocks.js";
+import {
+  captureOptions,
+  fakeImageId,
+  installMocks,
+  resourceNamed,
+  resourcesOf as resourcesIn,
+  valueOf,
+  type RegisteredResource,
+} from "./support/pulumiMocks.js";
 import { specFor } from "./support/specs.js";
 
 const registered = installMocks();
@@ -23,17 +31,8 @@ function rejectedFields(args: Args): { fields: string[]; message: string } {
   throw new Error(`expected ${JSON.stringify(args)} to be rejected`);
 }
 
-function resourcesOf(service: string): RegisteredResource[] {
-  return registered.filter((r) => r.name === service || r.name.startsWith(`${service}-`));
-}
-
-function resource(name: string): RegisteredResource {
-  const found = registered.find((r) => r.name === name);
-  if (found === undefined) {
-    throw new Error(`no resource ${name}`);
-  }
-  return found;
-}
+const resourcesOf = (service: string): RegisteredResource[] => resourcesIn(registered, service);
+const resource = (name: string): RegisteredResource => resourceNamed(registered, name);
 
 /** A secret input as the mocks receive it: `{ <secret signature>: ..., value }`; returns the value and whether it was secret. */
 function unwrapSecret(input: unknown): { secret: boolean; value: any } {

@@ -12,6 +12,20 @@ export interface RegisteredResource {
   readonly inputs: Record<string, unknown>;
 }
 
+/** The registrations of component `service` and its children (named `<service>-...`). */
+export function resourcesOf(registered: readonly RegisteredResource[], service: string): RegisteredResource[] {
+  return registered.filter((r) => r.name === service || r.name.startsWith(`${service}-`));
+}
+
+/** The one registration named `name`; throws when there is none. */
+export function resourceNamed(registered: readonly RegisteredResource[], name: string): RegisteredResource {
+  const found = registered.find((r) => r.name === name);
+  if (found === undefined) {
+    throw new Error(`no resource ${name}`);
+  }
+  return found;
+}
+
 /** Fake image ID the mocks report as `repoDigest` for an image name, like a local-only build does. */
 export function fakeImageId(imageName: string): string {
   return `sha256:${createHash("sha256").update(imageName).digest("hex")}`;
