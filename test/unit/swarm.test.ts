@@ -133,6 +133,16 @@ describe("Swarm service settings", () => {
     expect(api.task.env).toMatchObject({ GUNICORN_WORKERS: "1", MODEL_NAME: "iris", MODEL_VERSION: "1.0.0" });
   });
 
+  it("keeps the containers' labels fixed, so a new model updates the api service instead of replacing it", () => {
+    const withUserLabel = { ...SWARM_ARGS, labels: { team: "ml" } };
+    const first = apiServiceSettings(specFor(withUserLabel), "sha256:aaa");
+    const second = apiServiceSettings(specFor(withUserLabel), "sha256:bbb");
+    // The provider treats a service's container labels as force-new: a change there deletes the whole service first.
+    expect(second.task.labels).toEqual(first.task.labels);
+    expect(first.task.labels.map((label) => label.label)).not.toContain("team");
+    expect(first.labels).toEqual(expect.arrayContaining([{ label: "team", value: "ml" }, { label: "model-service.model-digest", value: "sha256:aaa" }]));
+  });
+
   it("runs one nginx per node publishing in host mode, stop-first; the routing mesh gets replicas and start-first", () => {
     const host = proxyServiceSettings(specFor({ ...SWARM_ARGS, hostPort: 18080 }), "conf");
     expect(host.mode).toEqual({ global: true });
