@@ -192,7 +192,10 @@ describe("ModelService on a 3-node Docker Swarm", () => {
   }, 900_000);
 
   it("reschedules the tasks of a node that stops, and the service keeps answering", async () => {
-    const victim = testbed.nodes[2];
+    // A worker that runs an api task now, so that the task must really move (the manager keeps the test's entry point).
+    const running = taskNodes(apiService);
+    const victim = testbed.nodes.find((node) => node.index !== testbed.manager.index && running.includes(node.index));
+    if (victim === undefined) throw new Error(`no worker runs an api task (tasks on nodes ${running})`);
     const load = startSteadyLoad({ host: testbed.manager.address, port: PORT, requests: ROLLOUT_REQUESTS, ...LOAD, maxDurationMs: 300_000 });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     disconnectNode(repoRoot, victim.index);
