@@ -65,6 +65,22 @@ export function nodeDocker(node: TestbedNode, args: readonly string[]): string {
   return execFileSync("docker", ["-H", node.dockerHost, ...args], { encoding: "utf8", timeout: 60_000 }).trim();
 }
 
+/**
+ * `docker inspect <args>` that leaves out objects gone since they were listed: the manager prunes old
+ * tasks of a service (its task history limit) at any moment, so a task that `service ps` named can be
+ * gone when `inspect` asks for it. Any other failure still throws.
+ */
+function inspectExisting(node: TestbedNode, args: readonly string[]): string {
+  try {
+    return nodeDocker(node, ["inspect", ...args]);
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    const problems = (stderr ?? "").split("\n").filter((line) => line.trim() !== "");
+    if (problems.length === 0 || !problems.every((line) => /^Error: No such object: /.test(line))) throw error;
+    return (stdout ?? "").trim();
+  }
+}
+
 /** The tasks of a service as the manager sees them: node ID, desired and current state. */
 export interface ServiceTask {
   readonly id: string;
@@ -77,13 +93,12 @@ export interface ServiceTask {
 export function serviceTasks(manager: TestbedNode, service: string): ServiceTask[] {
   const ids = nodeDocker(manager, ["service", "ps", "-q", "--no-trunc", service]).split("\n").filter(Boolean);
   if (ids.length === 0) return [];
-  const out = nodeDocker(manager, [
-    "inspect",
+  const out = inspectExisting(manager, [
     "--format",
     "{{.ID}} {{.NodeID}} {{.DesiredState}} {{.Status.State}} {{.Spec.ContainerSpec.Image}}",
     ...ids,
   ]);
-  return out.split("\n").map((line) => {
+  return out.split("\n").filter(Boolean).map((line) => {
     const [id, nodeId, desiredState, state, image] = line.split(" ");
     return { id, nodeId, desiredState, state, image };
   });
