@@ -22,7 +22,7 @@ ms_ensure_docker_engine() {
   else
     ms_info "starting dockerd in the background (log: $MS_DOCKERD_LOG)"
     mkdir -p "$(dirname "$MS_DOCKERD_LOG")"
-    nohup dockerd >>"$MS_DOCKERD_LOG" 2>&1 </dev/null &
+    ms_spawn_daemon "$MS_DOCKERD_LOG" dockerd
   fi
   local i
   for i in $(seq 1 60); do
