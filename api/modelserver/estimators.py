@@ -11,7 +11,12 @@ step again for each of the two calls. ``SklearnCalls`` gives the same answers wi
 * the calls run under ``sklearn.config_context(assume_finite=True)``: the rows are checked to be
   finite here (the request decoders have checked them already), and so is every transform step's
   output, so scikit-learn's own NaN/infinity scans of the same data are skipped. A step whose output
-  is not finite (finite but huge inputs) raises ``NonFiniteOutput``, answered as 422.
+  is not finite (finite but huge inputs) raises ``NonFiniteOutput``, answered as 422;
+* for the classifiers in ``PREDICT_IS_ARGMAX_OF_PROBA``, whose ``predict`` scikit-learn computes as the
+  class of the largest probability (or of the largest score that the probabilities rise with), the
+  predictions are read off the probabilities instead of a second pass through the model. A row whose two
+  largest probabilities are closer than ``_TIE`` (rounding could order them unlike the scores) still gets
+  ``predict``'s own answer.
 
 Only estimators whose class lives in scikit-learn get this; anything else (a user's
 ``predictor.py``) is called exactly as written.
@@ -26,6 +31,19 @@ import numpy as np
 from .model import NonFiniteOutput, PredictionError
 
 _PASSTHROUGH = (None, "passthrough")
+
+# scikit-learn classifiers whose predict() is classes_[argmax(predict_proba())]: forests and trees take the
+# argmax of the probabilities themselves; LogisticRegression and GaussianNB take the argmax of scores that
+# predict_proba maps through a transform that keeps their order (softmax, expit, exp of normalised logs).
+PREDICT_IS_ARGMAX_OF_PROBA = frozenset({
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.ensemble._forest.RandomForestClassifier",
+    "sklearn.ensemble._forest.ExtraTreesClassifier",
+    "sklearn.tree._classes.DecisionTreeClassifier",
+    "sklearn.tree._classes.ExtraTreeClassifier",
+    "sklearn.naive_bayes.GaussianNB",
+})
+_TIE = 1e-9
 
 
 def is_sklearn_estimator(estimator: Any) -> bool:
@@ -48,6 +66,7 @@ class SklearnCalls:
             self._transforms = []
             self._final = estimator
         self.has_probabilities = hasattr(estimator, "predict_proba")
+        self._classes = _argmax_classes(self._final) if self.has_probabilities else None
 
     def __call__(self, rows: np.ndarray, probabilities: bool) -> tuple[Any, Optional[Any]]:
         if not np.isfinite(rows).all():
@@ -61,17 +80,47 @@ class SklearnCalls:
                         raise NonFiniteOutput(
                             f"pipeline step {index} ({type(transform).__name__}) returned NaN or infinity"
                         )
-                predictions = self._final.predict(matrix)
                 if not (probabilities and self.has_probabilities):
-                    return predictions, None
-                try:
-                    return predictions, self._final.predict_proba(matrix)
-                except Exception as error:
-                    raise PredictionError(f"predict_proba failed: {type(error).__name__}: {error}") from error
+                    return self._final.predict(matrix), None
+                if self._classes is not None:
+                    return self._from_probabilities(matrix)
+                predictions = self._final.predict(matrix)
+                return predictions, self._probabilities(matrix)
         except PredictionError:
             raise
         except Exception as error:  # the model's own code: report, do not crash the worker
             raise PredictionError(f"predict failed: {type(error).__name__}: {error}") from error
+
+    def _probabilities(self, matrix: Any) -> Any:
+        try:
+            return self._final.predict_proba(matrix)
+        except Exception as error:
+            raise PredictionError(f"predict_proba failed: {type(error).__name__}: {error}") from error
+
+    def _from_probabilities(self, matrix: Any) -> tuple[Any, Any]:
+        """Predictions as the class of each row's largest probability; near ties ask ``predict``."""
+        probabilities = np.asarray(self._probabilities(matrix))
+        if probabilities.ndim != 2 or probabilities.shape[1] != len(self._classes):
+            return self._final.predict(matrix), probabilities  # not what we expect: let predict answer
+        predictions = self._classes.take(np.argmax(probabilities, axis=1))
+        if probabilities.shape[1] > 1:
+            two_largest = np.partition(probabilities, -2, axis=1)[:, -2:]
+            near_tie = two_largest[:, 1] - two_largest[:, 0] < _TIE
+            if near_tie.any():
+                predictions = predictions.copy()
+                predictions[near_tie] = self._final.predict(matrix[near_tie])
+        return predictions, probabilities
+
+
+def _argmax_classes(final: Any) -> Optional[np.ndarray]:
+    """The final estimator's ``classes_`` when its predictions may be read off its probabilities, else None."""
+    name = f"{type(final).__module__}.{type(final).__qualname__}"
+    classes = getattr(final, "classes_", None)
+    if name not in PREDICT_IS_ARGMAX_OF_PROBA or classes is None:
+        return None
+    classes = np.asarray(classes)
+    return classes if classes.ndim == 1 else None  # multi-output forests: a list of class arrays
+
 
 def _all_finite(matrix: Any) -> bool:
     """True when a transform's output holds no NaN/infinity (sparse outputs: their stored values)."""

@@ -1,14 +1,17 @@
 """The one-pass scikit-learn calls (modelserver/estimators.py) answer exactly what the estimator does."""
 
+import importlib
+
 import joblib
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.svm import SVC
 
 from helpers import assert_error, post_json
-from modelserver.estimators import SklearnCalls, is_sklearn_estimator
+from modelserver.estimators import PREDICT_IS_ARGMAX_OF_PROBA, SklearnCalls, is_sklearn_estimator
 from modelserver.model import NonFiniteOutput, PredictionError
 
 
@@ -26,6 +29,56 @@ def test_pipeline_answers_what_predict_and_predict_proba_answer(data):
     predictions, probabilities = SklearnCalls(pipeline)(x, True)
     np.testing.assert_array_equal(predictions, pipeline.predict(x))
     np.testing.assert_array_equal(probabilities, pipeline.predict_proba(x))
+
+
+def _classifier(name):
+    module, _, qualname = name.rpartition(".")
+    cls = getattr(importlib.import_module(module), qualname)
+    options = {"random_state": 0} if "random_state" in cls().get_params() else {}
+    if "max_iter" in cls().get_params():
+        options["max_iter"] = 1000
+    if "n_estimators" in cls().get_params():
+        options["n_estimators"] = 15
+    return cls(**options)
+
+
+@pytest.mark.parametrize("name", sorted(PREDICT_IS_ARGMAX_OF_PROBA))
+def test_predictions_read_off_the_probabilities_are_predicts_own(name, data):
+    x, y = data
+    rng = np.random.default_rng(7)
+    rows = np.vstack([x, rng.normal(size=(2000, 4)) * [2, 20, 200, 0.2]])
+    for labels in (y, y == 1, np.array(["setosa", "versicolor", "virginica"])[y]):  # 3 classes, 2, strings
+        model = make_pipeline(StandardScaler(), _classifier(name)).fit(x, labels)
+        predictions, probabilities = SklearnCalls(model)(rows, True)
+        np.testing.assert_array_equal(predictions, model.predict(rows))
+        np.testing.assert_array_equal(probabilities, model.predict_proba(rows))
+
+
+def test_only_near_ties_ask_predict(data):
+    x, y = data
+    model = LogisticRegression(max_iter=1000).fit(x[:, :2], y == 1)
+    calls = SklearnCalls(model)
+    asked = []
+    real_predict = model.predict
+    model.predict = lambda m: asked.append(len(m)) or real_predict(m)
+    # A row on the decision boundary: both probabilities 0.5 up to rounding.
+    w, b = model.coef_[0], model.intercept_[0]
+    boundary = np.array([[0.0, -b / w[1]]])
+    rows = np.vstack([x[:50, :2], boundary])
+    predictions, _ = calls(rows, True)
+    assert asked == [1]
+    np.testing.assert_array_equal(predictions, real_predict(rows))
+
+
+def test_classifiers_outside_the_list_keep_both_calls(data):
+    x, y = data
+    model = SVC(probability=True, random_state=0).fit(x, y)  # Platt scaling: predict may disagree with argmax
+    asked = []
+    real_predict = model.predict
+    model.predict = lambda m: asked.append(len(m)) or real_predict(m)
+    predictions, _ = SklearnCalls(model)(x, True)
+    assert asked == [len(x)]
+    np.testing.assert_array_equal(predictions, real_predict(x))
 
 
 def test_without_probabilities_only_predict_runs(data):
@@ -50,7 +103,7 @@ def test_a_step_that_overflows_is_a_non_finite_output(data):
 def test_failures_inside_the_estimator_are_prediction_errors(data):
     x, y = data
     model = LogisticRegression(max_iter=1000).fit(x, y)
-    with pytest.raises(PredictionError, match="predict failed: ValueError"):
+    with pytest.raises(PredictionError, match="predict(_proba)? failed: ValueError"):
         SklearnCalls(model)(np.ones((1, 3)), True)  # wrong feature count, past our own checks
     with pytest.raises(PredictionError, match="NaN or infinity"):
         SklearnCalls(model)(np.full((1, 4), np.nan), True)
