@@ -16,6 +16,7 @@ from flask import Request
 from .errors import ApiError
 
 _READ_CHUNK = 64 * 1024
+_NUMBER_TYPES = frozenset({int, float})  # exactly: bool is a subclass of int but not a number here
 
 
 class _NonFiniteToken(ValueError):
@@ -86,6 +87,24 @@ def to_matrix(rows: Sequence[Any], n_features: int, max_batch: int) -> np.ndarra
         raise ApiError(422, "empty_batch", "the batch holds no rows")
     if len(rows) > max_batch:
         raise ApiError(422, "batch_too_large", f"the batch holds {len(rows)} rows; the limit is {max_batch}")
+    if not all(type(row) is list and len(row) == n_features and _NUMBER_TYPES.issuperset(map(type, row)) for row in rows):
+        _reject_rows(rows, n_features)
+    try:
+        matrix = np.asarray(rows, dtype=np.float64)
+    except OverflowError:  # a JSON integer too large for a float
+        _reject_rows(rows, n_features)
+        raise
+    if not np.isfinite(matrix).all():
+        raise ApiError(422, "non_finite", "values must be finite numbers (no NaN or infinity)")
+    return matrix
+
+
+def _reject_rows(rows: Sequence[Any], n_features: int) -> None:
+    """Raise the 422 that names the first row and column that is not a finite number, ``n_features`` a row.
+
+    ``to_matrix`` checks whole rows at C speed (the type of every value) and comes here only for a batch that
+    fails that check, to say exactly where: per value in Python this cost a 100-row batch 400 calls.
+    """
     for index, row in enumerate(rows):
         if not isinstance(row, list):
             raise ApiError(422, "invalid_row", f"row {index} is not a list of numbers")
@@ -95,10 +114,6 @@ def to_matrix(rows: Sequence[Any], n_features: int, max_batch: int) -> np.ndarra
             )
         for column, value in enumerate(row):
             check_number(value, f"row {index}, column {column}")
-    matrix = np.asarray(rows, dtype=np.float64)
-    if not np.isfinite(matrix).all():
-        raise ApiError(422, "non_finite", "values must be finite numbers (no NaN or infinity)")
-    return matrix
 
 
 def check_number(value: Any, where: str) -> None:
