@@ -1,6 +1,7 @@
 import { PROXY_TMPFS_MB, PROXY_USER } from "../containerUsers.js";
 import { hardenedContainerSettings, type HardenedSettings } from "../containerHardening.js";
 import { proxyHealthcheck } from "../healthchecks.js";
+import { PROXY_SYSCTLS } from "../proxySysctls.js";
 import { modelServiceLabels, type DockerLabel } from "../labels.js";
 import type { ModelServiceSpec } from "../modelServiceArgs.js";
 import { encodeNginxConfigForEnv, NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT, NGINX_TLS_DIR } from "../nginxConfig.js";
@@ -12,6 +13,7 @@ const PROXY_HEALTHY_WITHIN_SECONDS = 60;
 
 /** Seconds nginx gets to finish in-flight requests when the container is removed. */
 const PROXY_STOP_GRACE_SECONDS = 10;
+
 
 /** A published port in the shape `docker.Container` takes. */
 export interface PublishedPort {
@@ -33,6 +35,8 @@ export interface ProxyContainerSettings extends HardenedSettings {
   readonly envs: string[];
   readonly labels: DockerLabel[];
   readonly ports: PublishedPort[];
+  /** Namespaced kernel settings of the container (`PROXY_SYSCTLS`). */
+  readonly sysctls: Record<string, string>;
   /** With TLS: the volume that holds the certificate and key (written by `ModelService.tlsFiles`), read-only. */
   readonly volumes?: MountedVolume[];
 }
@@ -63,6 +67,7 @@ export function proxyContainerSettings(spec: ModelServiceSpec, nginxConfig: stri
       extra: spec.labels,
     }),
     ports: [{ internal: NGINX_LISTEN_PORT, external: spec.hostPort, ip: spec.hostAddress, protocol: "tcp" }],
+    sysctls: { ...PROXY_SYSCTLS },
     ...(spec.tls === undefined || tlsVolumeName === undefined
       ? {}
       : { volumes: [{ volumeName: tlsVolumeName, containerPath: NGINX_TLS_DIR, readOnly: true }] }),

@@ -12,6 +12,7 @@ import { encodeNginxConfigForEnv } from "../nginxConfig.js";
 import { NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT } from "../nginxConfigOptions.js";
 import { API_USER, PROXY_USER } from "../containerUsers.js";
 import { apiEnvironment } from "../serviceSettings.js";
+import { PROXY_SYSCTLS } from "../proxySysctls.js";
 
 /** Seconds Swarm waits beyond gunicorn's graceful timeout before it kills a stopping api task. */
 const API_STOP_GRACE_MARGIN_SECONDS = 5;
@@ -41,6 +42,8 @@ export interface SwarmTaskSettings {
   readonly stopGracePeriod: string;
   readonly capDrops: string[];
   readonly mounts: { readonly target: string; readonly type: "tmpfs" }[];
+  /** Namespaced kernel settings of the task's container; the provider reads none back as an empty map. */
+  readonly sysctls: Record<string, string>;
   readonly resources: {
     readonly limits: { readonly nanoCpus: number; readonly memoryBytes: number };
     readonly reservation?: { readonly nanoCpus: number; readonly memoryBytes: number };
@@ -137,6 +140,7 @@ export function proxyServiceSettings(spec: ModelServiceSpec, nginxConfig: string
         limits: spec.proxy,
       }),
       env: { [NGINX_CONF_ENV_VAR]: encodeNginxConfigForEnv(nginxConfig) },
+      sysctls: { ...PROXY_SYSCTLS },
       labels: taskLabels(spec, "proxy"),
       placement: imagePlatform(),
     },
@@ -169,6 +173,7 @@ function taskBasics(spec: ModelServiceSpec, options: TaskBasicsOptions): Omit<Sw
     // No size: the provider (4.11.0) panics on `tmpfsOptions.sizeBytes` (it asserts an int64 it never gets). The
     // tmpfs pages count against the task's memory limit, which bounds /tmp instead.
     mounts: [{ target: "/tmp", type: "tmpfs" }],
+    sysctls: {},
     resources: {
       limits: swarmResources(options.limits),
       ...(options.reservation === undefined ? {} : { reservation: swarmResources(options.reservation) }),

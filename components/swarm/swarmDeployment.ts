@@ -105,8 +105,8 @@ function serviceArgs(
         stopGracePeriod: task.stopGracePeriod,
         capDrops: task.capDrops,
         mounts: task.mounts,
-        // The provider reads an empty map back for a service without sysctls; none would show as a diff.
-        sysctl: {},
+        // Always a map: the provider reads an empty one back for a service without sysctls.
+        sysctl: task.sysctls,
       },
       resources: task.resources,
       restartPolicy: task.restartPolicy,

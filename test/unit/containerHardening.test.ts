@@ -166,6 +166,10 @@ describe("proxy container settings", () => {
     ]);
   });
 
+  it("lets nginx reuse TIME_WAIT ports for its one-connection-per-request upstream traffic", () => {
+    expect(settings.sysctls).toEqual({ "net.ipv4.tcp_tw_reuse": "1" });
+  });
+
   it("passes the config base64-encoded in NGINX_CONF_B64", () => {
     expect(settings.envs).toEqual([`NGINX_CONF_B64=${Buffer.from("events {}\n").toString("base64")}`]);
   });

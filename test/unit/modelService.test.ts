@@ -197,6 +197,7 @@ describe("ModelService with defaults", async () => {
       image: nginxImageRef,
       envs: [`NGINX_CONF_B64=${encodeNginxConfigForEnv(defaultConfig)}`],
       ports: [{ internal: 8080, external: 8080, ip: "127.0.0.1", protocol: "tcp" }],
+      sysctls: { "net.ipv4.tcp_tw_reuse": "1" },
       user: "10002:10002",
       readOnly: true,
       tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=32m" },

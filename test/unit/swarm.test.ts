@@ -150,6 +150,9 @@ describe("Swarm service settings", () => {
     expect(host.updateConfig.order).toBe("stop-first");
     expect(host.task.env).toEqual({ NGINX_CONF_B64: encodeNginxConfigForEnv("conf") });
     expect(host.task).toMatchObject({ user: "10002:10002", readOnly: true, capDrops: ["ALL"] });
+    // nginx reuses TIME_WAIT ports for its per-request upstream connections, as on one host; the api sets none.
+    expect(host.task.sysctls).toEqual({ "net.ipv4.tcp_tw_reuse": "1" });
+    expect(apiServiceSettings(specFor(SWARM_ARGS)).task.sysctls).toEqual({});
 
     const mesh = proxyServiceSettings(specFor({ ...SWARM_ARGS, swarm: { publishMode: "ingress", proxyReplicas: 3 } }), "conf");
     expect(mesh.mode).toEqual({ replicated: { replicas: 3 } });
