@@ -14,7 +14,6 @@ const PROXY_HEALTHY_WITHIN_SECONDS = 60;
 /** Seconds nginx gets to finish in-flight requests when the container is removed. */
 const PROXY_STOP_GRACE_SECONDS = 10;
 
-
 /** A published port in the shape `docker.Container` takes. */
 export interface PublishedPort {
   readonly internal: number;
