@@ -106,8 +106,7 @@ class SklearnCalls:
         if probabilities.shape[1] > 1:
             two_largest = np.partition(probabilities, -2, axis=1)[:, -2:]
             near_tie = two_largest[:, 1] - two_largest[:, 0] < _TIE
-            if near_tie.any():
-                predictions = predictions.copy()
+            if near_tie.any():  # `take` made a new array: it may be written
                 predictions[near_tie] = self._final.predict(matrix[near_tie])
         return predictions, probabilities
 
