@@ -19,7 +19,7 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 # Imported here, not in child_exit: imports inside gunicorn's SIGCHLD handler can re-enter.
 from prometheus_client import multiprocess  # noqa: E402  (needs PROMETHEUS_MULTIPROC_DIR above)
 
-from modelserver import serving  # noqa: E402  (needs the path above)
+from modelserver import logs, serving  # noqa: E402  (needs the path above)
 
 _settings = serving.ServingSettings.from_env(os.environ, serving.available_cpus())
 
@@ -31,8 +31,9 @@ workers = _settings.workers
 # GIL and futex hand-offs between the two cost 10-25% of a worker's CPU per request (bench/README.md). The sync
 # worker answers Connection: close, which nginx in front (it buffers requests and answers) handles; gthread, and
 # with it keep-alive, is used for more threads.
+# The sync worker is gunicorn's own, with the app's log lines written in batches (modelserver/gunicorn_worker.py).
 threads = _settings.threads
-worker_class = "sync" if threads == 1 else "gthread"
+worker_class = "modelserver.gunicorn_worker.BatchedLogSyncWorker" if threads == 1 else "gthread"
 timeout = _settings.timeout
 graceful_timeout = _settings.graceful_timeout
 keepalive = _settings.keepalive
@@ -63,6 +64,14 @@ def on_starting(server):
     serving.reset_metrics_dir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     if not server.cfg.preload_app:  # with preload gunicorn has built the app already
         serving.check_app_loads()
+
+
+def worker_exit(server, worker):
+    logs.flush_log_lines()
+
+
+def worker_abort(worker):
+    logs.flush_log_lines()  # gunicorn then exits the worker (timeout): the lines of the requests before it are kept
 
 
 def child_exit(server, worker):

@@ -297,3 +297,26 @@ def test_an_early_error_reads_the_unread_body_so_the_answer_arrives(start, class
     rows = json.dumps({"instances": [ROW]}).encode()
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
     assert server.request("POST", "/predict", rows, headers)[0] == 200
+
+
+def test_log_lines_are_batched_under_load_and_written_when_the_worker_goes_idle(start, classifier_dir):
+    server = start(classifier_dir, GUNICORN_WORKERS="1")
+    server.wait_ready()
+    total = 120
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(lambda _: server.predict([ROW])[0], range(total), timeout=60))
+    assert statuses == [200] * total
+
+    def predict_lines():
+        return [line for line in server.log_lines(server.stdout_path) if line.get("route") == "/predict"]
+
+    deadline = time.monotonic() + 5  # the worker is idle now: it writes what it held before it waits
+    while len(predict_lines()) < total and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(predict_lines()) == total  # while gunicorn still runs
+    server.predict([ROW])
+    deadline = time.monotonic() + 5
+    while len(predict_lines()) < total + 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(predict_lines()) == total + 1
+    assert server.stop() == 0

@@ -129,13 +129,13 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch, tmp_path):
     assert list((tmp_path / "prom").iterdir()) == []
 
 
-def test_one_thread_runs_the_sync_worker(monkeypatch, tmp_path):
+def test_one_thread_runs_the_sync_worker_with_batched_log_lines(monkeypatch, tmp_path):
     monkeypatch.delenv("GUNICORN_THREADS", raising=False)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prom"))
     spec = importlib.util.spec_from_file_location("gunicorn_conf_default_threads", CONF)
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)
-    assert (conf.threads, conf.worker_class) == (1, "sync")
+    assert (conf.threads, conf.worker_class) == (1, "modelserver.gunicorn_worker.BatchedLogSyncWorker")
 
 
 def test_check_app_loads_passes_for_a_good_model(monkeypatch, classifier_dir):
