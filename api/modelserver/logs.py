@@ -76,11 +76,17 @@ class _StdoutHandler(logging.Handler):
             or record.levelno >= logging.WARNING
             or now - self._oldest >= self._max_delay
         ):
-            self._write()
+            try:
+                self._write()
+            except Exception:  # noqa: BLE001  (a broken stdout must not fail the request that logged)
+                self.handleError(record)
 
     def flush(self) -> None:
         with self.lock:
-            self._write()
+            try:
+                self._write()
+            except Exception:  # noqa: BLE001  (nor the worker that flushes as it goes idle or exits)
+                self.handleError(logging.makeLogRecord({"msg": "writing buffered log lines"}))
 
     def _write(self) -> None:
         if not self._lines:

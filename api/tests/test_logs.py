@@ -74,3 +74,21 @@ def test_turning_buffering_off_writes_what_was_held(handler, capsys):
     assert written(capsys) == [1]
     info(2)
     assert written(capsys) == [2]
+
+
+class BrokenStdout:
+    def write(self, _text):
+        raise BrokenPipeError("stdout is gone")
+
+    def flush(self):
+        pass
+
+
+def test_a_broken_stdout_is_reported_on_stderr_and_never_raises(handler, capsys, monkeypatch):
+    monkeypatch.setattr(logs.sys, "stdout", BrokenStdout())
+    info(1)  # written at once: the write fails inside the log call
+    handler.buffer_lines(max_bytes=1 << 20, max_delay=60.0)
+    info(2)
+    logs.flush_log_lines()  # as the worker does when it goes idle
+    monkeypatch.undo()
+    assert capsys.readouterr().err.count("BrokenPipeError: stdout is gone") == 2
