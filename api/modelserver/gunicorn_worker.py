@@ -28,4 +28,3 @@ class BatchedLogSyncWorker(SyncWorker):
     def wait(self, timeout):
         flush_log_lines()
         return super().wait(timeout)
-
