@@ -67,11 +67,8 @@ def on_starting(server):
 
 
 def worker_exit(server, worker):
+    # Every way out of a worker passes here, a timeout's abort too: write the log lines it still holds.
     logs.flush_log_lines()
-
-
-def worker_abort(worker):
-    logs.flush_log_lines()  # gunicorn then exits the worker (timeout): the lines of the requests before it are kept
 
 
 def child_exit(server, worker):

@@ -2,8 +2,8 @@
 
 The worker answers one request at a time and, between requests, only waits for the next connection. It flushes
 the buffered lines each time it is about to wait, so a line reaches the log as soon as the worker has nothing
-else to do; under steady load the buffer's size and age bounds write it. gunicorn.conf.py flushes it again as
-the worker exits (worker_exit) or is aborted for a timeout (worker_abort).
+else to do; under steady load the buffer's size and age bounds write it. gunicorn.conf.py's worker_exit flushes
+it as the worker exits, also after an abort for a timeout.
 """
 
 from __future__ import annotations

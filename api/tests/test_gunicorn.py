@@ -299,7 +299,7 @@ def test_an_early_error_reads_the_unread_body_so_the_answer_arrives(start, class
     assert server.request("POST", "/predict", rows, headers)[0] == 200
 
 
-def test_log_lines_are_batched_under_load_and_written_when_the_worker_goes_idle(start, classifier_dir):
+def test_every_log_line_is_written_while_gunicorn_runs_once_the_worker_goes_idle(start, classifier_dir):
     server = start(classifier_dir, GUNICORN_WORKERS="1")
     server.wait_ready()
     total = 120
@@ -320,3 +320,39 @@ def test_log_lines_are_batched_under_load_and_written_when_the_worker_goes_idle(
         time.sleep(0.05)
     assert len(predict_lines()) == total + 1
     assert server.stop() == 0
+
+
+# Computes (holding the CPU, as a model does) for as many seconds as the first value of the first row.
+BUSY_PREDICTOR = """
+import time
+
+import numpy as np
+
+
+def load(model_dir):
+    return None
+
+
+def predict(model, rows):
+    deadline = time.monotonic() + float(rows[0][0])
+    while time.monotonic() < deadline:
+        pass
+    return np.zeros(len(rows), dtype=int)
+"""
+
+
+def test_the_line_of_a_request_answered_during_a_graceful_stop_is_written(start, tmp_path):
+    # The worker finishes the request after SIGTERM and exits without going idle again: it must write the line it holds.
+    model_dir = tmp_path / "busy"
+    model_dir.mkdir()
+    (model_dir / "predictor.py").write_text(BUSY_PREDICTOR)
+    (model_dir / "model.json").write_text(json.dumps({"name": "busy", "version": "1", "feature_names": ["seconds"]}))
+    server = start(model_dir, GUNICORN_WORKERS="1")
+    server.wait_ready()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        in_flight = pool.submit(server.predict, [[1.5]])
+        time.sleep(0.5)  # the request computes
+        assert server.stop() == 0
+        assert in_flight.result()[0] == 200
+    lines = [line for line in server.log_lines(server.stdout_path) if line.get("route") == "/predict"]
+    assert [line["status"] for line in lines] == [200]
