@@ -17,6 +17,8 @@ step again for each of the two calls. ``SklearnCalls`` gives the same answers wi
   predictions are read off the probabilities instead of a second pass through the model. A row whose two
   largest probabilities are closer than ``_TIE`` (rounding could order them unlike the scores) still gets
   ``predict``'s own answer.
+* ``StandardScaler`` steps before a multinomial ``LogisticRegression`` (the default model) are computed by
+  ``LinearPipeline`` (linear_pipeline.py): the same arithmetic as scikit-learn's, without its checks.
 
 Only estimators whose class lives in scikit-learn get this; anything else (a user's
 ``predictor.py``) is called exactly as written.
@@ -28,6 +30,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .linear_pipeline import linear_pipeline
 from .model import NonFiniteOutput, PredictionError
 
 _PASSTHROUGH = (None, "passthrough")
@@ -67,11 +70,16 @@ class SklearnCalls:
             self._final = estimator
         self.has_probabilities = hasattr(estimator, "predict_proba")
         self._classes = _argmax_classes(self._final) if self.has_probabilities else None
+        self._linear = linear_pipeline(self._transforms, self._final) if self._classes is not None else None
 
     def __call__(self, rows: np.ndarray, probabilities: bool) -> tuple[Any, Optional[Any]]:
         if not np.isfinite(rows).all():
             raise PredictionError("the rows hold NaN or infinity")
         try:
+            if probabilities and self._linear is not None and rows.shape[1] == self._linear.n_features:
+                matrix, answered = self._linear(rows)
+                with self._config_context(assume_finite=True):
+                    return self._from_probabilities(matrix, answered)
             with self._config_context(assume_finite=True):
                 matrix = rows
                 for index, transform in enumerate(self._transforms):
@@ -97,9 +105,9 @@ class SklearnCalls:
         except Exception as error:
             raise PredictionError(f"predict_proba failed: {type(error).__name__}: {error}") from error
 
-    def _from_probabilities(self, matrix: Any) -> tuple[Any, Any]:
+    def _from_probabilities(self, matrix: Any, answered: Optional[np.ndarray] = None) -> tuple[Any, Any]:
         """Predictions as the class of each row's largest probability; near ties ask ``predict``."""
-        probabilities = np.asarray(self._probabilities(matrix))
+        probabilities = np.asarray(self._probabilities(matrix) if answered is None else answered)
         if probabilities.ndim != 2 or probabilities.shape[1] != len(self._classes):
             return self._final.predict(matrix), probabilities  # not what we expect: let predict answer
         predictions = self._classes.take(np.argmax(probabilities, axis=1))
