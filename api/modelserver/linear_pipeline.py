@@ -1,6 +1,6 @@
 """Probabilities of a standardised multinomial logistic regression in plain NumPy, without scikit-learn's checks.
 
-A live worker's profile of the default iris model (``StandardScaler`` then ``LogisticRegression``) spent 175 us
+An in-process profile (bench/profile/wsgi-call.py) of the default iris model (``StandardScaler`` then ``LogisticRegression``) spent 175 us
 of each one-row ``/predict`` in scikit-learn, 19 us of it in arithmetic: the rest was ``check_array`` and
 ``_validate_data`` on data that ``SklearnCalls`` has already checked (bench/README.md). ``LinearPipeline``
 does the same arithmetic in the same order as scikit-learn (``StandardScaler.transform``,
