@@ -94,3 +94,12 @@ def test_a_wrong_feature_count_gets_scikit_learns_message(data):
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(x, y)
     with pytest.raises(Exception, match="features"):
         SklearnCalls(model)(np.ones((1, 3)), True)
+
+
+def test_sklearn_calls_take_it_instead_of_the_scalers_transform(data):
+    x, y = data
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(x, y)
+    calls = SklearnCalls(model)
+    expected = model.predict_proba(x)
+    model.steps[0][1].transform = lambda m: pytest.fail("scikit-learn's transform ran")
+    np.testing.assert_array_equal(calls(x, True)[1], expected)
