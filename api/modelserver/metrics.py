@@ -8,7 +8,6 @@ Without it (tests, a single process) the app's own registry is rendered.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Optional
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -16,28 +15,9 @@ from prometheus_client import values as prometheus_values
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from .model import ModelInfo
+from .process_id import ProcessId
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-
-
-class ProcessId:
-    """``os.getpid()`` without a system call: read once per process, renewed in every forked child.
-
-    In multiprocess mode prometheus_client asks for the process id on every update of every value, to notice a
-    fork; a live worker's profile counted 8 ``getpid`` system calls per request (bench/README.md).
-    ``MultiProcessValue(process_identifier=...)`` is prometheus_client's own hook for this.
-    """
-
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        os.register_at_fork(after_in_child=self._renew)
-
-    def _renew(self) -> None:
-        self.pid = os.getpid()
-
-    def __call__(self) -> int:
-        return self.pid
-
 
 if prometheus_values.ValueClass is not prometheus_values.MutexValue:  # PROMETHEUS_MULTIPROC_DIR is set
     prometheus_values.ValueClass = prometheus_values.MultiProcessValue(process_identifier=ProcessId())
@@ -81,6 +61,7 @@ class Metrics:
         # with labels() on every request cost 50 us a request under gunicorn, the cached ones 8 us (bench/README.md).
         self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._published_in_pid: Optional[int] = None
+        self._process_id = ProcessId()
 
     def record_model(self, info: ModelInfo, load_seconds: float) -> None:
         """Remember the loaded model and publish its gauges in this process."""
@@ -94,7 +75,7 @@ class Metrics:
         With gunicorn's preload the model is loaded in the master, before gunicorn wipes the
         metrics directory and forks; each worker publishes the gauges again on its first request.
         """
-        pid = os.getpid()
+        pid = self._process_id()
         if self._model is None or self._published_in_pid == pid:
             return
         info, load_seconds = self._model

@@ -127,7 +127,7 @@ def test_in_flight_gauge_returns_to_zero_after_errors(app, client):
 def test_the_cached_process_id_is_renewed_in_a_forked_child():
     import os
 
-    from modelserver.metrics import ProcessId
+    from modelserver.process_id import ProcessId
 
     process_id = ProcessId()
     assert process_id() == os.getpid()
