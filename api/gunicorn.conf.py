@@ -21,6 +21,9 @@ from prometheus_client import multiprocess  # noqa: E402  (needs PROMETHEUS_MULT
 
 from modelserver import logs, serving  # noqa: E402  (needs the path above)
 
+# No caller frame, thread or process lookups in LogRecords: none of the JSON lines prints them (modelserver/logs.py).
+logs.lean_log_records()
+
 _settings = serving.ServingSettings.from_env(os.environ, serving.available_cpus())
 
 wsgi_app = "modelserver.app:create_app()"

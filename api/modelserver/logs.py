@@ -9,23 +9,45 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 import time
-from datetime import datetime, timezone
+
+from .process_id import ProcessId
 
 LOGGER_NAME = "modelserver"
+
+
+def lean_log_records() -> None:
+    """Stop ``logging`` from gathering what no line here prints: the caller's frame, thread and process.
+
+    These are the switches of the Python logging HOWTO's "Optimization" section. Every LogRecord otherwise walks
+    the stack to find its caller, looks up the current thread and process name and asks the kernel for the pid;
+    measured in a request of the default model, the request's log line cost 54 us of its 352 (bench/README.md).
+    ``JsonFormatter`` takes the pid from a cached ``ProcessId``. Process-wide, so gunicorn.conf.py calls it.
+    """
+    logging._srcfile = None  # the HOWTO's documented switch for findCaller
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 class JsonFormatter(logging.Formatter):
     """Formats a record as a single line of JSON."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._pid = ProcessId()
+        self._second = -1
+        self._second_text = ""
+
     def format(self, record: logging.LogRecord) -> str:
         line = {
-            "ts": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": self.utc_timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            "pid": record.process,
+            "pid": self._pid(),
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
@@ -33,6 +55,17 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str, ensure_ascii=False)
+
+    def utc_timestamp(self, created: float) -> str:
+        """``datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds")``, with the date and
+        time of day formatted once per second (that call took 1.6 us of a line's 13, this 0.6)."""
+        fraction, whole = math.modf(created)
+        micros = round(fraction * 1_000_000)  # rounded half to even, as datetime rounds a timestamp
+        second = int(whole) + micros // 1_000_000
+        if second != self._second:
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._second_text}.{micros % 1_000_000 // 1000:03d}+00:00"
 
 
 class _StdoutHandler(logging.Handler):

@@ -92,3 +92,36 @@ def test_a_broken_stdout_is_reported_on_stderr_and_never_raises(handler, capsys,
     logs.flush_log_lines()  # as the worker does when it goes idle
     monkeypatch.undo()
     assert capsys.readouterr().err.count("BrokenPipeError: stdout is gone") == 2
+
+
+def test_timestamps_are_what_datetime_formats_rounding_included():
+    import random
+    from datetime import datetime, timezone
+
+    formatter = logs.JsonFormatter()
+    rng = random.Random(5)
+    edges = [0.0, 0.0004994, 0.0005, 0.9994999, 0.9995, 0.9999994, 0.9999995, 0.9999996]
+    stamps = [rng.uniform(0, 4e9) for _ in range(20000)]
+    stamps += [second + edge for second in rng.sample(range(10**9, 2 * 10**9), 500) for edge in edges]
+    for created in stamps:
+        expected = datetime.fromtimestamp(created, tz=timezone.utc).isoformat(timespec="milliseconds")
+        assert formatter.utc_timestamp(created) == expected, created
+
+
+@pytest.fixture
+def lean_records():
+    """lean_log_records() for one test; logging's own switches are put back afterwards."""
+    saved = (logging._srcfile, logging.logThreads, logging.logProcesses, logging.logMultiprocessing)
+    logs.lean_log_records()
+    yield
+    logging._srcfile, logging.logThreads, logging.logProcesses, logging.logMultiprocessing = saved
+
+
+def test_lean_records_gather_no_caller_thread_or_process_and_lines_keep_the_pid(lean_records, handler, capsys):
+    import os
+
+    record = logs.get_logger().makeRecord("modelserver", logging.INFO, "f.py", 1, "m", (), None)
+    assert (record.process, record.thread, record.processName) == (None, None, None)
+    logs.get_logger().info("line", extra={"fields": {"n": 7}})
+    line = json.loads(capsys.readouterr().out)
+    assert (line["pid"], line["n"], line["message"]) == (os.getpid(), 7, "line")
