@@ -26,12 +26,13 @@ Only estimators whose class lives in scikit-learn get this; anything else (a use
 
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import numpy as np
 
 from .linear_pipeline import linear_pipeline
-from .model import NonFiniteOutput, PredictionError
+from .model import CheckedAnswer, NonFiniteOutput, PredictionError
 
 _PASSTHROUGH = (None, "passthrough")
 
@@ -47,6 +48,10 @@ PREDICT_IS_ARGMAX_OF_PROBA = frozenset({
     "sklearn.naive_bayes.GaussianNB",
 })
 _TIE = 1e-9
+_SORT_MAX_CLASSES = 16
+# Up to this many rows, the answer is read off the probabilities in plain Python (one tolist(), then loops over a
+# few floats); NumPy's per-call cost made that part cost more than the model's arithmetic for one row.
+_PYTHON_MAX_ROWS = 8
 
 
 def is_sklearn_estimator(estimator: Any) -> bool:
@@ -70,6 +75,7 @@ class SklearnCalls:
             self._final = estimator
         self.has_probabilities = hasattr(estimator, "predict_proba")
         self._classes = _argmax_classes(self._final) if self.has_probabilities else None
+        self._class_values = self._classes.tolist() if self._classes is not None else []
         self._linear = linear_pipeline(self._transforms, self._final) if self._classes is not None else None
 
     def __call__(self, rows: np.ndarray, probabilities: bool) -> tuple[Any, Optional[Any]]:
@@ -78,8 +84,7 @@ class SklearnCalls:
         try:
             if probabilities and self._linear is not None and rows.shape[1] == self._linear.n_features:
                 matrix, answered = self._linear(rows)
-                with self._config_context(assume_finite=True):
-                    return self._from_probabilities(matrix, answered)
+                return self._from_probabilities(matrix, answered)  # scikit-learn runs only for near ties
             with self._config_context(assume_finite=True):
                 matrix = rows
                 for index, transform in enumerate(self._transforms):
@@ -105,18 +110,64 @@ class SklearnCalls:
         except Exception as error:
             raise PredictionError(f"predict_proba failed: {type(error).__name__}: {error}") from error
 
-    def _from_probabilities(self, matrix: Any, answered: Optional[np.ndarray] = None) -> tuple[Any, Any]:
+    def _from_probabilities(self, matrix: Any, answered: Optional[np.ndarray] = None) -> tuple[Any, Any] | CheckedAnswer:
         """Predictions as the class of each row's largest probability; near ties ask ``predict``."""
         probabilities = np.asarray(self._probabilities(matrix) if answered is None else answered)
         if probabilities.ndim != 2 or probabilities.shape[1] != len(self._classes):
             return self._final.predict(matrix), probabilities  # not what we expect: let predict answer
-        predictions = self._classes.take(np.argmax(probabilities, axis=1))
+        if probabilities.shape[0] <= _PYTHON_MAX_ROWS:
+            return self._checked_answer(matrix, probabilities.tolist())
+        predictions = self._classes.take(probabilities.argmax(axis=1))
         if probabilities.shape[1] > 1:
-            two_largest = np.partition(probabilities, -2, axis=1)[:, -2:]
-            near_tie = two_largest[:, 1] - two_largest[:, 0] < _TIE
+            near_tie = _margins(probabilities) < _TIE
             if near_tie.any():  # `take` made a new array: it may be written
-                predictions[near_tie] = self._final.predict(matrix[near_tie])
+                with self._config_context(assume_finite=True):
+                    predictions[near_tie] = self._final.predict(matrix[near_tie])
         return predictions, probabilities
+
+
+    def _checked_answer(self, matrix: Any, table: list[list[float]]) -> CheckedAnswer:
+        """``_from_probabilities`` for a few rows, in Python: the same classes (the first largest probability, as
+        ``argmax``), the same near ties sent to ``predict``, and NaN or infinity refused as ``LoadedModel`` does."""
+        predictions = []
+        near_ties = []
+        for index, row in enumerate(table):
+            best_at, margin = _largest_and_margin(row)
+            predictions.append(self._class_values[best_at])
+            if margin < _TIE:
+                near_ties.append(index)
+        if near_ties:
+            with self._config_context(assume_finite=True):
+                answers = np.asarray(self._final.predict(matrix[near_ties])).tolist()
+            for index, answer in zip(near_ties, answers):
+                predictions[index] = answer
+        return CheckedAnswer(predictions, table)
+
+
+def _largest_and_margin(row: list[float]) -> tuple[int, float]:
+    """The column of the first largest value and how far it is above the next one (infinite for one column)."""
+    best_at, best, second = 0, -math.inf, -math.inf
+    for column, value in enumerate(row):
+        if not math.isfinite(value):
+            raise NonFiniteOutput("predict_proba returned NaN or infinity")
+        if value > best:
+            best_at, best, second = column, value, best
+        elif value > second:
+            second = value
+    return best_at, best - second
+
+
+def _margins(probabilities: np.ndarray) -> np.ndarray:
+    """Each row's largest probability minus its second largest (two or more columns).
+
+    A sorted copy costs fewer NumPy calls than ``np.partition`` and its slices, which matters for the few rows
+    of a typical request; partitioning wins for many classes.
+    """
+    if probabilities.shape[1] > _SORT_MAX_CLASSES:
+        two_largest = np.partition(probabilities, -2, axis=1)[:, -2:]
+        return two_largest[:, 1] - two_largest[:, 0]
+    ordered = np.sort(probabilities, axis=1)
+    return ordered[:, -1] - ordered[:, -2]
 
 
 def _argmax_classes(final: Any) -> Optional[np.ndarray]:

@@ -13,8 +13,23 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 PredictFn = Callable[[np.ndarray], Any]
-# (rows, probabilities wanted) -> (raw predictions, raw probabilities or None); raises PredictionError.
-JointPredictFn = Callable[[np.ndarray, bool], tuple[Any, Optional[Any]]]
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """Predictions and probabilities that a joint function has already made Python values and checked.
+
+    One prediction per row and, per row, one finite float per class: ``LoadedModel.predict`` only names the
+    labels, instead of converting and checking arrays again (estimators.py answers small batches this way).
+    """
+
+    predictions: list[Any]
+    probabilities: list[list[float]]
+
+
+# (rows, probabilities wanted) -> (raw predictions, raw probabilities or None), or a CheckedAnswer when
+# probabilities were wanted; raises PredictionError.
+JointPredictFn = Callable[[np.ndarray, bool], "tuple[Any, Optional[Any]] | CheckedAnswer"]
 
 
 class PredictionError(RuntimeError):
@@ -82,7 +97,13 @@ class LoadedModel:
         want_proba = probabilities and self._predict_proba is not None
         raw_proba = None
         if self._joint is not None:
-            raw_predictions, raw_proba = self._joint(rows, want_proba)
+            answer = self._joint(rows, want_proba)
+            if isinstance(answer, CheckedAnswer):
+                if len(answer.predictions) != count:
+                    raise PredictionError(f"the model answered {len(answer.predictions)} predictions for {count} rows")
+                labels = [self._label_of(value) for value in answer.predictions]
+                return Prediction(predictions=labels, probabilities=answer.probabilities if want_proba else None)
+            raw_predictions, raw_proba = answer
         else:
             try:
                 raw_predictions = self._predict(rows)

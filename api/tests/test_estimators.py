@@ -12,7 +12,7 @@ from sklearn.svm import SVC
 
 from helpers import assert_error, post_json
 from modelserver.estimators import PREDICT_IS_ARGMAX_OF_PROBA, SklearnCalls, is_sklearn_estimator
-from modelserver.model import NonFiniteOutput, PredictionError
+from modelserver.model import CheckedAnswer, LoadedModel, NonFiniteOutput, PredictionError
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,69 @@ def test_only_near_ties_ask_predict(data):
     predictions, _ = calls(rows, True)
     assert asked == [1]
     np.testing.assert_array_equal(predictions, real_predict(rows))
+
+
+@pytest.mark.parametrize("name", sorted(PREDICT_IS_ARGMAX_OF_PROBA))
+def test_a_few_rows_get_the_same_answers_as_python_values(name, data):
+    x, y = data
+    rows = np.random.default_rng(11).normal(size=(120, 4)) * [2, 20, 200, 0.2]
+    for labels in (y, y == 1, np.array(["setosa", "versicolor", "virginica"])[y]):  # 3 classes, 2, strings
+        model = make_pipeline(StandardScaler(), _classifier(name)).fit(x, labels)
+        calls = SklearnCalls(model)
+        for size in (1, 2, 8):
+            for start in range(0, 48, size):
+                chunk = rows[start:start + size]
+                answer = calls(chunk, True)
+                assert isinstance(answer, CheckedAnswer)
+                assert answer.predictions == model.predict(chunk).tolist()
+                assert answer.probabilities == model.predict_proba(chunk).tolist()
+        assert not isinstance(calls(rows[:9], True), CheckedAnswer)  # more rows: NumPy's arrays
+
+
+def test_a_near_tie_among_a_few_rows_asks_predict_for_that_row(data):
+    x, y = data
+    model = LogisticRegression(max_iter=1000).fit(x[:, :2], y == 1)
+    calls = SklearnCalls(model)
+    asked = []
+    real_predict = model.predict
+    model.predict = lambda m: asked.append(m.tolist()) or real_predict(m)
+    w, b = model.coef_[0], model.intercept_[0]
+    boundary = [0.0, -b / w[1]]  # both probabilities 0.5 up to rounding
+    rows = np.array([x[0, :2], boundary, x[1, :2]])
+    answer = calls(rows, True)
+    assert asked == [[boundary]]
+    assert answer.predictions == real_predict(rows).tolist()
+
+
+def test_non_finite_probabilities_among_a_few_rows_are_a_non_finite_output(data):
+    x, y = data
+    model = _classifier("sklearn.naive_bayes.GaussianNB").fit(x, y)
+    calls = SklearnCalls(model)
+    model.predict_proba = lambda m: np.array([[0.5, np.nan, 0.5]] * len(m))
+    with pytest.raises(NonFiniteOutput, match="NaN or infinity"):
+        calls(x[:2], True)
+
+
+def test_a_checked_answer_is_named_with_the_labels_and_counted(data):
+    def joint(rows, probabilities):
+        return CheckedAnswer([1, 0][: len(rows)], [[0.25, 0.75], [0.5, 0.5]][: len(rows)])
+
+    model = LoadedModel(_info(), lambda rows: None, lambda rows: None, classes=[0, 1], joint=joint)
+    answer = model.predict(np.zeros((2, 4)))
+    assert answer.predictions == ["yes", "no"]
+    assert answer.probabilities == [[0.25, 0.75], [0.5, 0.5]]
+    assert model.predict(np.zeros((2, 4)), probabilities=False).probabilities is None
+    with pytest.raises(PredictionError, match="2 predictions for 3 rows"):
+        model.predict(np.zeros((3, 4)))
+
+
+def _info():
+    from modelserver.model import ModelInfo
+
+    return ModelInfo(
+        name="m", version="1", n_features=4, feature_names=None, labels=("no", "yes"), digest="sha256:0",
+        format="joblib", framework="scikit-learn", framework_version=None, estimator="x", has_probabilities=True,
+    )
 
 
 def test_classifiers_outside_the_list_keep_both_calls(data):
