@@ -54,22 +54,6 @@ def test_predictions_read_off_the_probabilities_are_predicts_own(name, data):
         np.testing.assert_array_equal(probabilities, model.predict_proba(rows))
 
 
-def test_only_near_ties_ask_predict(data):
-    x, y = data
-    model = LogisticRegression(max_iter=1000).fit(x[:, :2], y == 1)
-    calls = SklearnCalls(model)
-    asked = []
-    real_predict = model.predict
-    model.predict = lambda m: asked.append(len(m)) or real_predict(m)
-    # A row on the decision boundary: both probabilities 0.5 up to rounding.
-    w, b = model.coef_[0], model.intercept_[0]
-    boundary = np.array([[0.0, -b / w[1]]])
-    rows = np.vstack([x[:50, :2], boundary])
-    predictions, _ = calls(rows, True)
-    assert asked == [1]
-    np.testing.assert_array_equal(predictions, real_predict(rows))
-
-
 @pytest.mark.parametrize("name", sorted(PREDICT_IS_ARGMAX_OF_PROBA))
 def test_a_few_rows_get_the_same_answers_as_python_values(name, data):
     x, y = data
@@ -87,19 +71,22 @@ def test_a_few_rows_get_the_same_answers_as_python_values(name, data):
         assert not isinstance(calls(rows[:9], True), CheckedAnswer)  # more rows: NumPy's arrays
 
 
-def test_a_near_tie_among_a_few_rows_asks_predict_for_that_row(data):
+@pytest.mark.parametrize("others", [50, 2], ids=["arrays", "a-few-rows"])
+def test_only_near_ties_ask_predict(others, data):
     x, y = data
     model = LogisticRegression(max_iter=1000).fit(x[:, :2], y == 1)
     calls = SklearnCalls(model)
     asked = []
     real_predict = model.predict
     model.predict = lambda m: asked.append(m.tolist()) or real_predict(m)
+    # A row on the decision boundary: both probabilities 0.5 up to rounding.
     w, b = model.coef_[0], model.intercept_[0]
-    boundary = [0.0, -b / w[1]]  # both probabilities 0.5 up to rounding
-    rows = np.array([x[0, :2], boundary, x[1, :2]])
+    boundary = [0.0, -b / w[1]]
+    rows = np.vstack([x[:others, :2], [boundary]])
     answer = calls(rows, True)
+    predictions = answer.predictions if isinstance(answer, CheckedAnswer) else answer[0].tolist()
     assert asked == [[boundary]]
-    assert answer.predictions == real_predict(rows).tolist()
+    assert predictions == real_predict(rows).tolist()
 
 
 def test_non_finite_probabilities_among_a_few_rows_are_a_non_finite_output(data):
