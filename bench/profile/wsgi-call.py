@@ -5,8 +5,9 @@ Runs inside our api image (it imports /app/modelserver and loads /opt/model):
     docker run --rm --read-only --tmpfs /tmp -v "$PWD/bench/profile:/mb:ro" IMAGE python3 /mb/wsgi-call.py [--prof]
 
 Prints the per-request time of 5 rounds x 5,000 calls (after 500 warm-up calls); with --prof, a cProfile of 5,000
-more, sorted by cumulative time. The JSON log lines go to /dev/null. Unlike bench/floor/floor.py (the Flask test
-client, which adds its own environ building and response wrapping), this calls `app.wsgi_app` itself.
+more, sorted by cumulative time. The JSON log lines go to /dev/null, batched and with lean records as in a sync
+worker. Unlike bench/floor/floor.py (the Flask test client, which adds its own environ building and response
+wrapping), this calls `app.wsgi_app` itself.
 """
 
 import cProfile
@@ -44,9 +45,14 @@ def call_once(app) -> None:
 def main() -> None:
     sys.path.insert(0, "/app")
     os.makedirs(os.environ.get("PROMETHEUS_MULTIPROC_DIR", "/tmp/modelserver-metrics"), exist_ok=True)
+    from modelserver import logs
     from modelserver.app import create_app  # needs the path and the metrics directory above
+    from modelserver.gunicorn_worker import LOG_BUFFER_BYTES, LOG_BUFFER_SECONDS
 
+    # As in a sync worker: gunicorn.conf.py's lean log records, the worker's batched log lines.
+    logs.lean_log_records()
     app = create_app()
+    logs.buffer_log_lines(LOG_BUFFER_BYTES, LOG_BUFFER_SECONDS)
     sys.stdout = open(os.devnull, "w")  # the request log lines
     for _ in range(WARMUP_CALLS):
         call_once(app)
