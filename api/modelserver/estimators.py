@@ -78,7 +78,7 @@ class SklearnCalls:
         self._class_values = self._classes.tolist() if self._classes is not None else []
         self._linear = linear_pipeline(self._transforms, self._final) if self._classes is not None else None
 
-    def __call__(self, rows: np.ndarray, probabilities: bool) -> tuple[Any, Optional[Any]]:
+    def __call__(self, rows: np.ndarray, probabilities: bool) -> tuple[Any, Optional[Any]] | CheckedAnswer:
         if not np.isfinite(rows).all():
             raise PredictionError("the rows hold NaN or infinity")
         try:
@@ -124,7 +124,6 @@ class SklearnCalls:
                 with self._config_context(assume_finite=True):
                     predictions[near_tie] = self._final.predict(matrix[near_tie])
         return predictions, probabilities
-
 
     def _checked_answer(self, matrix: Any, table: list[list[float]]) -> CheckedAnswer:
         """``_from_probabilities`` for a few rows, in Python: the same classes (the first largest probability, as

@@ -13,7 +13,7 @@ import math
 import sys
 import time
 
-from .process_id import ProcessId
+from .process_id import current_pid
 
 LOGGER_NAME = "modelserver"
 
@@ -24,7 +24,7 @@ def lean_log_records() -> None:
     These are the switches of the Python logging HOWTO's "Optimization" section. Every LogRecord otherwise walks
     the stack to find its caller, looks up the current thread and process name and asks the kernel for the pid;
     measured in a request of the default model, the request's log line cost 54 us of its 352 (bench/README.md).
-    ``JsonFormatter`` takes the pid from a cached ``ProcessId``. Process-wide, so gunicorn.conf.py calls it.
+    ``JsonFormatter`` takes the pid from the cached ``current_pid``. Process-wide, so gunicorn.conf.py calls it.
     """
     logging._srcfile = None  # the HOWTO's documented switch for findCaller
     logging.logThreads = False
@@ -37,7 +37,6 @@ class JsonFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._pid = ProcessId()
         self._second = -1
         self._second_text = ""
 
@@ -47,7 +46,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            "pid": self._pid(),
+            "pid": current_pid(),
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):

@@ -15,12 +15,12 @@ from prometheus_client import values as prometheus_values
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from .model import ModelInfo
-from .process_id import ProcessId
+from .process_id import current_pid
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 if prometheus_values.ValueClass is not prometheus_values.MutexValue:  # PROMETHEUS_MULTIPROC_DIR is set
-    prometheus_values.ValueClass = prometheus_values.MultiProcessValue(process_identifier=ProcessId())
+    prometheus_values.ValueClass = prometheus_values.MultiProcessValue(process_identifier=current_pid)
 
 
 class Metrics:
@@ -61,7 +61,6 @@ class Metrics:
         # with labels() on every request cost 50 us a request under gunicorn, the cached ones 8 us (bench/README.md).
         self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._published_in_pid: Optional[int] = None
-        self._process_id = ProcessId()
 
     def record_model(self, info: ModelInfo, load_seconds: float) -> None:
         """Remember the loaded model and publish its gauges in this process."""
@@ -75,7 +74,7 @@ class Metrics:
         With gunicorn's preload the model is loaded in the master, before gunicorn wipes the
         metrics directory and forks; each worker publishes the gauges again on its first request.
         """
-        pid = self._process_id()
+        pid = current_pid()
         if self._model is None or self._published_in_pid == pid:
             return
         info, load_seconds = self._model

@@ -21,3 +21,7 @@ class ProcessId:
 
     def __call__(self) -> int:
         return self.pid
+
+
+# The one the app's code asks (log lines, metrics): one fork hook per process, however many apps or formatters.
+current_pid = ProcessId()
