@@ -48,7 +48,6 @@ PREDICT_IS_ARGMAX_OF_PROBA = frozenset({
     "sklearn.naive_bayes.GaussianNB",
 })
 _TIE = 1e-9
-_SORT_MAX_CLASSES = 16
 # Up to this many rows, the answer is read off the probabilities in plain Python (one tolist(), then loops over a
 # few floats); NumPy's per-call cost made that part cost more than the model's arithmetic for one row.
 _PYTHON_MAX_ROWS = 8
@@ -119,7 +118,8 @@ class SklearnCalls:
             return self._checked_answer(matrix, probabilities.tolist())
         predictions = self._classes.take(probabilities.argmax(axis=1))
         if probabilities.shape[1] > 1:
-            near_tie = _margins(probabilities) < _TIE
+            two_largest = np.partition(probabilities, -2, axis=1)[:, -2:]
+            near_tie = two_largest[:, 1] - two_largest[:, 0] < _TIE
             if near_tie.any():  # `take` made a new array: it may be written
                 with self._config_context(assume_finite=True):
                     predictions[near_tie] = self._final.predict(matrix[near_tie])
@@ -154,19 +154,6 @@ def _largest_and_margin(row: list[float]) -> tuple[int, float]:
         elif value > second:
             second = value
     return best_at, best - second
-
-
-def _margins(probabilities: np.ndarray) -> np.ndarray:
-    """Each row's largest probability minus its second largest (two or more columns).
-
-    A sorted copy costs fewer NumPy calls than ``np.partition`` and its slices, which matters for the few rows
-    of a typical request; partitioning wins for many classes.
-    """
-    if probabilities.shape[1] > _SORT_MAX_CLASSES:
-        two_largest = np.partition(probabilities, -2, axis=1)[:, -2:]
-        return two_largest[:, 1] - two_largest[:, 0]
-    ordered = np.sort(probabilities, axis=1)
-    return ordered[:, -1] - ordered[:, -2]
 
 
 def _argmax_classes(final: Any) -> Optional[np.ndarray]:
