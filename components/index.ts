@@ -32,25 +32,25 @@ export {
   type SwarmRuntimeSpec,
   type Tls,
   type TlsArgs,
-} from "./modelServiceArgs.js";
-export { ModelServiceConfigError, type ConfigProblem } from "./modelServiceConfigError.js";
-export { resolveModelServiceSpec, type SpecContext } from "./validation.js";
+} from "./settings/args.js";
+export { ModelServiceConfigError, type ConfigProblem } from "./settings/configError.js";
+export { resolveModelServiceSpec, type SpecContext } from "./settings/validation.js";
 export {
   inspectModelDirectory,
   type ModelDirectoryFacts,
   type ModelDirectoryInspector,
   type ModelMetadata,
-} from "./modelDirectory.js";
-export { modelDirectoryDigest } from "./modelDigest.js";
-export { loadModelServiceArgs, modelServiceArgsFromConfig } from "./stackConfig.js";
+} from "./settings/modelDirectory.js";
+export { modelDirectoryDigest } from "./images/modelDigest.js";
+export { loadModelServiceArgs, modelServiceArgsFromConfig } from "./settings/stackConfig.js";
 
-export { ModelApiImage, MODEL_DIR_IGNORE_FILE, type ModelApiImageArgs } from "./modelApiImage.js";
-export { NginxImage, type NginxImageArgs } from "./nginxImage.js";
-export { ModelServiceNetwork, type ModelServiceNetworkArgs } from "./singleHost/modelServiceNetwork.js";
-export type { SingleHostDeployment } from "./singleHost/singleHostDeployment.js";
-export type { SwarmDeployment } from "./swarm/swarmDeployment.js";
+export { ModelApiImage, MODEL_DIR_IGNORE_FILE, type ModelApiImageArgs } from "./images/apiImage.js";
+export { NginxImage, type NginxImageArgs } from "./images/proxyImage.js";
+export { ModelServiceNetwork, type ModelServiceNetworkArgs } from "./runtimes/docker/network.js";
+export type { SingleHostDeployment } from "./runtimes/docker/deployment.js";
+export type { SwarmDeployment } from "./runtimes/swarm/deployment.js";
 
-export { LABEL_KEYS, modelServiceLabels, type DockerLabel, type LabelTarget, type ServiceComponent } from "./labels.js";
+export { LABEL_KEYS, modelServiceLabels, type DockerLabel, type LabelTarget, type ServiceComponent } from "./containers/labels.js";
 export {
   apiContainerName,
   dockerNameSlug,
@@ -60,9 +60,9 @@ export {
   proxyContainerName,
   resourcePrefix,
   type ImageKind,
-} from "./naming.js";
-export { contentTag, fingerprint, hashDirectory, hashFile, sha256Hex, stableStringify } from "./contentHash.js";
-export { isIgnored, parseIgnoreFile, type IgnorePattern } from "./ignorePatterns.js";
+} from "./containers/naming.js";
+export { contentTag, fingerprint, hashDirectory, hashFile, sha256Hex, stableStringify } from "./images/contentHash.js";
+export { isIgnored, parseIgnoreFile, type IgnorePattern } from "./images/ignorePatterns.js";
 export {
   API_NETWORK_ALIAS,
   API_PORT,
@@ -71,5 +71,5 @@ export {
   nginxConfigOptions,
   proxyUpstreamLimits,
   serviceUrl,
-} from "./serviceSettings.js";
-export { renderNginxConfig, type NginxConfigOptions } from "./nginxConfig.js";
+} from "./containers/serviceSettings.js";
+export { renderNginxConfig, type NginxConfigOptions } from "./nginx/config.js";

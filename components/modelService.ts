@@ -1,22 +1,22 @@
 import * as command from "@pulumi/command";
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { sha256Hex } from "./contentHash.js";
-import { ModelApiImage } from "./modelApiImage.js";
-import { inspectModelDirectory } from "./modelDirectory.js";
-import type { ModelServiceArgs, ModelServiceSpec } from "./modelServiceArgs.js";
-import { childName, networkName, resourcePrefix } from "./naming.js";
-import { renderNginxConfig } from "./nginxConfig.js";
-import { NginxImage } from "./nginxImage.js";
-import { pulumiProjectDirectory } from "./projectDirectory.js";
-import { registryCleanup } from "./registryCleanup.js";
-import { nginxConfigOptions, serviceUrl } from "./serviceSettings.js";
-import { BASH } from "./singleHost/proxyConfig.js";
-import type { ModelServiceNetwork } from "./singleHost/modelServiceNetwork.js";
-import { deploySingleHost, type SingleHostDeployment } from "./singleHost/singleHostDeployment.js";
-import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./smokeTest.js";
-import { deploySwarm, type SwarmDeployment } from "./swarm/swarmDeployment.js";
-import { resolveModelServiceSpec } from "./validation.js";
+import { sha256Hex } from "./images/contentHash.js";
+import { ModelApiImage } from "./images/apiImage.js";
+import { inspectModelDirectory } from "./settings/modelDirectory.js";
+import type { ModelServiceArgs, ModelServiceSpec } from "./settings/args.js";
+import { childName, networkName, resourcePrefix } from "./containers/naming.js";
+import { renderNginxConfig } from "./nginx/config.js";
+import { NginxImage } from "./images/proxyImage.js";
+import { pulumiProjectDirectory } from "./settings/projectDirectory.js";
+import { registryCleanup } from "./commands/registryCleanup.js";
+import { nginxConfigOptions, serviceUrl } from "./containers/serviceSettings.js";
+import { BASH } from "./commands/proxyConfig.js";
+import type { ModelServiceNetwork } from "./runtimes/docker/network.js";
+import { deploySingleHost, type SingleHostDeployment } from "./runtimes/docker/deployment.js";
+import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./commands/smokeTest.js";
+import { deploySwarm, type SwarmDeployment } from "./runtimes/swarm/deployment.js";
+import { resolveModelServiceSpec } from "./settings/validation.js";
 
 /** The resources and settings one `ModelService` is made of (see its getters). */
 interface ModelServiceParts {

@@ -1,40 +1,45 @@
 #!/usr/bin/env node
 // The CommonJS build of the library, for `require("model-service")` (a `pulumi new typescript` project, plain
 // Node scripts) and for the component plugin in provider/. Made from the ES module build that `tsc` wrote to
-// dist/components, so both builds run the same code:
-//   dist/cjs/package.json          {"type": "commonjs"}: Node and TypeScript read every file below as CommonJS
-//   dist/cjs/components/**/*.js    each ES module of dist/components (its runtime folders too, not review/, the
-//                                  ES-module-only CLI) turned into a CommonJS module by esbuild
-//   dist/cjs/components/**/*.d.ts  the same declarations, which TypeScript now reads as CommonJS ones
-// `import.meta.url` (packagePaths.ts finds the package root with it) becomes this file's own URL.
+// dist/, so both builds run the same code:
+//   dist/cjs/package.json                  {"type": "commonjs"}: Node and TypeScript read every file below as CommonJS
+//   dist/cjs/components/**/*.js            each ES module of dist/components turned into a CommonJS module by esbuild
+//   dist/cjs/provider/host/**/*.js         the same for the component package's host, which provider/index.js runs
+//   dist/cjs/**/*.d.ts                     the same declarations, which TypeScript now reads as CommonJS ones
+// The review CLI (dist/review) is ES modules only. `import.meta.url` (packagePaths.ts finds the package root with
+// it) becomes this file's own URL.
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const esmDir = join(root, "dist", "components");
-const cjsRoot = join(root, "dist", "cjs");
-const cjsDir = join(cjsRoot, "components");
+const distDir = join(root, "dist");
+const cjsRoot = join(distDir, "cjs");
+/** The folders of dist/ that get a CommonJS twin. */
+const libraryDirs = ["components", join("provider", "host")];
 
-/** Files below dist/components, as paths relative to it, without the review CLI's folder. */
+/** Files below the library folders of dist/, as paths relative to dist/. */
 const libraryFiles = (suffix) =>
-  readdirSync(esmDir, { recursive: true })
-    .map(String)
-    .filter((file) => file.endsWith(suffix) && !file.startsWith("review/"));
+  libraryDirs.flatMap((dir) =>
+    readdirSync(join(distDir, dir), { recursive: true })
+      .map(String)
+      .filter((file) => file.endsWith(suffix))
+      .map((file) => join(dir, file)),
+  );
 const modules = libraryFiles(".js");
 if (modules.length === 0) {
-  throw new Error(`no ES modules in ${esmDir}: run tsc -p tsconfig.build.json first`);
+  throw new Error(`no ES modules in ${distDir}: run tsc -p tsconfig.build.json first`);
 }
 
 rmSync(cjsRoot, { recursive: true, force: true });
-mkdirSync(cjsDir, { recursive: true });
+mkdirSync(cjsRoot, { recursive: true });
 writeFileSync(join(cjsRoot, "package.json"), `${JSON.stringify({ type: "commonjs" }, null, 2)}\n`);
 
 await build({
-  entryPoints: modules.map((file) => join(esmDir, file)),
-  outdir: cjsDir,
-  outbase: esmDir,
+  entryPoints: modules.map((file) => join(distDir, file)),
+  outdir: cjsRoot,
+  outbase: distDir,
   format: "cjs",
   platform: "node",
   target: "node20",
@@ -47,8 +52,8 @@ await build({
 
 let declarations = 0;
 for (const file of libraryFiles(".d.ts")) {
-  mkdirSync(dirname(join(cjsDir, file)), { recursive: true });
-  copyFileSync(join(esmDir, file), join(cjsDir, file));
+  mkdirSync(dirname(join(cjsRoot, file)), { recursive: true });
+  copyFileSync(join(distDir, file), join(cjsRoot, file));
   declarations += 1;
 }
 console.log(`dist/cjs: ${modules.length} CommonJS modules, ${declarations} declaration files`);

@@ -19,7 +19,7 @@ beforeAll(() => {
 describe("the component package", () => {
   it("ships in the npm package with everything the plugin runs and introspects", () => {
     const files = tarballFiles(packed.tarball);
-    for (const file of ["provider/PulumiPlugin.yaml", "provider/package.json", "provider/index.js", "provider/index.ts", "provider/tsconfig.json", "components/modelService.ts", "components/modelServiceArgs.ts", "dist/cjs/components/modelService.js"]) {
+    for (const file of ["provider/PulumiPlugin.yaml", "provider/package.json", "provider/index.js", "provider/index.ts", "provider/tsconfig.json", "components/modelService.ts", "components/settings/args.ts", "dist/cjs/components/modelService.js"]) {
       expect(files).toContain(file);
     }
     expect(files.filter((file) => /(^|\/)(package-lock\.json|node_modules)/.test(file) && file !== "package.json")).toEqual([]);

@@ -18,7 +18,7 @@ import {
   encodeNginxConfigForEnv,
   renderNginxConfig,
   type NginxConfigOptions,
-} from "../../components/nginxConfig.js";
+} from "../../components/nginx/config.js";
 import {
   buildImage,
   containerIp,

@@ -7,12 +7,12 @@
  * mistyped or undocumented in the schema fails.
  */
 import { expect } from "vitest";
-import { MODEL_SERVICE_ARG_NAMES, RESTART_POLICIES, RUNTIMES, SWARM_PUBLISH_MODES } from "../../components/modelServiceArgs.js";
+import { MODEL_SERVICE_ARG_NAMES, RESTART_POLICIES, RUNTIMES, SWARM_PUBLISH_MODES } from "../../components/settings/args.js";
 import { classOutputFields, interfaceFields, type DeclaredField } from "./componentSource.js";
 
 export const PACKAGE = "model-service";
 export const MODEL_SERVICE_TOKEN = `${PACKAGE}:index:ModelService`;
-const ARGS_FILE = "components/modelServiceArgs.ts";
+const ARGS_FILE = "components/settings/args.ts";
 const COMPONENT_FILE = "components/modelService.ts";
 
 /** A schema property, as far as these checks read it. */

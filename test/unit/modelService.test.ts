@@ -17,10 +17,10 @@ import {
 
 const registered = installMocks();
 const { ModelService, ModelServiceConfigError } = await import("../../components/index.js");
-const { PROXY_APPLY_CONFIG_SCRIPT } = await import("../../components/singleHost/proxyConfig.js");
-const { SMOKE_TEST_SCRIPT } = await import("../../components/smokeTest.js");
-const { sha256Hex } = await import("../../components/contentHash.js");
-const { renderNginxConfig, encodeNginxConfigForEnv } = await import("../../components/nginxConfig.js");
+const { PROXY_APPLY_CONFIG_SCRIPT } = await import("../../components/commands/proxyConfig.js");
+const { SMOKE_TEST_SCRIPT } = await import("../../components/commands/smokeTest.js");
+const { sha256Hex } = await import("../../components/images/contentHash.js");
+const { renderNginxConfig, encodeNginxConfigForEnv } = await import("../../components/nginx/config.js");
 
 const CONTAINER = "docker:index/container:Container";
 const COMMAND = "command:local:Command";

@@ -4,15 +4,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { API_KEY_DIGESTS_ENV, API_KEY_SALT_ENV, apiKeyDigest, apiKeySalt, apiKeysEnvironment } from "../../components/apiKeys.js";
-import { ModelServiceConfigError } from "../../components/modelServiceConfigError.js";
-import type { ModelServiceArgs } from "../../components/modelServiceArgs.js";
-import { proxyContainerSettings } from "../../components/singleHost/proxyContainer.js";
-import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "../../components/singleHost/proxyTls.js";
-import { apiEnvironment, nginxConfigOptions, serviceUrl } from "../../components/serviceSettings.js";
-import { smokeTestEnvironment, smokeTestSecretEnvironment } from "../../components/smokeTest.js";
-import { modelServiceArgsFromConfig } from "../../components/stackConfig.js";
-import { tlsMaterialProblems } from "../../components/tlsMaterial.js";
+import { API_KEY_DIGESTS_ENV, API_KEY_SALT_ENV, apiKeyDigest, apiKeySalt, apiKeysEnvironment } from "../../components/settings/apiKeys.js";
+import { ModelServiceConfigError } from "../../components/settings/configError.js";
+import type { ModelServiceArgs } from "../../components/settings/args.js";
+import { proxyContainerSettings } from "../../components/runtimes/docker/proxyContainer.js";
+import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "../../components/commands/tlsFiles.js";
+import { apiEnvironment, nginxConfigOptions, serviceUrl } from "../../components/containers/serviceSettings.js";
+import { smokeTestEnvironment, smokeTestSecretEnvironment } from "../../components/commands/smokeTest.js";
+import { modelServiceArgsFromConfig } from "../../components/settings/stackConfig.js";
+import { tlsMaterialProblems } from "../../components/settings/tlsMaterial.js";
 import { specFor } from "./support/specs.js";
 import { makeTestCertificate } from "./support/tlsFixtures.js";
 

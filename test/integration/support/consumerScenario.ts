@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LABEL_KEYS } from "../../../components/labels.js";
+import { LABEL_KEYS } from "../../../components/containers/labels.js";
 import { REPOSITORY_ROOT } from "../../support/componentSource.js";
 import { containerLogs, inspectField } from "./docker.js";
 import { ConsumerStack, copyConsumerModel, predict, scratchDirectory } from "./consumerStack.js";

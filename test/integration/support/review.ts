@@ -14,7 +14,7 @@ export interface ProcessResult {
 
 /** Runs the built review command (`npm run build` first) with `args`, feeding `input` on standard input. */
 export function runReviewCli(repoRoot: string, args: readonly string[], env: Readonly<Record<string, string>>, input = ""): ProcessResult {
-  return run(process.execPath, [join(repoRoot, "dist/components/review/cli/main.js"), ...args], repoRoot, env, input);
+  return run(process.execPath, [join(repoRoot, "dist/review/cli/main.js"), ...args], repoRoot, env, input);
 }
 
 /** `pulumi preview --json --show-sames` of `stack` in `workDir`, as a CI job would run it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EXIT_CODES, parseCliArguments, UsageError } from "../../../components/review/cli/arguments.js";
+import { EXIT_CODES, parseCliArguments, UsageError } from "../../../review/cli/arguments.js";
 
 const cwd = "/srv/project";
 

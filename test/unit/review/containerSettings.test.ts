@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { apiContainerSettings } from "../../../components/singleHost/apiContainer.js";
-import { proxyContainerSettings } from "../../../components/singleHost/proxyContainer.js";
-import { renderNginxConfig } from "../../../components/nginxConfig.js";
-import { nginxConfigOptions } from "../../../components/serviceSettings.js";
+import { apiContainerSettings } from "../../../components/runtimes/docker/apiContainer.js";
+import { proxyContainerSettings } from "../../../components/runtimes/docker/proxyContainer.js";
+import { renderNginxConfig } from "../../../components/nginx/config.js";
+import { nginxConfigOptions } from "../../../components/containers/serviceSettings.js";
 import {
   containerSettings,
   environmentValue,
   modelDigestLabel,
   proxyNginxConfig,
   settingValue,
-} from "../../../components/review/containerSettings.js";
-import { diffSettings } from "../../../components/review/serviceChanges.js";
-import type { ModelServiceArgs } from "../../../components/modelServiceArgs.js";
+} from "../../../review/containerSettings.js";
+import { diffSettings } from "../../../review/serviceChanges.js";
+import type { ModelServiceArgs } from "../../../components/settings/args.js";
 import { specFor } from "../support/specs.js";
 
 // The inputs come from the component's own pure functions, so a renamed env var or input breaks these tests.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePreviewJson, PreviewInputError } from "../../../components/review/previewJson.js";
+import { parsePreviewJson, PreviewInputError } from "../../../review/previewJson.js";
 
 // Malformed input is made up on purpose here; real previews are reviewed in review.test.ts and the integration tests.
 describe("parsePreviewJson rejects what is not a preview, saying what is wrong", () => {

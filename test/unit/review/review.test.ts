@@ -8,9 +8,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parsePreviewJson } from "../../../components/review/previewJson.js";
-import { reviewPreview } from "../../../components/review/review.js";
-import { SECRET_VALUE } from "../../../components/review/previewDocument.js";
+import { parsePreviewJson } from "../../../review/previewJson.js";
+import { reviewPreview } from "../../../review/review.js";
+import { SECRET_VALUE } from "../../../review/previewDocument.js";
 import { normaliseReview } from "../../integration/support/review.js";
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), "golden");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { assessRolloutRisk, NO_RISK_MESSAGE } from "../../../components/review/rolloutRisk.js";
-import { rolloutOrder } from "../../../components/review/rolloutOrder.js";
-import type { ContainerChange, ServiceChanges, SettingChange } from "../../../components/review/serviceChanges.js";
+import { assessRolloutRisk, NO_RISK_MESSAGE } from "../../../review/rolloutRisk.js";
+import { rolloutOrder } from "../../../review/rolloutOrder.js";
+import type { ContainerChange, ServiceChanges, SettingChange } from "../../../review/serviceChanges.js";
 
 const value = (text: string) => ({ kind: "value", text }) as const;
 const api = (replica: number, op: ContainerChange["op"], because: string[] = []): ContainerChange => ({ role: "api", replica, op, because });

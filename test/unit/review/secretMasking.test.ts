@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isKnownSecret, maskKnownSecrets, secretMaskFromConfig } from "../../../components/review/secretMasking.js";
+import { isKnownSecret, maskKnownSecrets, secretMaskFromConfig } from "../../../review/secretMasking.js";
 
 describe("secret masking", () => {
   const mask = secretMaskFromConfig({

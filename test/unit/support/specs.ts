@@ -1,6 +1,6 @@
-import type { ModelDirectoryFacts, ModelDirectoryInspector } from "../../../components/modelDirectory.js";
-import type { ModelServiceArgs, ModelServiceSpec } from "../../../components/modelServiceArgs.js";
-import { resolveModelServiceSpec, type SpecContext } from "../../../components/validation.js";
+import type { ModelDirectoryFacts, ModelDirectoryInspector } from "../../../components/settings/modelDirectory.js";
+import type { ModelServiceArgs, ModelServiceSpec } from "../../../components/settings/args.js";
+import { resolveModelServiceSpec, type SpecContext } from "../../../components/settings/validation.js";
 
 /** A model directory with a joblib estimator and no model.json. */
 export const JOBLIB_MODEL_DIR: ModelDirectoryFacts = { isDirectory: true, hasPredictor: false, hasJoblib: true, metadata: {} };

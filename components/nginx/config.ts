@@ -1,0 +1,419 @@
+/**
+ * The nginx proxy config of model-service, rendered from typed options by a pure function.
+ *
+ * The result is a complete nginx.conf for the image in nginx/: ModelService passes it base64-encoded in
+ * `NGINX_CONF_B64` (see `encodeNginxConfigForEnv`), and `nginx/nginx.conf` is the same function's output for
+ * `DEFAULT_NGINX_CONFIG_OPTIONS`.
+ *
+ * Replica changes: with a `resolver` (what ModelService uses) nginx asks Docker's DNS for the replicas behind the
+ * network alias on every request (answers cached briefly), so replicas come and go without a reload. Without one,
+ * upstream names are resolved when nginx loads the config, and `nginx-reload` applies a changed replica set.
+ */
+import { nginxErrorResponsesFor, type NginxErrorResponse } from "./errorPages.js";
+import {
+  NGINX_HEALTH_PATH,
+  NGINX_LARGE_HEADER_BUFFER_BYTES,
+  NGINX_LARGE_HEADER_BUFFER_COUNT,
+  NGINX_LISTEN_PORT,
+  NGINX_RUNTIME_DIR,
+  NGINX_TLS_CERTIFICATE_FILE,
+  NGINX_TLS_PRIVATE_KEY_FILE,
+  deriveProxyTimeouts,
+  deriveUpstreamIdleTimeoutMs,
+  validateNginxConfigOptions,
+  type NginxConfigOptions,
+  type NginxRateLimit,
+  type ResolvedNginxConfigOptions,
+} from "./options.js";
+
+export * from "./options.js";
+export type { NginxErrorResponse } from "./errorPages.js";
+
+const UPSTREAM_NAME = "model_service_api";
+const UPSTREAM_ADDRESS_VARIABLE = "$model_service_api_address";
+const REQUEST_ID_VARIABLE = "$model_service_request_id";
+const FORWARDED_PROTO_VARIABLE = "$model_service_forwarded_proto";
+const RATE_LIMIT_ZONE = "model_service_per_client";
+const RATE_LIMIT_ZONE_SIZE = "10m";
+const CONNECTION_LIMIT_ZONE = "model_service_connections";
+const CONNECTION_LIMIT_ZONE_SIZE = "10m";
+const TLS_SESSION_CACHE = "shared:model_service_tls:1m";
+const UPSTREAM_ZONE_SIZE = "128k";
+/** nginx's default is 10 s; a replica restarted after a crash answers within a few seconds. */
+const UPSTREAM_FAIL_TIMEOUT_SECONDS = 3;
+const ACCESS_LOG_FORMAT = "model_service_json";
+const ACCESS_LOG_BUFFER = "64k";
+const ACCESS_LOG_FLUSH = "1s";
+const RESOLVER_TIMEOUT_SECONDS = 2;
+const MAX_CLIENT_BODY_BUFFER_BYTES = 1_048_576;
+/** An incoming X-Request-ID is kept when it matches; anything else is replaced by nginx's `$request_id`. */
+const ACCEPTED_REQUEST_ID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
+const INDENT = "    ";
+const ERROR_LOCATION_PREFIX = "/_model_service/error/";
+
+/** A directive (with its `;`), a `#` comment, or "" for a blank line; may span several lines. */
+type ConfigLine = string;
+interface ConfigBlock {
+  readonly header: string;
+  readonly body: readonly ConfigEntry[];
+}
+type ConfigEntry = ConfigLine | ConfigBlock;
+
+/** Renders the complete nginx.conf for `options`; throws `NginxConfigError` for an invalid option. */
+export function renderNginxConfig(options: NginxConfigOptions): string {
+  const resolved = validateNginxConfigOptions(options);
+  return printEntries(mainContext(resolved), 0).join("\n") + "\n";
+}
+
+/** The value of `NGINX_CONF_B64` for a rendered config. */
+export function encodeNginxConfigForEnv(config: string): string {
+  return Buffer.from(config, "utf8").toString("base64");
+}
+
+/**
+ * The statuses nginx answers itself with a JSON body `{"error": {"code", "message", "request_id"}}`, in the api's
+ * error shape; 413 and 503 use the api's codes for the same statuses.
+ */
+export function nginxErrorResponses(options: NginxConfigOptions): readonly NginxErrorResponse[] {
+  return nginxErrorResponsesFor(validateNginxConfigOptions(options));
+}
+
+function mainContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  return [
+    "# nginx.conf of the model-service proxy, rendered by renderNginxConfig (components/nginxConfig.ts).",
+    "# Do not edit: change the options and render again.",
+    `worker_processes ${options.workerProcesses};`,
+    `pid ${NGINX_RUNTIME_DIR}/nginx.pid;`,
+    "error_log stderr warn;",
+    "",
+    block("events", [`worker_connections ${options.workerConnections};`]),
+    "",
+    block("http", httpContext(options)),
+  ];
+}
+
+function httpContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  return [
+    ...basicHttpSettings(options),
+    "",
+    ...tempPaths(),
+    "",
+    ...requestIdMap(),
+    ...forwardedProtoMap(options),
+    "",
+    ...accessLog(),
+    "",
+    ...gzipSettings(options),
+    ...rateLimitZone(options.rateLimit),
+    ...connectionLimitZone(options.maxConnectionsPerClient),
+    "",
+    ...upstreamDiscovery(options),
+    "",
+    block("server", serverContext(options)),
+  ];
+}
+
+function basicHttpSettings(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  const timeouts = options.clientTimeouts;
+  return [
+    "server_tokens off;",
+    "default_type application/json;",
+    "# Slow or idle clients are dropped, so they cannot hold the proxy's connections.",
+    `client_header_timeout ${timeouts.headerSeconds}s;`,
+    `client_body_timeout ${timeouts.bodySeconds}s;`,
+    `send_timeout ${timeouts.sendSeconds}s;`,
+    `keepalive_timeout ${timeouts.keepaliveSeconds}s;`,
+    "reset_timedout_connection on;",
+    `# A longer request line is answered 414, a longer header line or more header bytes 431 (JSON, see error_page).`,
+    "client_header_buffer_size 1k;",
+    `large_client_header_buffers ${NGINX_LARGE_HEADER_BUFFER_COUNT} ${NGINX_LARGE_HEADER_BUFFER_BYTES / 1024}k;`,
+    "# Bodies above the api's MAX_BODY_BYTES are answered with 413 here and never reach gunicorn.",
+    `client_max_body_size ${options.maxBodyBytes};`,
+    `client_body_buffer_size ${Math.min(options.maxBodyBytes, MAX_CLIENT_BODY_BUFFER_BYTES)};`,
+  ];
+}
+
+/** Every temp path under /tmp, so the proxy runs with a read-only root file system. */
+function tempPaths(): ConfigLine[] {
+  return ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(
+    (kind) => `${kind}_temp_path ${NGINX_RUNTIME_DIR}/${kind}_temp;`,
+  );
+}
+
+function requestIdMap(): ConfigEntry[] {
+  return [
+    "# The client's X-Request-ID when it is a safe token, else one generated by nginx.",
+    block(`map $http_x_request_id ${REQUEST_ID_VARIABLE}`, [
+      `"~${ACCEPTED_REQUEST_ID_PATTERN}" $http_x_request_id;`,
+      "default $request_id;",
+    ]),
+  ];
+}
+
+function forwardedProtoMap(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  if (!options.trustForwardedHeaders) {
+    return [];
+  }
+  return [
+    block(`map $http_x_forwarded_proto ${FORWARDED_PROTO_VARIABLE}`, [
+      '"~^https?$" $http_x_forwarded_proto;',
+      "default $scheme;",
+    ]),
+  ];
+}
+
+function accessLog(): ConfigLine[] {
+  const fields = [
+    '"time":"$time_iso8601"',
+    `"request_id":"${REQUEST_ID_VARIABLE}"`,
+    '"remote_addr":"$remote_addr"',
+    '"method":"$request_method"',
+    '"uri":"$request_uri"',
+    '"status":$status',
+    '"body_bytes_sent":$body_bytes_sent',
+    '"request_time":$request_time',
+    '"upstream_addr":"$upstream_addr"',
+    '"upstream_status":"$upstream_status"',
+    '"upstream_response_time":"$upstream_response_time"',
+    '"user_agent":"$http_user_agent"',
+  ];
+  const quotedParts = fields.map((field, index) => `${INDENT}'${index === 0 ? "{" : ""}${field}${index === fields.length - 1 ? "}" : ","}'`);
+  return [
+    [`log_format ${ACCESS_LOG_FORMAT} escape=json`, ...quotedParts].join("\n") + ";",
+    // stdout is a pipe that Docker's log driver drains; an unbuffered write() that waits for it stalls every
+    // connection of the nginx worker. Lines are written in batches: at 64 KiB, or at the latest after 1 s.
+    `access_log /dev/stdout ${ACCESS_LOG_FORMAT} buffer=${ACCESS_LOG_BUFFER} flush=${ACCESS_LOG_FLUSH};`,
+  ];
+}
+
+function gzipSettings(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  if (!options.gzip) {
+    return ["gzip off;"];
+  }
+  return [
+    "gzip on;",
+    "gzip_types application/json;",
+    `gzip_min_length ${options.gzipMinLengthBytes};`,
+    "gzip_proxied any;",
+    "gzip_vary on;",
+  ];
+}
+
+function rateLimitZone(rateLimit: NginxRateLimit | null): ConfigLine[] {
+  if (rateLimit === null) {
+    return [];
+  }
+  return [
+    "",
+    `limit_req_zone $binary_remote_addr zone=${RATE_LIMIT_ZONE}:${RATE_LIMIT_ZONE_SIZE} rate=${rateLimit.requestsPerSecond}r/s;`,
+    "limit_req_status 429;",
+    "limit_req_log_level warn;",
+  ];
+}
+
+function upstreamDiscovery(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  if (options.resolver === null) {
+    return [upstreamBlock(options)];
+  }
+  const resolver = options.resolver;
+  return [
+    `# The replicas behind ${options.upstreams[0].host} are looked up per request (answers kept ${resolver.validSeconds}s): replicas`,
+    "# come and go without a reload, so client keep-alive connections are never closed by one.",
+    `resolver ${resolver.address} valid=${resolver.validSeconds}s ipv6=off;`,
+    `resolver_timeout ${RESOLVER_TIMEOUT_SECONDS}s;`,
+  ];
+}
+
+function connectionLimitZone(maxConnectionsPerClient: number): ConfigLine[] {
+  if (maxConnectionsPerClient === 0) {
+    return [];
+  }
+  return [
+    "",
+    `limit_conn_zone $binary_remote_addr zone=${CONNECTION_LIMIT_ZONE}:${CONNECTION_LIMIT_ZONE_SIZE};`,
+    "limit_conn_status 429;",
+    "limit_conn_log_level warn;",
+  ];
+}
+
+function upstreamBlock(options: ResolvedNginxConfigOptions): ConfigEntry {
+  return block(`upstream ${UPSTREAM_NAME}`, [
+    "# Names are resolved at start and at every reload: `nginx-reload` applies a changed replica set.",
+    `zone ${UPSTREAM_NAME} ${UPSTREAM_ZONE_SIZE};`,
+    `# A replica that fails is skipped for ${UPSTREAM_FAIL_TIMEOUT_SECONDS}s, then tried again: a restarted one is back in rotation soon.`,
+    ...options.upstreams.map((upstream) => `server ${upstream.host}:${upstream.port} max_fails=1 fail_timeout=${UPSTREAM_FAIL_TIMEOUT_SECONDS}s;`),
+    ...upstreamKeepalive(options),
+  ]);
+}
+
+function upstreamKeepalive(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  const idleTimeoutMs = deriveUpstreamIdleTimeoutMs(options.upstreamKeepaliveSeconds);
+  if (idleTimeoutMs === null) {
+    return ["# gunicorn keepalive is 0: no upstream connection reuse."];
+  }
+  return [
+    `# Idle connections close before gunicorn's keepalive (${options.upstreamKeepaliveSeconds}s) closes them.`,
+    `keepalive ${options.upstreamKeepaliveConnections};`,
+    `keepalive_timeout ${nginxDuration(idleTimeoutMs)};`,
+  ];
+}
+
+/** Whole seconds as `Ns`, anything else as `Nms`. */
+function nginxDuration(milliseconds: number): string {
+  return milliseconds % 1000 === 0 ? `${milliseconds / 1000}s` : `${milliseconds}ms`;
+}
+
+function serverContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  const errorResponses = nginxErrorResponsesFor(options);
+  return [
+    `listen ${NGINX_LISTEN_PORT}${options.tls ? " ssl" : ""} default_server;`,
+    "server_name _;",
+    ...tlsSettings(options),
+    "",
+    `add_header X-Request-ID ${REQUEST_ID_VARIABLE} always;`,
+    ...errorResponses.map(errorPageDirective),
+    "",
+    healthLocation(),
+    "",
+    proxyLocation(options),
+    ...errorResponses.flatMap((response) => ["", errorLocation(response)]),
+  ];
+}
+
+function tlsSettings(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  if (!options.tls) {
+    return [];
+  }
+  return [
+    `ssl_certificate ${NGINX_TLS_CERTIFICATE_FILE};`,
+    `ssl_certificate_key ${NGINX_TLS_PRIVATE_KEY_FILE};`,
+    "ssl_protocols TLSv1.2 TLSv1.3;",
+    "ssl_prefer_server_ciphers off;",
+    `ssl_session_cache ${TLS_SESSION_CACHE};`,
+    "ssl_session_timeout 1h;",
+    "ssl_session_tickets off;",
+    'add_header Strict-Transport-Security "max-age=31536000" always;',
+  ];
+}
+
+/**
+ * `error_page 413 /_model_service/error/413;`, or `error_page 494 =431 ...;` where the status sent differs from the
+ * one raised. The targets are internal URIs, not named locations: nginx cannot redirect to a named location when it
+ * fails while reading the request line (414, 400), because the request has no URI yet.
+ */
+function errorPageDirective(response: NginxErrorResponse): ConfigLine {
+  const rewrite = response.raised === response.status ? "" : ` =${response.status}`;
+  return `error_page ${response.raised}${rewrite} ${errorLocationPath(response.raised)};`;
+}
+
+function healthLocation(): ConfigEntry {
+  return block(`location = ${NGINX_HEALTH_PATH}`, [
+    "# Answered by nginx itself; never touches the api. Not logged (the HEALTHCHECK polls it).",
+    "access_log off;",
+    `return 200 '{"status":"ok"}';`,
+  ]);
+}
+
+function proxyLocation(options: ResolvedNginxConfigOptions): ConfigEntry {
+  return block("location /", [
+    ...rateLimitRule(options.rateLimit),
+    ...(options.maxConnectionsPerClient === 0 ? [] : [`limit_conn ${CONNECTION_LIMIT_ZONE} ${options.maxConnectionsPerClient};`]),
+    ...proxyPass(options),
+    ...forwardingHeaders(options),
+    "proxy_hide_header X-Request-ID;",
+    "",
+    ...proxyTimeouts(options),
+    "",
+    ...retryPolicy(options),
+  ]);
+}
+
+function proxyPass(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  if (options.resolver === null) {
+    return [`proxy_pass http://${UPSTREAM_NAME};`, "proxy_http_version 1.1;", 'proxy_set_header Connection "";'];
+  }
+  const upstream = options.upstreams[0];
+  return [
+    // A variable in proxy_pass makes nginx resolve the name at request time through `resolver`.
+    `set ${UPSTREAM_ADDRESS_VARIABLE} ${upstream.host}:${upstream.port};`,
+    `proxy_pass http://${UPSTREAM_ADDRESS_VARIABLE};`,
+    "proxy_http_version 1.1;",
+    "proxy_set_header Connection close;",
+  ];
+}
+
+function rateLimitRule(rateLimit: NginxRateLimit | null): ConfigLine[] {
+  if (rateLimit === null) {
+    return [];
+  }
+  const burst = rateLimit.burst > 0 ? ` burst=${rateLimit.burst} nodelay` : "";
+  return [`limit_req zone=${RATE_LIMIT_ZONE}${burst};`];
+}
+
+function forwardingHeaders(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  const forwardedFor = options.trustForwardedHeaders ? "$proxy_add_x_forwarded_for" : "$remote_addr";
+  const forwardedProto = options.trustForwardedHeaders ? FORWARDED_PROTO_VARIABLE : "$scheme";
+  return [
+    "proxy_set_header Host $host;",
+    "proxy_set_header X-Real-IP $remote_addr;",
+    `proxy_set_header X-Forwarded-For ${forwardedFor};`,
+    `proxy_set_header X-Forwarded-Proto ${forwardedProto};`,
+    `proxy_set_header X-Request-ID ${REQUEST_ID_VARIABLE};`,
+  ];
+}
+
+function proxyTimeouts(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  const timeouts = deriveProxyTimeouts(options.upstreamTimeoutSeconds, options.connectTimeoutSeconds);
+  return [
+    `# Read/send timeouts = gunicorn timeout (${options.upstreamTimeoutSeconds}s) + margin: gunicorn ends a slow request first.`,
+    `proxy_connect_timeout ${timeouts.connectSeconds}s;`,
+    `proxy_read_timeout ${timeouts.readSeconds}s;`,
+    `proxy_send_timeout ${timeouts.sendSeconds}s;`,
+  ];
+}
+
+function retryPolicy(options: ResolvedNginxConfigOptions): ConfigLine[] {
+  const timeouts = deriveProxyTimeouts(options.upstreamTimeoutSeconds, options.connectTimeoutSeconds);
+  const conditions = ["error", "timeout", "http_502", "http_503", ...(options.retryNonIdempotent ? ["non_idempotent"] : [])];
+  return [
+    options.retryNonIdempotent
+      ? "# POST is retried too: predictions have no side effects."
+      : "# POST is not retried (retryNonIdempotent: false).",
+    `proxy_next_upstream ${conditions.join(" ")};`,
+    `proxy_next_upstream_tries ${options.nextUpstreamTries};`,
+    `proxy_next_upstream_timeout ${timeouts.nextUpstreamSeconds}s;`,
+  ];
+}
+
+function errorLocation(response: NginxErrorResponse): ConfigEntry {
+  const body = `{"error":{"code":"${response.code}","message":"${response.message}","request_id":"${REQUEST_ID_VARIABLE}"}}`;
+  return block(`location = ${errorLocationPath(response.raised)}`, [
+    "internal;",
+    "# Never reads the body; without this, a request over the body limit would get nginx's HTML 413 here.",
+    "client_max_body_size 0;",
+    "default_type application/json;",
+    `return ${response.status} '${body}';`,
+  ]);
+}
+
+/** Where nginx's own error `status` is answered; `internal`, so a client asking for it directly gets the JSON 404. */
+function errorLocationPath(status: number): string {
+  return `${ERROR_LOCATION_PREFIX}${status}`;
+}
+
+function block(header: string, body: readonly ConfigEntry[]): ConfigBlock {
+  return { header, body };
+}
+
+function printEntries(entries: readonly ConfigEntry[], depth: number): string[] {
+  return entries.flatMap((entry) => (typeof entry === "string" ? printLine(entry, depth) : printBlock(entry, depth)));
+}
+
+function printBlock(entry: ConfigBlock, depth: number): string[] {
+  const indent = INDENT.repeat(depth);
+  return [`${indent}${entry.header} {`, ...printEntries(entry.body, depth + 1), `${indent}}`];
+}
+
+function printLine(line: ConfigLine, depth: number): string[] {
+  return line.split("\n").map((part) => (part === "" ? "" : INDENT.repeat(depth) + part));
+}

@@ -1,0 +1,130 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import { NOT_UPDATABLE_IN_PLACE } from "../../containers/hardening.js";
+import { modelServiceLabels } from "../../containers/labels.js";
+import type { DeploymentInputs } from "../deploymentInputs.js";
+import { apiContainerName, childName, networkName, proxyContainerName, tlsVolumeName } from "../../containers/naming.js";
+import { API_NETWORK_ALIAS } from "../../containers/serviceSettings.js";
+import { apiContainerFingerprint, apiContainerSettings } from "./apiContainer.js";
+import { ModelServiceNetwork } from "./network.js";
+import { BASH, PROXY_APPLY_CONFIG_SCRIPT } from "../../commands/proxyConfig.js";
+import { proxyContainerSettings } from "./proxyContainer.js";
+import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "../../commands/tlsFiles.js";
+
+/** What `deploySingleHost` creates. */
+export interface SingleHostDeployment {
+  readonly network: ModelServiceNetwork;
+  readonly apiContainers: docker.Container[];
+  readonly proxyContainer: docker.Container;
+  readonly proxyConfig: command.local.Command;
+  readonly tlsVolume: docker.Volume | undefined;
+  readonly tlsFiles: command.local.Command | undefined;
+}
+
+/**
+ * The single-host runtime: N api replicas on a private bridge network that are never published, nginx in front of
+ * them published on `hostAddress:hostPort` (it finds the replicas through Docker's DNS on every request, so replica
+ * changes need no reload), and its config applied in place. docs/rollouts.md says what each kind of change does.
+ */
+export function deploySingleHost(inputs: DeploymentInputs): SingleHostDeployment {
+  const { name, spec, prefix, nginxImage, nginxConfig, parent } = inputs;
+  const network = new ModelServiceNetwork(
+    childName(name, "network"),
+    {
+      networkName: networkName(prefix),
+      labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "network" }),
+    },
+    { parent },
+  );
+  const apiContainers = Array.from({ length: spec.replicas }, (_, index) => apiReplica(inputs, index, network));
+
+  const tlsVolume =
+    spec.tls === undefined
+      ? undefined
+      : new docker.Volume(
+          childName(name, "tls"),
+          { name: tlsVolumeName(prefix), labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "tls" }) },
+          { parent },
+        );
+  const tlsFiles =
+    spec.tls === undefined || tlsVolume === undefined
+      ? undefined
+      : new command.local.Command(
+          childName(name, "tls-files"),
+          {
+            create: PROXY_TLS_FILES_SCRIPT,
+            update: PROXY_TLS_FILES_SCRIPT,
+            interpreter: BASH,
+            stdin: proxyTlsFilesStdin(spec.tls),
+            environment: {
+              TLS_VOLUME: tlsVolume.name,
+              NGINX_IMAGE: nginxImage.imageRef,
+              PROXY_CONTAINER: proxyContainerName(prefix, spec.hostPort),
+            },
+            // A changed certificate or key (the secret stdin) rewrites the files; a new image or volume too.
+            triggers: [tlsVolume.id],
+          },
+          { parent },
+        );
+  const proxyContainer = new docker.Container(
+    // One resource per published port: a port change creates the new proxy before the old one goes.
+    childName(name, `proxy-${spec.hostPort}`),
+    {
+      ...proxyContainerSettings(spec, nginxConfig, tlsVolume && tlsVolumeName(prefix)),
+      name: proxyContainerName(prefix, spec.hostPort),
+      image: nginxImage.imageRef,
+      networksAdvanced: [{ name: network.networkName }],
+    },
+    {
+      parent,
+      ...(tlsFiles ? { dependsOn: [tlsFiles] } : {}),
+      // The port cannot be bound twice: a replacement with the same port (new image) removes the old proxy first.
+      deleteBeforeReplace: true,
+      replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
+      // The config it starts with; later config changes are applied in place by `proxyConfig` (a reload).
+      ignoreChanges: ["envs"],
+    },
+  );
+  const proxyConfig = new command.local.Command(
+    childName(name, "proxy-config"),
+    {
+      create: PROXY_APPLY_CONFIG_SCRIPT,
+      update: PROXY_APPLY_CONFIG_SCRIPT,
+      interpreter: BASH,
+      environment: { PROXY_CONTAINER: proxyContainer.name, NGINX_CONF: nginxConfig },
+      triggers: [proxyContainer.id],
+    },
+    { parent },
+  );
+  return { network, apiContainers, proxyContainer, proxyConfig, tlsVolume, tlsFiles };
+}
+
+/**
+ * api replica `index`: never publishes a port; reachable on the private network as `api` (shared by
+ * all replicas, which nginx looks up per request) and by its own name. Replaced create-before-delete
+ * (its name changes with everything that forces a replacement): the new replica only accepts
+ * connections once its model is loaded and warmed up, and the old one stops gracefully (gunicorn
+ * finishes what it has in flight; nginx retries refused connections on another replica).
+ */
+function apiReplica(inputs: DeploymentInputs, index: number, network: ModelServiceNetwork): docker.Container {
+  const { name, spec, prefix, apiImage, parent } = inputs;
+  const settings = apiContainerSettings(spec, index, apiImage.modelDigest);
+  const containerName = apiImage.imageRef.apply((imageRef) =>
+    apiContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, networkName(prefix))),
+  );
+  return new docker.Container(
+    childName(name, `api-${index}`),
+    {
+      ...settings,
+      name: containerName,
+      image: apiImage.imageRef,
+      networksAdvanced: [{ name: network.networkName, aliases: [API_NETWORK_ALIAS, containerName] }],
+    },
+    {
+      parent,
+      // The provider defaults to delete-first; the changing name makes create-first safe: no gap in service.
+      deleteBeforeReplace: false,
+      replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
+    },
+  );
+}

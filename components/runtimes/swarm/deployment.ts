@@ -1,0 +1,134 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { sha256Hex } from "../../images/contentHash.js";
+import { goDuration } from "../../containers/healthchecks.js";
+import { modelServiceLabels } from "../../containers/labels.js";
+import type { DeploymentInputs } from "../deploymentInputs.js";
+import type { ModelServiceSpec, RegistrySpec } from "../../settings/args.js";
+import { apiServiceName, childName, networkName, proxyServiceName, registryHost } from "../../containers/naming.js";
+import { API_NETWORK_ALIAS } from "../../containers/serviceSettings.js";
+import { apiServiceSettings, proxyServiceSettings, swarmRuntime, type SwarmServiceSettings } from "./serviceSpecs.js";
+
+/** Seconds `pulumi up` waits at most for a service to converge, beyond what its tasks need to start. */
+const CONVERGE_MARGIN_SECONDS = 60;
+
+/** What `deploySwarm` creates. */
+export interface SwarmDeployment {
+  /** The Docker provider of the Swarm manager, when `swarm.managerHost` is set. */
+  readonly manager: docker.Provider | undefined;
+  /** The overlay network of the api and nginx tasks. */
+  readonly network: docker.Network;
+  /** The api tasks. */
+  readonly apiService: docker.Service;
+  /** The nginx tasks, publishing `hostPort`. */
+  readonly proxyService: docker.Service;
+  /** Hash of both services' plain settings: an in-place service update keeps the service's ID, not this. */
+  readonly taskSpecHash: string;
+}
+
+/** What a Swarm deployment needs from the component. */
+export interface SwarmDeploymentInputs extends DeploymentInputs {
+  /**
+   * Resources that must outlive the services, such as the registry cleanups: the services depend on them, so a
+   * destroy removes the services (and their tasks) first.
+   */
+  readonly imagesInUseAfter: readonly pulumi.Resource[];
+}
+
+/**
+ * The Swarm runtime: an overlay network, the api service and the nginx service, created through the manager (its
+ * own Docker provider). The images were built by the stack's Docker engine and pushed to the registry; the
+ * services run them by digest, and the nodes pull them with the registry credentials the services carry.
+ */
+export function deploySwarm(inputs: SwarmDeploymentInputs): SwarmDeployment {
+  const { name, spec, prefix, parent } = inputs;
+  const swarm = swarmRuntime(spec);
+  const manager =
+    swarm.managerHost === undefined
+      ? undefined
+      : new docker.Provider(childName(name, "swarm-manager"), { host: swarm.managerHost }, { parent });
+  const opts: pulumi.CustomResourceOptions = { parent, ...(manager === undefined ? {} : { provider: manager }) };
+
+  const network = new docker.Network(
+    childName(name, "overlay"),
+    {
+      name: networkName(prefix),
+      driver: "overlay",
+      // nginx and the api tasks attach as service tasks; nothing else joins it.
+      attachable: false,
+      labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "network" }),
+    },
+    opts,
+  );
+  const api = apiServiceSettings(spec, inputs.apiImage.modelDigest);
+  const apiService = new docker.Service(
+    childName(name, "api-service"),
+    serviceArgs(apiServiceName(prefix), api, inputs.apiImage.imageRef, network, spec.registry, [API_NETWORK_ALIAS], convergeSeconds(spec)),
+    { ...opts, dependsOn: [...inputs.imagesInUseAfter] },
+  );
+  const proxy = proxyServiceSettings(spec, inputs.nginxConfig);
+  const proxyService = new docker.Service(
+    childName(name, "proxy-service"),
+    serviceArgs(proxyServiceName(prefix), proxy, inputs.nginxImage.imageRef, network, spec.registry, [], CONVERGE_MARGIN_SECONDS),
+    { ...opts, dependsOn: [apiService, ...inputs.imagesInUseAfter] },
+  );
+  return { manager, network, apiService, proxyService, taskSpecHash: sha256Hex(JSON.stringify({ api, proxy })) };
+}
+
+/** Long enough for every api task to be replaced one after another, each starting and then being watched. */
+function convergeSeconds(spec: ModelServiceSpec): number {
+  const perTask = spec.startupTimeoutSeconds + swarmRuntime(spec).updateMonitorSeconds;
+  return Math.min(3600, spec.replicas * perTask + CONVERGE_MARGIN_SECONDS);
+}
+
+function serviceArgs(
+  serviceName: string,
+  settings: SwarmServiceSettings,
+  image: pulumi.Output<string>,
+  network: docker.Network,
+  registry: RegistrySpec | undefined,
+  aliases: string[],
+  convergeTimeoutSeconds: number,
+): docker.ServiceArgs {
+  const { task } = settings;
+  return {
+    name: serviceName,
+    labels: settings.labels,
+    taskSpec: {
+      containerSpec: {
+        image,
+        user: task.user,
+        readOnly: task.readOnly,
+        env: task.env,
+        labels: task.labels,
+        healthcheck: task.healthcheck,
+        stopGracePeriod: task.stopGracePeriod,
+        capDrops: task.capDrops,
+        mounts: task.mounts,
+        // Always a map: the provider reads an empty one back for a service without sysctls.
+        sysctl: task.sysctls,
+      },
+      resources: task.resources,
+      restartPolicy: task.restartPolicy,
+      placement: task.placement,
+      networksAdvanceds: [{ name: network.name, ...(aliases.length === 0 ? {} : { aliases }) }],
+      logDriver: task.logDriver,
+    },
+    mode: settings.mode,
+    endpointSpec: settings.endpointSpec,
+    updateConfig: settings.updateConfig,
+    rollbackConfig: settings.rollbackConfig,
+    // `pulumi up` returns once every task of the new spec runs (or fails when Swarm rolled it back). The provider
+    // waits only for replicated services; a global one (one nginx per node) is checked by the smoke test.
+    ...("replicated" in settings.mode ? { convergeConfig: { delay: "1s", timeout: goDuration(convergeTimeoutSeconds) } } : {}),
+    ...(registry === undefined
+      ? {}
+      : {
+          auth: {
+            serverAddress: registryHost(registry.server),
+            ...(registry.username === undefined ? {} : { username: registry.username }),
+            ...(registry.password === undefined ? {} : { password: pulumi.secret(registry.password) }),
+          },
+        }),
+  };
+}

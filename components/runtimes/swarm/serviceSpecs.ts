@@ -1,0 +1,224 @@
+/**
+ * The plain (Output-free) inputs of the two Swarm services of a `ModelService`, derived from the same validated spec
+ * and the same settings as the single-host containers: user, read-only root, tmpfs `/tmp`, dropped capabilities,
+ * limits, healthchecks, rotated json-file logs, the api environment and the rendered nginx config. Image, network,
+ * registry credentials and the provider are added by `deploySwarm`.
+ */
+import { dockerPlatform } from "../../images/dockerBuild.js";
+import { apiHealthcheck, proxyHealthcheck, swarmDuration, type DockerHealthcheck } from "../../containers/healthchecks.js";
+import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
+import type { ContainerResources, ModelServiceSpec, SwarmRuntimeSpec } from "../../settings/args.js";
+import { encodeNginxConfigForEnv } from "../../nginx/config.js";
+import { NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT } from "../../nginx/options.js";
+import { API_USER, PROXY_USER } from "../../containers/users.js";
+import { apiEnvironment } from "../../containers/serviceSettings.js";
+import { PROXY_SYSCTLS } from "../../containers/proxySysctls.js";
+
+/** Seconds Swarm waits beyond gunicorn's graceful timeout before it kills a stopping api task. */
+const API_STOP_GRACE_MARGIN_SECONDS = 5;
+/** Seconds nginx gets to finish in-flight requests when its task stops. */
+const PROXY_STOP_GRACE_SECONDS = 10;
+/** Seconds Swarm watches an updated nginx task; nginx starts in well under a second. */
+const PROXY_UPDATE_MONITOR_SECONDS = 5;
+/** Seconds between restarts of a failed task on the same node. */
+const RESTART_DELAY_SECONDS = 2;
+
+/** How Swarm rolls out (or back) a new task spec. */
+export interface UpdatePolicy {
+  readonly parallelism: number;
+  readonly delay: string;
+  readonly failureAction: "rollback" | "pause" | "continue";
+  readonly monitor: string;
+  readonly order: "start-first" | "stop-first";
+}
+
+/** What one task of a service is, besides its image and network. */
+export interface SwarmTaskSettings {
+  readonly user: string;
+  readonly readOnly: boolean;
+  readonly env: Record<string, string>;
+  readonly labels: DockerLabel[];
+  readonly healthcheck: DockerHealthcheck;
+  readonly stopGracePeriod: string;
+  readonly capDrops: string[];
+  readonly mounts: { readonly target: string; readonly type: "tmpfs" }[];
+  /** Namespaced kernel settings of the task's container; the provider reads none back as an empty map. */
+  readonly sysctls: Record<string, string>;
+  readonly resources: {
+    readonly limits: { readonly nanoCpus: number; readonly memoryBytes: number };
+    readonly reservation?: { readonly nanoCpus: number; readonly memoryBytes: number };
+  };
+  readonly restartPolicy: { readonly condition: "any"; readonly delay: string; readonly maxAttempts: number; readonly window: string };
+  readonly placement: {
+    readonly prefs?: string[];
+    readonly constraints?: string[];
+    readonly maxReplicas?: number;
+    readonly platforms: { readonly os: string; readonly architecture: string }[];
+  };
+  readonly logDriver: { readonly name: "json-file"; readonly options: Record<string, string> };
+}
+
+/** The plain inputs of one Swarm service. */
+export interface SwarmServiceSettings {
+  readonly labels: DockerLabel[];
+  readonly task: SwarmTaskSettings;
+  /** `replicas` tasks, or one task on every node (`global`). */
+  readonly mode: { readonly replicated: { readonly replicas: number } } | { readonly global: true };
+  readonly endpointSpec: {
+    readonly mode: "dnsrr" | "vip";
+    readonly ports?: { readonly targetPort: number; readonly publishedPort: number; readonly publishMode: "host" | "ingress"; readonly protocol: "tcp" }[];
+  };
+  readonly updateConfig: UpdatePolicy;
+  readonly rollbackConfig: UpdatePolicy;
+}
+
+/** The Swarm runtime of a spec; throws for a single-host spec (a programming error, validation decides the runtime). */
+export function swarmRuntime(spec: ModelServiceSpec): SwarmRuntimeSpec {
+  if (spec.runtime.kind !== "swarm") {
+    throw new Error(`service ${spec.serviceName} runs on runtime ${spec.runtime.kind}, not swarm`);
+  }
+  return spec.runtime;
+}
+
+/**
+ * The api service: `replicas` tasks spread over the nodes, found by nginx through Swarm's DNS under the alias `api`
+ * (endpoint mode `dnsrr`: every task's address, no virtual IP), and rolled out one task at a time, start-first: a
+ * new task takes traffic only once its healthcheck passed, and a task that fails within `updateMonitorSeconds`
+ * rolls the whole service back while the old tasks go on serving.
+ */
+export function apiServiceSettings(spec: ModelServiceSpec, modelDigest?: string): SwarmServiceSettings {
+  const swarm = swarmRuntime(spec);
+  const monitor = swarmDuration(swarm.updateMonitorSeconds);
+  return {
+    labels: serviceLabels(spec, "api", modelDigest),
+    task: {
+      ...taskBasics(spec, {
+        user: API_USER,
+        healthcheck: apiHealthcheck(spec.startupTimeoutSeconds, swarmDuration),
+        stopGraceSeconds: spec.gunicorn.timeoutSeconds + API_STOP_GRACE_MARGIN_SECONDS,
+        limits: spec.api,
+        reservation: swarm.apiReservation,
+      }),
+      env: Object.fromEntries(apiEnvironment(spec).map((entry) => splitEnvironmentEntry(entry))),
+      labels: taskLabels(spec, "api"),
+      placement: {
+        ...imagePlatform(),
+        prefs: ["spread=node.id"],
+        ...(swarm.apiConstraints.length === 0 ? {} : { constraints: [...swarm.apiConstraints] }),
+        ...(swarm.maxReplicasPerNode === 0 ? {} : { maxReplicas: swarm.maxReplicasPerNode }),
+      },
+    },
+    mode: { replicated: { replicas: spec.replicas } },
+    endpointSpec: { mode: "dnsrr" },
+    updateConfig: { parallelism: 1, delay: "0s", failureAction: "rollback", monitor, order: "start-first" },
+    rollbackConfig: { parallelism: 1, delay: "0s", failureAction: "pause", monitor, order: "start-first" },
+  };
+}
+
+/**
+ * The nginx service, with the same rendered config as on one host (its `NGINX_CONF_B64`). With `publishMode: host`
+ * one task runs on every node and publishes `hostPort` there; a port can be bound once per node, so its updates are
+ * stop-first, one node at a time. With `ingress` the routing mesh publishes the port and updates are start-first.
+ */
+export function proxyServiceSettings(spec: ModelServiceSpec, nginxConfig: string): SwarmServiceSettings {
+  const swarm = swarmRuntime(spec);
+  const hostMode = swarm.publishMode === "host";
+  const update: UpdatePolicy = {
+    parallelism: 1,
+    delay: "0s",
+    failureAction: "rollback",
+    monitor: swarmDuration(PROXY_UPDATE_MONITOR_SECONDS),
+    order: hostMode ? "stop-first" : "start-first",
+  };
+  return {
+    labels: serviceLabels(spec, "proxy"),
+    task: {
+      ...taskBasics(spec, {
+        user: PROXY_USER,
+        healthcheck: proxyHealthcheck(false, swarmDuration),
+        stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
+        limits: spec.proxy,
+      }),
+      env: { [NGINX_CONF_ENV_VAR]: encodeNginxConfigForEnv(nginxConfig) },
+      sysctls: { ...PROXY_SYSCTLS },
+      labels: taskLabels(spec, "proxy"),
+      placement: imagePlatform(),
+    },
+    mode: hostMode ? { global: true } : { replicated: { replicas: swarm.proxyReplicas } },
+    endpointSpec: {
+      // dnsrr needs no IPVS; the routing mesh needs a virtual IP.
+      mode: hostMode ? "dnsrr" : "vip",
+      ports: [{ targetPort: NGINX_LISTEN_PORT, publishedPort: spec.hostPort, publishMode: swarm.publishMode, protocol: "tcp" }],
+    },
+    updateConfig: update,
+    rollbackConfig: { ...update, failureAction: "pause" },
+  };
+}
+
+interface TaskBasicsOptions {
+  readonly user: string;
+  readonly healthcheck: DockerHealthcheck;
+  readonly stopGraceSeconds: number;
+  readonly limits: ContainerResources;
+  readonly reservation?: ContainerResources;
+}
+
+function taskBasics(spec: ModelServiceSpec, options: TaskBasicsOptions): Omit<SwarmTaskSettings, "env" | "labels" | "placement"> {
+  return {
+    user: options.user,
+    readOnly: true,
+    healthcheck: options.healthcheck,
+    stopGracePeriod: swarmDuration(options.stopGraceSeconds),
+    capDrops: ["ALL"],
+    // No size: the provider (4.11.0) panics on `tmpfsOptions.sizeBytes` (it asserts an int64 it never gets). The
+    // tmpfs pages count against the task's memory limit, which bounds /tmp instead.
+    mounts: [{ target: "/tmp", type: "tmpfs" }],
+    sysctls: {},
+    resources: {
+      limits: swarmResources(options.limits),
+      ...(options.reservation === undefined ? {} : { reservation: swarmResources(options.reservation) }),
+    },
+    restartPolicy: { condition: "any", delay: swarmDuration(RESTART_DELAY_SECONDS), maxAttempts: 0, window: "0s" },
+    logDriver: { name: "json-file", options: { "max-file": String(spec.logging.maxFiles), "max-size": spec.logging.maxSize } },
+  };
+}
+
+/**
+ * The platform the images are built for (`dockerPlatform`). Swarm records it in the placement of a service whose
+ * image names one; setting it here keeps the next preview free of a diff.
+ */
+function imagePlatform(): { platforms: { os: string; architecture: string }[] } {
+  const [os, architecture] = dockerPlatform().split("/");
+  return { platforms: [{ os, architecture }] };
+}
+
+/** CPUs and MiB as Swarm stores them: nano-CPUs and bytes. */
+export function swarmResources(resources: ContainerResources): { nanoCpus: number; memoryBytes: number } {
+  return { nanoCpus: Math.round(resources.cpus * 1e9), memoryBytes: resources.memoryMb * 1024 * 1024 };
+}
+
+/**
+ * The labels of a service's containers: only what never changes (project, stack, service, component). The provider
+ * replaces a whole service, deleting it first, when its container labels change (4.11.0: they are force-new): a
+ * changing model digest there took every api task down at once. The model digest and the user's labels go on the
+ * service itself, which is updated in place.
+ */
+function taskLabels(spec: ModelServiceSpec, component: "api" | "proxy"): DockerLabel[] {
+  return modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component });
+}
+
+function serviceLabels(spec: ModelServiceSpec, component: "api" | "proxy", modelDigest?: string): DockerLabel[] {
+  return modelServiceLabels({
+    project: spec.project,
+    stack: spec.stack,
+    service: spec.serviceName,
+    component,
+    ...(modelDigest === undefined ? {} : { modelDigest }),
+    extra: spec.labels,
+  });
+}
+
+function splitEnvironmentEntry(entry: string): [string, string] {
+  const equals = entry.indexOf("=");
+  return [entry.slice(0, equals), entry.slice(equals + 1)];
+}

@@ -1,0 +1,414 @@
+import * as path from "node:path";
+import type { ModelDirectoryInspector, ModelMetadata } from "./modelDirectory.js";
+import {
+  BUILTIN_MODEL_NAME,
+  BUILTIN_MODEL_SMOKE_TEST_INSTANCES,
+  BUILTIN_MODEL_VERSION,
+  defaultGunicornWorkers,
+  MODEL_SERVICE_ARG_NAMES,
+  MODEL_SERVICE_DEFAULTS as DEFAULTS,
+  RESTART_POLICIES,
+  type JsonValue,
+  type ModelServiceArgs,
+  type ModelServiceSpec,
+  type ModelSource,
+  type RegistrySpec,
+} from "./args.js";
+import { dockerCpusString } from "../containers/hardening.js";
+import { Checker, isPlainObject } from "./checker.js";
+import { IPV4_ADDRESS } from "./ipv4.js";
+import { ModelServiceConfigError } from "./configError.js";
+import { resolveRuntime } from "./runtimeValidation.js";
+import { RESERVED_API_ENVIRONMENT } from "../containers/serviceSettings.js";
+import { RESERVED_LABEL_PREFIX } from "../containers/labels.js";
+import { API_KEY_MAX_COUNT, apiKeyProblem, apiKeySalt, apiKeysSpec, type ApiKeysSpec } from "./apiKeys.js";
+import { tlsMaterialProblems, type TlsSpec } from "./tlsMaterial.js";
+
+/** Facts about the deployment that validation needs besides the args. */
+export interface SpecContext {
+  /** The component's name, used as the service name in every Docker object name. */
+  readonly serviceName: string;
+  /** The Pulumi stack name. */
+  readonly stack: string;
+  /** The Pulumi project name. */
+  readonly project: string;
+  /** The Pulumi project directory (where `Pulumi.yaml` is): relative `modelDir` values resolve against it. */
+  readonly projectDir: string;
+  /** Reads the model directory; the real one touches the file system, tests pass a fake. */
+  readonly inspectModelDirectory: ModelDirectoryInspector;
+  /** The time a TLS certificate must not have expired by; default: now. */
+  readonly now?: Date;
+}
+
+const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+/** Model names and versions appear in api URLs; the api accepts exactly these (api/modelserver/loading.py). */
+const MODEL_IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const MODEL_IDENTIFIER_RULE = "1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
+const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
+const REGISTRY_SERVER = /^[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
+const REGISTRY_FIELDS = ["server", "username", "password", "deleteFromRegistry"] as const;
+const LOG_SIZE = /^[1-9]\d{0,5}[kmg]$/;
+
+/**
+ * Turns raw `ModelServiceArgs` into a complete, defaulted, checked `ModelServiceSpec`, or throws a
+ * `ModelServiceConfigError` listing every rejected field with its value and what it accepts.
+ * Pure apart from `context.inspectModelDirectory`, which it calls only for a given `modelDir`.
+ */
+export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, context: SpecContext): ModelServiceSpec {
+  const raw: Record<string, unknown> = { ...(args ?? {}) };
+  const check = new Checker();
+
+  for (const key of Object.keys(raw)) {
+    if (!(MODEL_SERVICE_ARG_NAMES as readonly string[]).includes(key)) {
+      check.reject(key, raw[key], `no such field; known fields are ${MODEL_SERVICE_ARG_NAMES.join(", ")}`);
+    }
+  }
+  if (!SERVICE_NAME.test(context.serviceName)) {
+    check.reject(
+      "name",
+      context.serviceName,
+      "1 to 40 lowercase letters, digits or '-', starting and ending with a letter or digit (it prefixes every Docker object name)",
+    );
+  }
+
+  const replicas = check.integer("replicas", raw.replicas, 1, 32, DEFAULTS.replicas);
+  const threads = check.integer("gunicornThreads", raw.gunicornThreads, 1, 64, DEFAULTS.gunicornThreads);
+  const timeoutSeconds = check.integer(
+    "gunicornTimeoutSeconds",
+    raw.gunicornTimeoutSeconds,
+    1,
+    3600,
+    DEFAULTS.gunicornTimeoutSeconds,
+  );
+  const maxBodyBytes = check.integer("maxBodyBytes", raw.maxBodyBytes, 1024, 104_857_600, DEFAULTS.maxBodyBytes);
+  const maxBatchSize = check.integer("maxBatchSize", raw.maxBatchSize, 1, 100_000, DEFAULTS.maxBatchSize);
+  const startupTimeoutSeconds = check.integer(
+    "startupTimeoutSeconds",
+    raw.startupTimeoutSeconds,
+    10,
+    3600,
+    DEFAULTS.startupTimeoutSeconds,
+  );
+  const apiMemoryMb = check.integer("apiMemoryMb", raw.apiMemoryMb, 128, 65_536, DEFAULTS.apiMemoryMb);
+  const apiCpus = cpusDockerReadsBack(check, "apiCpus", check.number("apiCpus", raw.apiCpus, 0.1, 64, DEFAULTS.apiCpus));
+  const workers = check.integer("gunicornWorkers", raw.gunicornWorkers, 1, 64, defaultGunicornWorkers(apiCpus));
+  const proxyMemoryMb = check.integer("proxyMemoryMb", raw.proxyMemoryMb, 64, 8192, DEFAULTS.proxyMemoryMb);
+  const proxyCpus = cpusDockerReadsBack(check, "proxyCpus", check.number("proxyCpus", raw.proxyCpus, 0.1, 64, DEFAULTS.proxyCpus));
+  const hostAddress = check.matching("hostAddress", raw.hostAddress, IPV4_ADDRESS, "an IPv4 address such as 127.0.0.1", DEFAULTS.hostAddress);
+  const hostPort = check.integer("hostPort", raw.hostPort, 1, 65_535, DEFAULTS.hostPort);
+  const baseImage = check.matching(
+    "baseImage",
+    raw.baseImage,
+    IMAGE_REFERENCE,
+    "a Docker image reference such as debian:bookworm-slim",
+    DEFAULTS.baseImage,
+  );
+  const restartPolicy = check.oneOf("restartPolicy", raw.restartPolicy, RESTART_POLICIES, DEFAULTS.restartPolicy);
+  const logMaxSize = check.matching(
+    "logMaxSize",
+    raw.logMaxSize,
+    LOG_SIZE,
+    "a size such as 10m: a number followed by k, m or g",
+    DEFAULTS.logMaxSize,
+  );
+  const logMaxFiles = check.integer("logMaxFiles", raw.logMaxFiles, 1, 100, DEFAULTS.logMaxFiles);
+  const smokeTestTimeoutSeconds = check.integer(
+    "smokeTestTimeoutSeconds",
+    raw.smokeTestTimeoutSeconds,
+    5,
+    3600,
+    DEFAULTS.smokeTestTimeoutSeconds,
+  );
+
+  const clientTimeouts = resolveClientTimeouts(check, raw.clientTimeouts);
+  const maxConnectionsPerClient = check.integer(
+    "maxConnectionsPerClient",
+    raw.maxConnectionsPerClient,
+    0,
+    100_000,
+    DEFAULTS.maxConnectionsPerClient,
+  );
+  const apiKeys = resolveApiKeys(check, raw.apiKeys, context);
+  const tls = resolveTls(check, raw.tls, context.now ?? new Date());
+
+  const model = resolveModel(check, raw.modelDir, context);
+  const modelName = check.derived("modelName", raw.modelName, MODEL_IDENTIFIER, MODEL_IDENTIFIER_RULE, defaultModelName(model));
+  const modelVersion = check.derived(
+    "modelVersion",
+    raw.modelVersion,
+    MODEL_IDENTIFIER,
+    MODEL_IDENTIFIER_RULE,
+    model.source.kind === "builtin" ? BUILTIN_MODEL_VERSION : (model.metadata.version ?? DEFAULTS.modelVersion),
+  );
+
+  const spec: ModelServiceSpec = {
+    serviceName: context.serviceName,
+    stack: context.stack,
+    project: context.project,
+    model: model.source,
+    modelName,
+    modelVersion,
+    replicas,
+    gunicorn: { workers, threads, timeoutSeconds },
+    maxBodyBytes,
+    maxBatchSize,
+    startupTimeoutSeconds,
+    api: { memoryMb: apiMemoryMb, cpus: apiCpus },
+    proxy: { memoryMb: proxyMemoryMb, cpus: proxyCpus },
+    hostAddress,
+    hostPort,
+    rateLimit: resolveRateLimit(check, raw.rateLimit),
+    environment: resolveEnvironment(check, raw.environment),
+    labels: resolveLabels(check, raw.labels),
+    baseImage,
+    registry: resolveRegistry(check, raw.registry),
+    restartPolicy,
+    logging: { maxSize: logMaxSize, maxFiles: logMaxFiles },
+    smokeTest: {
+      instances: resolveSmokeTestInstances(check, raw.smokeTestInstances, model, maxBatchSize),
+      timeoutSeconds: smokeTestTimeoutSeconds,
+    },
+    clientTimeouts,
+    maxConnectionsPerClient,
+    ...(apiKeys === undefined ? {} : { apiKeys }),
+    ...(tls === undefined ? {} : { tls }),
+    runtime: resolveRuntime(check, raw, { apiCpus, apiMemoryMb }),
+  };
+
+  if (check.problems.length > 0) {
+    throw new ModelServiceConfigError(`ModelService arguments for "${context.serviceName}"`, check.problems);
+  }
+  return spec;
+}
+
+interface ResolvedModel {
+  readonly source: ModelSource;
+  readonly metadata: ModelMetadata;
+}
+
+/**
+ * The Docker provider reads `cpus` back in a lossy format (`dockerCpusString`): 0.05 comes back as "0.1", so the
+ * container would get 0.1 CPUs and every preview would show a change. Such values are rejected.
+ */
+function cpusDockerReadsBack(check: Checker, field: string, cpus: number): number {
+  if (Number(dockerCpusString(cpus)) !== cpus) {
+    check.reject(field, cpus, "a CPU count the Docker provider stores exactly, e.g. 0.1, 0.25, 0.5, 1, 1.5 (not 0.05 or 10.05)");
+  }
+  return cpus;
+}
+
+function resolveModel(check: Checker, modelDir: unknown, context: SpecContext): ResolvedModel {
+  if (modelDir === undefined) {
+    return { source: { kind: "builtin" }, metadata: {} };
+  }
+  if (typeof modelDir !== "string" || modelDir.trim() === "") {
+    check.reject("modelDir", modelDir, "a path to a model directory");
+    return { source: { kind: "builtin" }, metadata: {} };
+  }
+  const dir = path.resolve(context.projectDir, modelDir);
+  const facts = context.inspectModelDirectory(dir);
+  if (!facts.isDirectory) {
+    check.reject("modelDir", modelDir, `an existing directory (resolved to ${dir})`);
+  } else if (!facts.hasPredictor && !facts.hasJoblib) {
+    check.reject("modelDir", modelDir, "a directory holding predictor.py or a scikit-learn *.joblib file");
+  }
+  if (facts.metadataError !== undefined) {
+    check.reject("modelDir", modelDir, `a directory whose model.json is a JSON object (${facts.metadataError})`);
+  }
+  return { source: { kind: "directory", dir }, metadata: facts.metadata };
+}
+
+function defaultModelName(model: ResolvedModel): string {
+  return model.source.kind === "builtin" ? BUILTIN_MODEL_NAME : (model.metadata.name ?? path.basename(model.source.dir));
+}
+
+function resolveRateLimit(check: Checker, value: unknown): ModelServiceSpec["rateLimit"] {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(value)) {
+    check.reject("rateLimit", value, "an object { requestsPerSecond, burst? }");
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== "requestsPerSecond" && key !== "burst") {
+      check.reject(`rateLimit.${key}`, value[key], "no such field; known fields are requestsPerSecond, burst");
+    }
+  }
+  if (value.requestsPerSecond === undefined) {
+    check.reject("rateLimit.requestsPerSecond", undefined, "an integer from 1 to 100000");
+    return undefined;
+  }
+  const requestsPerSecond = check.integer("rateLimit.requestsPerSecond", value.requestsPerSecond, 1, 100_000, 1);
+  const burst = check.integer("rateLimit.burst", value.burst, 0, 100_000, requestsPerSecond);
+  return { requestsPerSecond, burst };
+}
+
+function resolveClientTimeouts(check: Checker, value: unknown): ModelServiceSpec["clientTimeouts"] {
+  const defaults = DEFAULTS.clientTimeouts;
+  if (value === undefined) {
+    return defaults;
+  }
+  if (!isPlainObject(value)) {
+    check.reject("clientTimeouts", value, "an object { headerSeconds?, bodySeconds?, sendSeconds?, keepaliveSeconds? }");
+    return defaults;
+  }
+  check.unknownFields("clientTimeouts", value, Object.keys(defaults));
+  return {
+    headerSeconds: check.integer("clientTimeouts.headerSeconds", value.headerSeconds, 1, 3600, defaults.headerSeconds),
+    bodySeconds: check.integer("clientTimeouts.bodySeconds", value.bodySeconds, 1, 3600, defaults.bodySeconds),
+    sendSeconds: check.integer("clientTimeouts.sendSeconds", value.sendSeconds, 1, 3600, defaults.sendSeconds),
+    keepaliveSeconds: check.integer("clientTimeouts.keepaliveSeconds", value.keepaliveSeconds, 0, 3600, defaults.keepaliveSeconds),
+  };
+}
+
+/** Keys are secrets: every problem is reported with the value `(secret)`. */
+function resolveApiKeys(check: Checker, value: unknown, context: SpecContext): ApiKeysSpec | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length < 1 || value.length > API_KEY_MAX_COUNT) {
+    check.reject("apiKeys", SECRET, `a list of 1 to ${API_KEY_MAX_COUNT} keys`);
+    return undefined;
+  }
+  let valid = true;
+  value.forEach((key: unknown, index) => {
+    const problem = apiKeyProblem(key);
+    if (problem !== undefined) {
+      check.reject(`apiKeys[${index}]`, SECRET, problem);
+      valid = false;
+    } else if (value.indexOf(key) !== index) {
+      check.reject(`apiKeys[${index}]`, SECRET, `a key not listed before (it repeats apiKeys[${value.indexOf(key)}])`);
+      valid = false;
+    }
+  });
+  return valid ? apiKeysSpec(value as string[], apiKeySalt(context.project, context.stack, context.serviceName)) : undefined;
+}
+
+/** The certificate is public, the key is not: neither is repeated in messages, to keep them short and safe. */
+function resolveTls(check: Checker, value: unknown, now: Date): TlsSpec | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(value)) {
+    check.reject("tls", SECRET, "an object { certificate, privateKey } of PEM text");
+    return undefined;
+  }
+  check.unknownFields("tls", value, ["certificate", "privateKey"], SECRET);
+  const problems = tlsMaterialProblems(value.certificate, value.privateKey, now);
+  for (const problem of problems) {
+    check.reject(problem.field, SECRET, problem.allowed);
+  }
+  return problems.length === 0 ? { certificate: value.certificate as string, privateKey: value.privateKey as string } : undefined;
+}
+
+/** Shown instead of a secret value in error messages. */
+const SECRET = "(secret)";
+
+function resolveEnvironment(check: Checker, value: unknown): Record<string, string> {
+  const entries = check.stringMap("environment", value);
+  for (const [name, entryValue] of entries) {
+    if (!ENVIRONMENT_NAME.test(name)) {
+      check.reject(`environment.${name}`, entryValue, "a variable name of letters, digits and '_', not starting with a digit");
+    } else if (RESERVED_API_ENVIRONMENT.includes(name)) {
+      check.reject(
+        `environment.${name}`,
+        entryValue,
+        `a variable this component does not set itself; ${name} is derived from the dedicated ModelService fields`,
+      );
+    }
+  }
+  return Object.fromEntries(entries);
+}
+
+function resolveLabels(check: Checker, value: unknown): Record<string, string> {
+  const entries = check.stringMap("labels", value);
+  for (const [key, labelValue] of entries) {
+    if (!LABEL_KEY.test(key)) {
+      check.reject(`labels.${key}`, labelValue, "a label key of letters, digits, '.', '_', '/' or '-'");
+    } else if (key.startsWith(RESERVED_LABEL_PREFIX)) {
+      check.reject(`labels.${key}`, labelValue, `a key not starting with "${RESERVED_LABEL_PREFIX}" (reserved for this component)`);
+    }
+  }
+  return Object.fromEntries(entries);
+}
+
+function resolveRegistry(check: Checker, value: unknown): RegistrySpec | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(value)) {
+    check.reject("registry", value, "an object { server, username?, password?, deleteFromRegistry? }");
+    return undefined;
+  }
+  check.unknownFields("registry", value, REGISTRY_FIELDS);
+  if (typeof value.server !== "string" || !REGISTRY_SERVER.test(value.server)) {
+    check.reject("registry.server", value.server, "a registry host with optional port and lowercase path, e.g. registry.example.com:5000/ml");
+  }
+  if (value.username !== undefined && (typeof value.username !== "string" || value.username === "")) {
+    check.reject("registry.username", value.username, "a non-empty string");
+  }
+  if (value.password !== undefined && value.username === undefined) {
+    check.reject("registry.password", "(secret)", "a password only together with registry.username");
+  }
+  return {
+    server: String(value.server),
+    username: value.username as string | undefined,
+    password: value.password as RegistrySpec["password"],
+    deleteFromRegistry: check.boolean("registry.deleteFromRegistry", value.deleteFromRegistry, false),
+  };
+}
+
+/**
+ * The rows the smoke test sends: the given ones; else, for a user model, the `example` of its
+ * model.json or one zero row as wide as its `feature_names` (what the api's own warm-up predicts);
+ * else the built-in iris row.
+ */
+function resolveSmokeTestInstances(
+  check: Checker,
+  value: unknown,
+  model: ResolvedModel,
+  maxBatchSize: number,
+): readonly JsonValue[] {
+  if (value === undefined) {
+    if (model.source.kind === "builtin") {
+      return BUILTIN_MODEL_SMOKE_TEST_INSTANCES;
+    }
+    const { example, featureCount } = model.metadata;
+    const derived = example ?? (featureCount === undefined ? undefined : [new Array<number>(featureCount).fill(0)]);
+    if (derived === undefined) {
+      check.reject(
+        "smokeTestInstances",
+        value,
+        "example rows your model accepts (required when model.json has neither example nor feature_names)",
+      );
+      return [];
+    }
+    return derived.slice(0, maxBatchSize);
+  }
+  if (!Array.isArray(value) || value.length === 0 || value.length > maxBatchSize || !value.every(isJsonValue)) {
+    check.reject("smokeTestInstances", value, `a list of 1 to maxBatchSize (${maxBatchSize}) JSON rows`);
+    return BUILTIN_MODEL_SMOKE_TEST_INSTANCES;
+  }
+  return value as JsonValue[];
+}
+
+function isJsonValue(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object":
+      if (value === null) {
+        return true;
+      }
+      return Array.isArray(value) ? value.every(isJsonValue) : isPlainObject(value) && Object.values(value).every(isJsonValue);
+    default:
+      return false;
+  }
+}
+

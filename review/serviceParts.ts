@@ -1,0 +1,86 @@
+import { childName } from "../components/containers/naming.js";
+import type { PlannedStep } from "./previewDocument.js";
+import { parseUrn } from "./urn.js";
+
+/**
+ * What each child resource of a `ModelService` is, from its type and its name: children are named
+ * `<service>-<part>` (`childName`), so `model-api-0` is api replica 0 of service `model`.
+ */
+
+/** Type token of the component users import. */
+export const MODEL_SERVICE_TYPE = "model-service:index:ModelService";
+
+/** The sub-components `ModelService` creates, with the part of their names after `<service>-`. */
+export const SUB_COMPONENTS: Readonly<Record<string, string>> = {
+  "model-service:index:ModelApiImage": "api-image",
+  "model-service:index:NginxImage": "nginx-image",
+  "model-service:index:ModelServiceNetwork": "network",
+};
+
+const CONTAINER_TYPE = "docker:index/container:Container";
+const IMAGE_TYPE = "docker:index/image:Image";
+const NETWORK_TYPE = "docker:index/network:Network";
+const COMMAND_TYPE = "command:local:Command";
+
+/** The roles of a service's resources. */
+export type ServicePart =
+  | { readonly kind: "api-replica"; readonly replica: number }
+  | { readonly kind: "proxy"; /** The published port, when the resource is named for it (`proxy-<port>`). */ readonly port?: number }
+  | { readonly kind: "api-image"; readonly stage: string }
+  | { readonly kind: "proxy-image" }
+  | { readonly kind: "network" }
+  | { readonly kind: "proxy-reload" }
+  | { readonly kind: "proxy-config" }
+  | { readonly kind: "smoke-test" }
+  | { readonly kind: "replica-forget"; readonly replica: number }
+  | { readonly kind: "component" }
+  | { readonly kind: "other" };
+
+/** The role of `step` within the service named `serviceName`. */
+export function classifyServicePart(step: PlannedStep, serviceName: string): ServicePart {
+  const urn = parseUrn(step.urn);
+  const name = urn?.name ?? "";
+  const part = name.startsWith(childName(serviceName, "")) ? name.slice(childName(serviceName, "").length) : undefined;
+  const chain = urn?.typeChain ?? [step.type];
+  if (step.type === MODEL_SERVICE_TYPE || step.type in SUB_COMPONENTS) {
+    return { kind: "component" };
+  }
+  if (step.type === CONTAINER_TYPE && part !== undefined) {
+    const replica = /^api-(\d+)$/.exec(part);
+    if (replica !== null) {
+      return { kind: "api-replica", replica: Number(replica[1]) };
+    }
+    const proxy = /^proxy(?:-(\d+))?$/.exec(part);
+    if (proxy !== null) {
+      return proxy[1] === undefined ? { kind: "proxy" } : { kind: "proxy", port: Number(proxy[1]) };
+    }
+  }
+  if (step.type === IMAGE_TYPE) {
+    if (chain.includes("model-service:index:ModelApiImage")) {
+      const stage = part?.startsWith("api-image-") === true ? part.slice("api-image-".length) : "default";
+      return { kind: "api-image", stage };
+    }
+    if (chain.includes("model-service:index:NginxImage")) {
+      return { kind: "proxy-image" };
+    }
+  }
+  if (step.type === NETWORK_TYPE && chain.includes("model-service:index:ModelServiceNetwork")) {
+    return { kind: "network" };
+  }
+  if (step.type === COMMAND_TYPE && part !== undefined) {
+    if (part === "proxy-reload") {
+      return { kind: "proxy-reload" };
+    }
+    if (part === "proxy-config") {
+      return { kind: "proxy-config" };
+    }
+    if (part === "smoke-test") {
+      return { kind: "smoke-test" };
+    }
+    const forget = /^api-(\d+)-proxy-forget$/.exec(part);
+    if (forget !== null) {
+      return { kind: "replica-forget", replica: Number(forget[1]) };
+    }
+  }
+  return { kind: "other" };
+}
