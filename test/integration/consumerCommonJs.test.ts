@@ -21,7 +21,7 @@ describeConsumer({
       const installed = join(projectDir, "node_modules", "model-service");
       const script = [
         'const resolved = require.resolve("model-service");',
-        'const { apiContextDir } = require(require("path").join(require("path").dirname(resolved), "packagePaths.js"));',
+        'const { apiContextDir } = require(require("path").join(require("path").dirname(resolved), "images", "packagePaths.js"));',
         "console.log(JSON.stringify({ resolved, api: apiContextDir(), service: typeof require('model-service').ModelService }));",
       ].join("\n");
       const { stdout } = await runCommand("node", ["-e", script], { cwd: projectDir });
