@@ -3,8 +3,8 @@ import type { ContainerChange, ServiceChanges } from "./serviceChanges.js";
 
 /**
  * The order in which `pulumi up` applies a service's container changes, as the engine schedules them:
- * images first, then the network, the api replicas (which the proxy depends on), the proxy, nginx's
- * reload and the smoke test; resources that go away (old replicas of a create-first replacement,
+ * images first, then the network, the api replicas (which the proxy depends on), the proxy, the
+ * in-place nginx config and the smoke test; resources that go away (old replicas of a create-first replacement,
  * removed replicas) are deleted at the end of the deployment.
  */
 export function rolloutOrder(service: ServiceChanges): string[] {
@@ -60,9 +60,6 @@ export function rolloutOrder(service: ServiceChanges): string[] {
   }
   if (partOp("proxy-config") !== undefined) {
     order.push("apply the new nginx config to the running proxy in place (graceful reload)");
-  }
-  if (partOp("proxy-reload") !== undefined) {
-    order.push("reload nginx onto the current replicas");
   }
   if (partOp("smoke-test") !== undefined) {
     order.push("smoke test through nginx: /ready, then one prediction (a failure fails `pulumi up`)");

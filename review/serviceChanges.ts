@@ -12,7 +12,6 @@ import {
 import { existsAfter, existsBefore, isChange, SECRET_VALUE, type PlannedStep, type PropertyMap, type StepOp } from "./previewDocument.js";
 import type { ServiceSteps } from "./serviceGrouping.js";
 import { classifyServicePart, type ServicePart } from "./serviceParts.js";
-import { NGINX_CONF_ENV_VAR } from "../components/nginx/config.js";
 
 /** One value before and after; a side is absent when the preview does not show it. */
 export interface ValueChange {
@@ -30,7 +29,7 @@ export interface ContainerChange {
   readonly role: ContainerRole;
   /** Replica index, for api containers. */
   readonly replica?: number;
-  /** Published port, for a proxy resource named for its port. */
+  /** Published port, for the proxy (its resource is named for it). */
   readonly port?: number;
   readonly op: "create" | "update" | "replace" | "delete";
   /** Why: the settings that change, `image` for a new image. */
@@ -294,11 +293,7 @@ function nginxConfigOf(inputs: PropertyMap | undefined): string | undefined {
     return fromContainer;
   }
   const plain = mapValue(inputs, "environment", "NGINX_CONF");
-  if (plain?.kind === "value") {
-    return plain.text;
-  }
-  const encoded = mapValue(inputs, "environment", NGINX_CONF_ENV_VAR);
-  return encoded?.kind === "value" ? Buffer.from(encoded.text, "base64").toString("utf8") : undefined;
+  return plain?.kind === "value" ? plain.text : undefined;
 }
 
 function firstDefined<T>(values: readonly (T | undefined)[]): T | undefined {

@@ -25,14 +25,12 @@ const COMMAND_TYPE = "command:local:Command";
 /** The roles of a service's resources. */
 export type ServicePart =
   | { readonly kind: "api-replica"; readonly replica: number }
-  | { readonly kind: "proxy"; /** The published port, when the resource is named for it (`proxy-<port>`). */ readonly port?: number }
+  | { readonly kind: "proxy"; /** The published port the resource is named for (`proxy-<port>`). */ readonly port: number }
   | { readonly kind: "api-image"; readonly stage: string }
   | { readonly kind: "proxy-image" }
   | { readonly kind: "network" }
-  | { readonly kind: "proxy-reload" }
   | { readonly kind: "proxy-config" }
   | { readonly kind: "smoke-test" }
-  | { readonly kind: "replica-forget"; readonly replica: number }
   | { readonly kind: "component" }
   | { readonly kind: "other" };
 
@@ -50,9 +48,9 @@ export function classifyServicePart(step: PlannedStep, serviceName: string): Ser
     if (replica !== null) {
       return { kind: "api-replica", replica: Number(replica[1]) };
     }
-    const proxy = /^proxy(?:-(\d+))?$/.exec(part);
+    const proxy = /^proxy-(\d+)$/.exec(part);
     if (proxy !== null) {
-      return proxy[1] === undefined ? { kind: "proxy" } : { kind: "proxy", port: Number(proxy[1]) };
+      return { kind: "proxy", port: Number(proxy[1]) };
     }
   }
   if (step.type === IMAGE_TYPE) {
@@ -68,18 +66,11 @@ export function classifyServicePart(step: PlannedStep, serviceName: string): Ser
     return { kind: "network" };
   }
   if (step.type === COMMAND_TYPE && part !== undefined) {
-    if (part === "proxy-reload") {
-      return { kind: "proxy-reload" };
-    }
     if (part === "proxy-config") {
       return { kind: "proxy-config" };
     }
     if (part === "smoke-test") {
       return { kind: "smoke-test" };
-    }
-    const forget = /^api-(\d+)-proxy-forget$/.exec(part);
-    if (forget !== null) {
-      return { kind: "replica-forget", replica: Number(forget[1]) };
     }
   }
   return { kind: "other" };

@@ -86,13 +86,12 @@ describe("assessRolloutRisk", () => {
 });
 
 describe("rolloutOrder", () => {
-  it("starts new replicas first, reloads nginx, smoke-tests, and removes old replicas last", () => {
+  it("starts new replicas first, smoke-tests, and removes old replicas last", () => {
     const order = rolloutOrder(
       changes({
         containers: [api(0, "replace", ["image"]), api(1, "replace", ["image"]), api(2, "delete")],
         parts: [
           { part: { kind: "api-image", stage: "model" }, op: "replace", urn: "u1", type: "docker:index/image:Image", because: [] },
-          { part: { kind: "proxy-reload" }, op: "replace", urn: "u2", type: "command:local:Command", because: [] },
           { part: { kind: "smoke-test" }, op: "replace", urn: "u3", type: "command:local:Command", because: [] },
         ],
       }),
@@ -100,7 +99,6 @@ describe("rolloutOrder", () => {
     expect(order).toEqual([
       "build the api image",
       "start the new api-0 and api-1 beside the old ones, each healthy before the next step",
-      "reload nginx onto the current replicas",
       "smoke test through nginx: /ready, then one prediction (a failure fails `pulumi up`)",
       "remove the old api-0 and api-1, each stopping gracefully",
       "remove api-2 (scale-down)",
