@@ -1,4 +1,5 @@
 import {
+  apiVariableOfSetting,
   containerSettings,
   environmentValue,
   mapValue,
@@ -91,8 +92,8 @@ export function summarizeService(service: ServiceSteps, includesUnchanged: boole
     name: service.name,
     urn: service.urn,
     lifecycle,
-    modelName: modelValue(replicaSteps, smokeTest, component, "MODEL_NAME", "EXPECTED_MODEL_NAME", "modelName"),
-    modelVersion: modelValue(replicaSteps, smokeTest, component, "MODEL_VERSION", "EXPECTED_MODEL_VERSION", "modelVersion"),
+    modelName: modelValue(replicaSteps, smokeTest, component, "modelName", "EXPECTED_MODEL_NAME"),
+    modelVersion: modelValue(replicaSteps, smokeTest, component, "modelVersion", "EXPECTED_MODEL_VERSION"),
     modelDigest: {
       ...optional("before", firstDefined(replicaSteps.filter(existsBefore).map((step) => modelDigestLabel(step.oldInputs))) ?? outputValue(component, "modelDigest")),
       ...optional("after", firstDefined(replicaSteps.filter(existsAfter).map((step) => modelDigestLabel(step.newInputs)))),
@@ -140,10 +141,11 @@ function modelValue(
   replicas: readonly PlannedStep[],
   smokeTest: PlannedStep | undefined,
   component: PlannedStep | undefined,
-  environmentName: string,
+  setting: "modelName" | "modelVersion",
   smokeTestName: string,
-  outputName: string,
 ): ValueChange {
+  const environmentName = apiVariableOfSetting(setting);
+  const outputName = setting;
   const before =
     firstDefined(replicas.filter(existsBefore).map((step) => environmentValue(step.oldInputs, environmentName))) ??
     (smokeTest !== undefined && existsBefore(smokeTest) ? mapValue(smokeTest.oldInputs, "environment", smokeTestName) : undefined) ??
