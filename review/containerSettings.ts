@@ -166,7 +166,7 @@ export function settingValue(value: unknown): SettingValue {
 }
 
 /** The same value, masked when its name says it holds a secret. */
-function maskedByName(name: string, value: SettingValue): SettingValue {
+export function maskedByName(name: string, value: SettingValue): SettingValue {
   return value.kind === "value" && SECRET_NAME.test(name) ? { kind: "secret" } : value;
 }
 
@@ -197,7 +197,7 @@ export function addEnvironmentEntry(settings: Map<string, SettingValue>, name: s
   settings.set(mapped ?? `environment.${name}`, maskedByName(mapped ?? "", maskedByName(name, value)));
 }
 
-function addLabels(settings: Map<string, SettingValue>, labels: unknown): void {
+export function addLabels(settings: Map<string, SettingValue>, labels: unknown): void {
   if (!Array.isArray(labels)) {
     settings.set("labels", settingValue(labels));
     return;
@@ -211,7 +211,7 @@ function addLabels(settings: Map<string, SettingValue>, labels: unknown): void {
   }
 }
 
-function addLogOptions(settings: Map<string, SettingValue>, options: unknown): void {
+export function addLogOptions(settings: Map<string, SettingValue>, options: unknown): void {
   const record = typeof options === "object" && options !== null ? (options as Record<string, unknown>) : undefined;
   if (record === undefined) {
     settings.set("logOpts", settingValue(options));
@@ -252,7 +252,7 @@ function addHealthcheck(settings: Map<string, SettingValue>, healthcheck: unknow
 }
 
 /** `"2m0s"` as `"120"`: the healthcheck start period is the startup timeout users set in seconds. */
-function goDurationSeconds(value: unknown): SettingValue {
+export function goDurationSeconds(value: unknown): SettingValue {
   const match = typeof value === "string" ? /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value) : null;
   if (match === null || value === "") {
     return settingValue(value);

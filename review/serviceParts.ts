@@ -4,7 +4,8 @@ import { parseUrn } from "./urn.js";
 
 /**
  * What each child resource of a `ModelService` is, from its type and its name: children are named
- * `<service>-<part>` (`childName`), so `model-api-0` is api replica 0 of service `model`.
+ * `<service>-<part>` (`childName`), so `model-api-0` is api replica 0 of service `model` and `model-api-service`
+ * its api service on a Swarm.
  */
 
 /** Type token of the component users import. */
@@ -20,6 +21,9 @@ export const SUB_COMPONENTS: Readonly<Record<string, string>> = {
 const CONTAINER_TYPE = "docker:index/container:Container";
 const IMAGE_TYPE = "docker:index/image:Image";
 const NETWORK_TYPE = "docker:index/network:Network";
+const SERVICE_TYPE = "docker:index/service:Service";
+const VOLUME_TYPE = "docker:index/volume:Volume";
+const DOCKER_PROVIDER_TYPE = "pulumi:providers:docker";
 const COMMAND_TYPE = "command:local:Command";
 
 /** The roles of a service's resources. */
@@ -29,6 +33,12 @@ export type ServicePart =
   | { readonly kind: "api-image"; readonly stage: string }
   | { readonly kind: "proxy-image" }
   | { readonly kind: "network" }
+  | { readonly kind: "api-service" }
+  | { readonly kind: "proxy-service" }
+  | { readonly kind: "swarm-manager" }
+  | { readonly kind: "registry-cleanup"; readonly image: "api" | "proxy" }
+  | { readonly kind: "tls-volume" }
+  | { readonly kind: "tls-files" }
   | { readonly kind: "proxy-config" }
   | { readonly kind: "smoke-test" }
   | { readonly kind: "component" }
@@ -62,8 +72,17 @@ export function classifyServicePart(step: PlannedStep, serviceName: string): Ser
       return { kind: "proxy-image" };
     }
   }
-  if (step.type === NETWORK_TYPE && chain.includes("model-service:index:ModelServiceNetwork")) {
+  if (step.type === NETWORK_TYPE && (chain.includes("model-service:index:ModelServiceNetwork") || part === "overlay")) {
     return { kind: "network" };
+  }
+  if (step.type === SERVICE_TYPE && (part === "api-service" || part === "proxy-service")) {
+    return { kind: part };
+  }
+  if (step.type === DOCKER_PROVIDER_TYPE && part === "swarm-manager") {
+    return { kind: "swarm-manager" };
+  }
+  if (step.type === VOLUME_TYPE && part === "tls") {
+    return { kind: "tls-volume" };
   }
   if (step.type === COMMAND_TYPE && part !== undefined) {
     if (part === "proxy-config") {
@@ -71,6 +90,12 @@ export function classifyServicePart(step: PlannedStep, serviceName: string): Ser
     }
     if (part === "smoke-test") {
       return { kind: "smoke-test" };
+    }
+    if (part === "tls-files") {
+      return { kind: "tls-files" };
+    }
+    if (part === "api-image-cleanup" || part === "nginx-image-cleanup") {
+      return { kind: "registry-cleanup", image: part === "api-image-cleanup" ? "api" : "proxy" };
     }
   }
   return { kind: "other" };

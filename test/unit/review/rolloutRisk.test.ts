@@ -13,6 +13,7 @@ function changes(overrides: Partial<ServiceChanges>): ServiceChanges {
     name: "model",
     urn: "urn:pulumi:dev::p::model-service:index:ModelService::model",
     lifecycle: "changed",
+    runtime: "docker",
     modelName: { before: value("iris"), after: value("iris") },
     modelVersion: { before: value("1.0.0"), after: value("1.0.0") },
     modelDigest: {},
@@ -20,6 +21,7 @@ function changes(overrides: Partial<ServiceChanges>): ServiceChanges {
     apiSettings: [],
     proxySettings: [],
     containers: [],
+    services: [],
     parts: [],
     ...overrides,
   };
