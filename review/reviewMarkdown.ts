@@ -85,7 +85,7 @@ function serviceSection(service: ServiceReview, includesUnchanged: boolean, mask
   lines.push(tableRow("model digest", changes.modelDigest, mask));
   lines.push(replicasRow(changes, includesUnchanged));
   if (changes.proxyTasks !== undefined) {
-    lines.push(tableRow("proxy tasks", changes.proxyTasks, mask));
+    lines.push(proxyTasksRow(changes.proxyTasks));
   }
   lines.push("");
 
@@ -125,6 +125,14 @@ function replicasRow(changes: ServiceChanges, includesUnchanged: boolean): strin
     return `| replicas | ? | ${delta === "" ? "?" : delta} (totals need \`pulumi preview --show-sames\`) |`;
   }
   return `| replicas | ${before} | ${before === after ? "unchanged" : `${after} (${delta})`} |`;
+}
+
+function proxyTasksRow(tasks: NonNullable<ServiceChanges["proxyTasks"]>): string {
+  if (tasks.before === undefined && tasks.after === undefined) {
+    return "| proxy tasks | ? | ? (the preview does not show the proxy service: `pulumi preview --show-sames`) |";
+  }
+  const text = (count: TaskCount | undefined) => (count === undefined ? "(none)" : count === "global" ? "one per node (global)" : String(count));
+  return `| proxy tasks | ${text(tasks.before)} | ${tasks.before === tasks.after ? "unchanged" : text(tasks.after)} |`;
 }
 
 function settingLine(role: string, change: SettingChange, mask: SecretMask): string {

@@ -90,8 +90,8 @@ export interface ServiceChanges {
   readonly proxySettings: readonly SettingChange[];
   /** The rendered nginx.conf before and after, when it changes and is readable. */
   readonly nginxConfig?: { readonly before: string; readonly after: string };
-  /** Swarm only: the proxy's tasks before and after, a count or one per node (`global`). */
-  readonly proxyTasks?: ValueChange;
+  /** Swarm only: the proxy's tasks before and after, a count or one per node (`global`); a side is absent when unknown. */
+  readonly proxyTasks?: { readonly before?: TaskCount; readonly after?: TaskCount };
   /** Containers that change, api replicas in index order, then the proxy (runtime `docker`). */
   readonly containers: readonly ContainerChange[];
   /** The Swarm services, changed or not, the api's first (runtime `swarm`). */
@@ -373,12 +373,10 @@ function numericTasks(count: TaskCount | undefined): number | undefined {
   return typeof count === "number" ? count : undefined;
 }
 
-function proxyTaskCounts(step: PlannedStep | undefined): ValueChange {
-  const text = (count: TaskCount | undefined): SettingValue | undefined =>
-    count === undefined ? undefined : { kind: "value", text: count === "global" ? "one per node (global)" : String(count) };
+function proxyTaskCounts(step: PlannedStep | undefined): NonNullable<ServiceChanges["proxyTasks"]> {
   return {
-    ...optional("before", step !== undefined && existsBefore(step) ? text(taskCount(step.oldInputs)) : undefined),
-    ...optional("after", step !== undefined && existsAfter(step) ? text(taskCount(step.newInputs)) : undefined),
+    ...optional("before", step !== undefined && existsBefore(step) ? taskCount(step.oldInputs) : undefined),
+    ...optional("after", step !== undefined && existsAfter(step) ? taskCount(step.newInputs) : undefined),
   };
 }
 

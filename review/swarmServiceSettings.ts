@@ -22,12 +22,12 @@ import { SECRET_VALUE, UNKNOWN_VALUE, type PropertyMap } from "./previewDocument
 /** One Swarm service's task count: a number of replicas, or one task per node (`global`). */
 export type TaskCount = number | "global";
 
-/** Inputs under `taskSpec.containerSpec` that users do not set; anything else is shown by its path. */
-const FIXED_CONTAINER_SPEC = new Set(["image", "labels", "stopGracePeriod", "user", "readOnly", "capDrops", "mounts", "sysctl"]);
+/** Inputs under `taskSpec.containerSpec` that users do not set (`__defaults`: the bridge's bookkeeping); anything else is shown by its path. */
+const FIXED_CONTAINER_SPEC = new Set(["image", "labels", "stopGracePeriod", "user", "readOnly", "capDrops", "mounts", "sysctl", "isolation", "__defaults"]);
 /** Inputs under `taskSpec` that users do not set. */
-const FIXED_TASK_SPEC = new Set(["restartPolicy", "networksAdvanceds"]);
+const FIXED_TASK_SPEC = new Set(["restartPolicy", "networksAdvanceds", "__defaults"]);
 /** Service inputs shown elsewhere or derived. */
-const FIXED_SERVICE = new Set(["name", "mode", "convergeConfig", "rollbackConfig"]);
+const FIXED_SERVICE = new Set(["name", "mode", "convergeConfig", "rollbackConfig", "__defaults"]);
 
 const MIB = 1024 * 1024;
 

@@ -50,7 +50,10 @@ describe("review of a deployed Swarm stack", () => {
       return review.stdout;
     } finally {
       await scratch.stack.setAllConfig({ [`${NAMESPACE}:replicas`]: { value: "2" } });
-      await scratch.stack.removeAllConfig(Object.keys(config).filter((key) => key !== "replicas").map((key) => `${NAMESPACE}:${key}`));
+      const added = Object.keys(config).filter((key) => key !== "replicas");
+      if (added.length > 0) {
+        await scratch.stack.removeAllConfig(added.map((key) => `${NAMESPACE}:${key}`));
+      }
     }
   };
 
