@@ -81,12 +81,13 @@ export function taskCount(inputs: PropertyMap | undefined): TaskCount | undefine
 
 /** The environment of a service's tasks (`taskSpec.containerSpec.env`), `SECRET_VALUE` when the engine masks it. */
 export function taskEnvironment(inputs: PropertyMap | undefined): Readonly<Record<string, unknown>> | typeof SECRET_VALUE | undefined {
-  const env = record(inputs?.taskSpec)?.containerSpec;
-  const map = record(env)?.env;
-  if (map === SECRET_VALUE || JSON.stringify(record(inputs?.taskSpec)?.containerSpec ?? null) === JSON.stringify(SECRET_VALUE)) {
+  const taskSpec = inputs?.taskSpec;
+  const containerSpec = field(taskSpec, "containerSpec");
+  const env = field(containerSpec, "env");
+  if ([taskSpec, containerSpec, env].includes(SECRET_VALUE)) {
     return SECRET_VALUE;
   }
-  return record(map);
+  return record(env);
 }
 
 /** `NAME` of a service's task environment. */
@@ -106,7 +107,7 @@ export function serviceNginxConfig(inputs: PropertyMap | undefined): string | un
     : undefined;
 }
 
-/** The task spec without what a scale or a service-level change leaves alone: equal task specs mean no task restarts. */
+/** The task spec as text: Swarm restarts tasks only when it changes (a scale or a service label does not). */
 export function taskSpecText(inputs: PropertyMap | undefined): string | undefined {
   return inputs?.taskSpec === undefined ? undefined : JSON.stringify(inputs.taskSpec);
 }
