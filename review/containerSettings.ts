@@ -1,5 +1,6 @@
 import { LABEL_KEYS, RESERVED_LABEL_PREFIX } from "../components/containers/labels.js";
 import { NGINX_CONF_ENV_VAR } from "../components/nginx/config.js";
+import { API_ENVIRONMENT } from "../components/containers/environmentContract.js";
 import { SECRET_VALUE, UNKNOWN_VALUE, type PropertyMap } from "./previewDocument.js";
 
 /**
@@ -21,17 +22,30 @@ export type ContainerSettings = ReadonlyMap<string, SettingValue>;
 /** The two kinds of container a service runs. */
 export type ContainerRole = "api" | "proxy";
 
-/** api environment variables and the settings they carry; `null` marks those shown elsewhere (the model). */
-const API_ENVIRONMENT_SETTINGS: Readonly<Record<string, string | null>> = {
-  GUNICORN_KEEPALIVE: "gunicorn keepalive seconds",
-  GUNICORN_THREADS: "gunicornThreads",
-  GUNICORN_TIMEOUT: "gunicornTimeoutSeconds",
-  GUNICORN_WORKERS: "gunicornWorkers",
-  MAX_BATCH_SIZE: "maxBatchSize",
-  MAX_BODY_BYTES: "maxBodyBytes",
-  MODEL_NAME: null,
-  MODEL_VERSION: null,
-};
+/** Settings the review shows on their own rows (the model), not among the settings that change. */
+const MODEL_IDENTITY_SETTINGS: readonly string[] = ["modelName", "modelVersion"];
+
+/**
+ * The setting an api environment variable carries, from the api's environment contract: its `setting` (the
+ * `ModelServiceArgs` field it is made from); `null` for the model's identity, shown elsewhere; `undefined` for a
+ * variable no setting makes (a user's own, or one the component derives), shown as `environment.<NAME>`.
+ */
+export function apiEnvironmentSetting(name: string): string | null | undefined {
+  const setting = Object.hasOwn(API_ENVIRONMENT.variables, name) ? API_ENVIRONMENT.variables[name].setting : null;
+  if (setting === null) {
+    return undefined;
+  }
+  return MODEL_IDENTITY_SETTINGS.includes(setting) ? null : setting;
+}
+
+/** The api environment variable the contract makes from `setting` (e.g. `modelVersion`); throws when there is none or several. */
+export function apiVariableOfSetting(setting: string): string {
+  const names = Object.keys(API_ENVIRONMENT.variables).filter((name) => API_ENVIRONMENT.variables[name].setting === setting);
+  if (names.length !== 1) {
+    throw new Error(`the api environment contract makes ${names.length} variables from ${setting}, expected one: ${names.join(", ")}`);
+  }
+  return names[0];
+}
 
 /** Container inputs and their settings; `null` marks inputs left out (see above). */
 const INPUT_SETTINGS: Readonly<Record<ContainerRole, Readonly<Record<string, string | null>>>> = {
@@ -152,7 +166,7 @@ export function settingValue(value: unknown): SettingValue {
 }
 
 /** The same value, masked when its name says it holds a secret. */
-function maskedByName(name: string, value: SettingValue): SettingValue {
+export function maskedByName(name: string, value: SettingValue): SettingValue {
   return value.kind === "value" && SECRET_NAME.test(name) ? { kind: "secret" } : value;
 }
 
@@ -169,15 +183,21 @@ function addEnvironment(settings: Map<string, SettingValue>, envs: unknown, role
     if (role === "proxy" && name === NGINX_CONF_ENV_VAR) {
       continue; // shown as a diff of the decoded nginx.conf
     }
-    const mapped = role === "api" && name in API_ENVIRONMENT_SETTINGS ? API_ENVIRONMENT_SETTINGS[name] : undefined;
-    if (mapped === null) {
-      continue;
-    }
-    settings.set(mapped ?? `environment.${name}`, mapped === undefined ? maskedByName(name, value) : value);
+    addEnvironmentEntry(settings, name, value, role);
   }
 }
 
-function addLabels(settings: Map<string, SettingValue>, labels: unknown): void {
+/** One environment variable of a container or a Swarm task, under the setting it carries (see `apiEnvironmentSetting`). */
+export function addEnvironmentEntry(settings: Map<string, SettingValue>, name: string, value: SettingValue, role: ContainerRole): void {
+  const mapped = role === "api" ? apiEnvironmentSetting(name) : undefined;
+  if (mapped === null) {
+    return;
+  }
+  // Masked by either name: a variable the contract maps may carry a secret (API key digests).
+  settings.set(mapped ?? `environment.${name}`, maskedByName(mapped ?? "", maskedByName(name, value)));
+}
+
+export function addLabels(settings: Map<string, SettingValue>, labels: unknown): void {
   if (!Array.isArray(labels)) {
     settings.set("labels", settingValue(labels));
     return;
@@ -191,7 +211,7 @@ function addLabels(settings: Map<string, SettingValue>, labels: unknown): void {
   }
 }
 
-function addLogOptions(settings: Map<string, SettingValue>, options: unknown): void {
+export function addLogOptions(settings: Map<string, SettingValue>, options: unknown): void {
   const record = typeof options === "object" && options !== null ? (options as Record<string, unknown>) : undefined;
   if (record === undefined) {
     settings.set("logOpts", settingValue(options));
@@ -232,7 +252,7 @@ function addHealthcheck(settings: Map<string, SettingValue>, healthcheck: unknow
 }
 
 /** `"2m0s"` as `"120"`: the healthcheck start period is the startup timeout users set in seconds. */
-function goDurationSeconds(value: unknown): SettingValue {
+export function goDurationSeconds(value: unknown): SettingValue {
   const match = typeof value === "string" ? /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value) : null;
   if (match === null || value === "") {
     return settingValue(value);

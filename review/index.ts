@@ -9,7 +9,7 @@ export type { PlannedStep, PreviewDiagnostic, PreviewDocument, StepOp } from "./
 export { reviewPreview, type Review, type ReviewOptions, type ReviewOutcome } from "./review.js";
 export { assessRolloutRisk, NO_RISK_MESSAGE, type RolloutRisk, type RolloutWarning } from "./rolloutRisk.js";
 export { rolloutOrder } from "./rolloutOrder.js";
-export { summarizeService, type ServiceChanges, type SettingChange, type ContainerChange } from "./serviceChanges.js";
+export { summarizeService, type ServiceChanges, type SettingChange, type ContainerChange, type SwarmServiceChange } from "./serviceChanges.js";
 export { groupStepsByService, type GroupedSteps, type ServiceSteps } from "./serviceGrouping.js";
 export { secretMaskFromConfig, maskKnownSecrets, type SecretMask } from "./secretMasking.js";
 export type { ServiceReview } from "./reviewMarkdown.js";

@@ -1,10 +1,18 @@
 import { diffLines } from "diff";
 import type { SettingValue } from "./containerSettings.js";
 import type { PlannedStep, PreviewDiagnostic } from "./previewDocument.js";
-import { containerLabel } from "./rolloutOrder.js";
+import { containerLabel, swarmServiceLabel } from "./rolloutOrder.js";
 import { NO_RISK_MESSAGE, type RolloutRisk } from "./rolloutRisk.js";
 import { isKnownSecret, maskKnownSecrets, type SecretMask } from "./secretMasking.js";
-import { sameValue, type ContainerChange, type ServiceChanges, type SettingChange, type ValueChange } from "./serviceChanges.js";
+import {
+  sameValue,
+  type ContainerChange,
+  type ServiceChanges,
+  type SettingChange,
+  type SwarmServiceChange,
+  type ValueChange,
+} from "./serviceChanges.js";
+import type { TaskCount } from "./swarmServiceSettings.js";
 import { parseUrn } from "./urn.js";
 
 /**
@@ -75,7 +83,11 @@ function serviceSection(service: ServiceReview, includesUnchanged: boolean, mask
   lines.push("| | before | after |", "| --- | --- | --- |");
   lines.push(tableRow("model", changes.modelName, mask), tableRow("model version", changes.modelVersion, mask));
   lines.push(tableRow("model digest", changes.modelDigest, mask));
-  lines.push(replicasRow(changes, includesUnchanged), "");
+  lines.push(replicasRow(changes, includesUnchanged));
+  if (changes.proxyTasks !== undefined) {
+    lines.push(proxyTasksRow(changes.proxyTasks));
+  }
+  lines.push("");
 
   const settings = [
     ...changes.apiSettings.map((change) => settingLine("api", change, mask)),
@@ -90,6 +102,9 @@ function serviceSection(service: ServiceReview, includesUnchanged: boolean, mask
   }
   if (changes.containers.length > 0) {
     lines.push("**Containers**", "", ...changes.containers.map(containerLine), "");
+  }
+  if (changes.services.length > 0) {
+    lines.push("**Swarm services**", "", ...changes.services.map(swarmServiceLine), "");
   }
   if (service.order.length > 0) {
     lines.push("**Order on `pulumi up`**", "", ...service.order.map((step, index) => `${index + 1}. ${step}`), "");
@@ -112,6 +127,14 @@ function replicasRow(changes: ServiceChanges, includesUnchanged: boolean): strin
   return `| replicas | ${before} | ${before === after ? "unchanged" : `${after} (${delta})`} |`;
 }
 
+function proxyTasksRow(tasks: NonNullable<ServiceChanges["proxyTasks"]>): string {
+  if (tasks.before === undefined && tasks.after === undefined) {
+    return "| proxy tasks | ? | ? (the preview does not show the proxy service: `pulumi preview --show-sames`) |";
+  }
+  const text = (count: TaskCount | undefined) => (count === undefined ? "(none)" : count === "global" ? "one per node (global)" : String(count));
+  return `| proxy tasks | ${text(tasks.before)} | ${tasks.before === tasks.after ? "unchanged" : text(tasks.after)} |`;
+}
+
 function settingLine(role: string, change: SettingChange, mask: SecretMask): string {
   return `- ${role} \`${change.setting}\`: ${inline(change.before, mask)} → ${inline(change.after, mask)}`;
 }
@@ -125,6 +148,43 @@ function containerLine(container: ContainerChange): string {
   }[container.op];
   const because = container.because.length > 0 ? ` (${container.because.join(", ")})` : "";
   return `- ${containerLabel(container)}: ${what}${because}`;
+}
+
+function swarmServiceLine(service: SwarmServiceChange): string {
+  const label = `- ${swarmServiceLabel(service)}`;
+  const because = service.because.filter((reason) => reason !== "replicas");
+  const reasons = because.length > 0 ? ` (${because.join(", ")})` : "";
+  switch (service.op) {
+    case "unchanged":
+      return `${label}: unchanged`;
+    case "create":
+      return `${label}: created${service.tasksAfter === undefined ? "" : `, ${tasksText(service.tasksAfter)}`}`;
+    case "delete":
+      return `${label}: deleted`;
+    case "replace":
+      return `${label}: replaced${reasons}`;
+    case "update": {
+      const scaled = service.tasksBefore !== service.tasksAfter ? `scaled ${scaleText(service.tasksBefore, service.tasksAfter)}` : undefined;
+      if (service.rolling) {
+        const rolling = `rolling update, one task at a time, ${service.updateOrder ?? "in Swarm's default order"}${reasons}`;
+        return `${label}: ${scaled === undefined ? rolling : `${scaled}; ${rolling}`}`;
+      }
+      return `${label}: ${scaled ?? "updated in place"}${reasons}, no task restarts`;
+    }
+  }
+}
+
+/** `2 → 3 tasks`, `one task per node → 2 tasks`. */
+function scaleText(before: TaskCount | undefined, after: TaskCount | undefined): string {
+  if (typeof before === "number" && typeof after === "number") {
+    return `${before} → ${after} tasks`;
+  }
+  return `${tasksText(before)} → ${tasksText(after)}`;
+}
+
+/** `3 tasks`, `one task per node`. */
+function tasksText(count: TaskCount | undefined): string {
+  return count === undefined ? "?" : count === "global" ? "one task per node" : `${count} ${count === 1 ? "task" : "tasks"}`;
 }
 
 function riskLines(risk: RolloutRisk): string[] {

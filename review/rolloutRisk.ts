@@ -18,6 +18,15 @@ import type { ServiceChanges, SettingChange } from "./serviceChanges.js";
  * - CPU, memory and restart policy are updated in place (`docker update`); nothing restarts.
  * - every container is attached to the private network: replacing it recreates them all.
  *
+ * On a Swarm (runtime `swarm`) the api and the proxy are each one service, updated in place:
+ *
+ * - a change of the task spec (image, model, environment, limits, ...) is a rolling update, one task at a time.
+ *   The api's is start-first (a new task takes traffic once healthy, a failing one rolls the service back); the
+ *   proxy's is start-first with the routing mesh (`publishMode: ingress`) and stop-first with `publishMode: host`,
+ *   where each node binds the port once: that node refuses connections until its new task runs.
+ * - a change of `replicas` only starts or stops tasks; the others keep running.
+ * - a replaced service (the provider replaces a service whose task labels change) takes its tasks with it.
+ *
  * "No dropped requests expected" for replaced and removed replicas and for config changes relies on the
  * zero-failure rollout guarantees of issue 10 (per-request DNS, retries of refused connections, graceful
  * stop, in-place reload).
@@ -28,6 +37,8 @@ export interface RolloutWarning {
   /** Stable identifier, for tests and for tooling that gates on a risk. */
   readonly rule:
     | "proxy-replaced"
+    | "service-replaced"
+    | "proxy-stop-first"
     | "published-address-changes"
     | "replicas-go-to-one"
     | "network-replaced"
@@ -70,7 +81,28 @@ export function assessRolloutRisk(service: ServiceChanges): RolloutRisk {
   }
   const network = service.parts.find((part) => part.part.kind === "network");
   if (network !== undefined && (network.op === "replace" || network.op === "delete")) {
-    warnings.push({ rule: "network-replaced", message: "the private network is replaced: every container on it is recreated" });
+    warnings.push({
+      rule: "network-replaced",
+      message:
+        service.runtime === "swarm"
+          ? "the overlay network is replaced: both services are recreated on it"
+          : "the private network is replaced: every container on it is recreated",
+    });
+  }
+  for (const swarmService of service.services) {
+    if (swarmService.op === "replace") {
+      warnings.push({
+        rule: "service-replaced",
+        message: `the ${swarmService.role} service is replaced (${swarmService.because.join(", ")}): its tasks go with it, so requests fail until the new service's tasks are healthy`,
+      });
+    }
+    if (swarmService.role === "proxy" && swarmService.op === "update" && swarmService.rolling && swarmService.updateOrder === "stop-first") {
+      warnings.push({
+        rule: "proxy-stop-first",
+        message:
+          "the proxy tasks are replaced stop-first, one node at a time (publishMode host binds the port once per node): each node refuses connections until its new proxy task runs",
+      });
+    }
   }
   const proxy = service.containers.find((container) => container.role === "proxy");
   if (proxy?.op === "replace") {
@@ -89,7 +121,10 @@ export function assessRolloutRisk(service: ServiceChanges): RolloutRisk {
     if (shrink !== undefined) {
       warnings.push({
         rule: "memory-limit-shrinks",
-        message: `${setting} shrinks (${shrink.before} → ${shrink.after}), applied in place: a container using more is killed by the kernel`,
+        message:
+          service.runtime === "swarm"
+            ? `${setting} shrinks (${shrink.before} → ${shrink.after}): a new task using more is killed by the kernel`
+            : `${setting} shrinks (${shrink.before} → ${shrink.after}), applied in place: a container using more is killed by the kernel`,
       });
     }
   }
@@ -102,6 +137,10 @@ export function assessRolloutRisk(service: ServiceChanges): RolloutRisk {
     notes.push(
       `${replacedReplicas} new api ${plural(replacedReplicas, "replica")} ${replacedReplicas === 1 ? "starts" : "start"} beside the old ${plural(replacedReplicas, "one")} before ${replacedReplicas === 1 ? "it is" : "they are"} removed: memory and CPU peak for the rollout`,
     );
+  }
+  const rollingApi = service.services.find((candidate) => candidate.role === "api" && candidate.op === "update" && candidate.rolling);
+  if (rollingApi !== undefined && rollingApi.updateOrder !== "stop-first") {
+    notes.push("Swarm starts each new api task beside its old one: one extra task's memory and CPU during the rollout");
   }
   return { warnings, notes };
 }

@@ -1,4 +1,5 @@
 import {
+  apiVariableOfSetting,
   containerSettings,
   environmentValue,
   mapValue,
@@ -11,8 +12,16 @@ import {
 } from "./containerSettings.js";
 import { existsAfter, existsBefore, isChange, SECRET_VALUE, type PlannedStep, type PropertyMap, type StepOp } from "./previewDocument.js";
 import type { ServiceSteps } from "./serviceGrouping.js";
+import {
+  serviceNginxConfig,
+  swarmServiceSettings,
+  taskCount,
+  taskEnvironmentValue,
+  taskSpecText,
+  updateOrder,
+  type TaskCount,
+} from "./swarmServiceSettings.js";
 import { classifyServicePart, type ServicePart } from "./serviceParts.js";
-import { NGINX_CONF_ENV_VAR } from "../components/nginx/config.js";
 
 /** One value before and after; a side is absent when the preview does not show it. */
 export interface ValueChange {
@@ -30,10 +39,28 @@ export interface ContainerChange {
   readonly role: ContainerRole;
   /** Replica index, for api containers. */
   readonly replica?: number;
-  /** Published port, for a proxy resource named for its port. */
+  /** Published port, for the proxy (its resource is named for it). */
   readonly port?: number;
   readonly op: "create" | "update" | "replace" | "delete";
   /** Why: the settings that change, `image` for a new image. */
+  readonly because: readonly string[];
+}
+
+/** What happens to one Swarm service (`<name>-api-service`, `<name>-proxy-service`). */
+export interface SwarmServiceChange {
+  readonly role: ContainerRole;
+  /** The service's name on the Swarm (`docker service ls`), when the preview shows it. */
+  readonly name?: string;
+  /** `unchanged` too: a review names both services of a Swarm change. */
+  readonly op: "create" | "update" | "replace" | "delete" | "unchanged";
+  /** Its tasks before and after (absent for a create or a delete respectively). */
+  readonly tasksBefore?: TaskCount;
+  readonly tasksAfter?: TaskCount;
+  /** True when the task spec changes: Swarm replaces the running tasks one at a time (a rolling update). */
+  readonly rolling: boolean;
+  /** How Swarm replaces each task (`updateConfig.order`), when known. */
+  readonly updateOrder?: "start-first" | "stop-first";
+  /** Why: the settings that change, `image`, the model, `replicas`, `nginx.conf`. */
   readonly because: readonly string[];
 }
 
@@ -55,14 +82,20 @@ export interface ServiceChanges {
   readonly modelName: ValueChange;
   readonly modelVersion: ValueChange;
   readonly modelDigest: ValueChange;
-  /** api replica counts; `before`/`after` are absent when the preview left unchanged resources out. */
+  /** Where it runs: containers on one Docker engine, or services on a Swarm. */
+  readonly runtime: "docker" | "swarm";
+  /** api replica counts (tasks on a Swarm); `before`/`after` are absent when the preview does not show them. */
   readonly replicas: { readonly before?: number; readonly after?: number; readonly added: number; readonly removed: number };
   readonly apiSettings: readonly SettingChange[];
   readonly proxySettings: readonly SettingChange[];
   /** The rendered nginx.conf before and after, when it changes and is readable. */
   readonly nginxConfig?: { readonly before: string; readonly after: string };
-  /** Containers that change, api replicas in index order, then the proxy. */
+  /** Swarm only: the proxy's tasks before and after, a count or one per node (`global`); a side is absent when unknown. */
+  readonly proxyTasks?: { readonly before?: TaskCount; readonly after?: TaskCount };
+  /** Containers that change, api replicas in index order, then the proxy (runtime `docker`). */
   readonly containers: readonly ContainerChange[];
+  /** The Swarm services, changed or not, the api's first (runtime `swarm`). */
+  readonly services: readonly SwarmServiceChange[];
   /** Every other changed resource of the service (images, network, commands, anything unknown). */
   readonly parts: readonly PartChange[];
 }
@@ -81,33 +114,55 @@ export function summarizeService(service: ServiceSteps, includesUnchanged: boole
   const proxyAfter = proxies.find((entry) => existsAfter(entry.step))?.step;
   const smokeTest = classified.find((entry) => entry.part.kind === "smoke-test")?.step;
   const component = classified.find((entry) => entry.part.kind === "component" && entry.step.urn === service.urn)?.step;
-  const replicaSteps = replicas.map((entry) => entry.step);
+  const apiService = classified.find((entry) => entry.part.kind === "api-service")?.step;
+  const proxyService = classified.find((entry) => entry.part.kind === "proxy-service")?.step;
+  const runtime = apiService !== undefined || proxyService !== undefined ? "swarm" : "docker";
+  // What carries the api's model and settings: its replica containers, or its Swarm service.
+  const apiSteps = runtime === "swarm" ? (apiService === undefined ? [] : [apiService]) : replicas.map((entry) => entry.step);
+  const environmentOf = runtime === "swarm" ? taskEnvironmentValue : environmentValue;
 
   const changes = steps.filter(isChange);
   const existedBefore = steps.some((step) => step.custom && existsBefore(step));
   const existsAfterwards = steps.some((step) => step.custom && existsAfter(step));
   const lifecycle = !existedBefore && existsAfterwards ? "new" : existedBefore && !existsAfterwards ? "removed" : changes.length > 0 ? "changed" : "unchanged";
 
+  const model = (setting: "modelName" | "modelVersion", smokeTestName: string) =>
+    modelValue(apiSteps, environmentOf, smokeTest, component, setting, smokeTestName);
   return {
     name: service.name,
     urn: service.urn,
     lifecycle,
-    modelName: modelValue(replicaSteps, smokeTest, component, "MODEL_NAME", "EXPECTED_MODEL_NAME", "modelName"),
-    modelVersion: modelValue(replicaSteps, smokeTest, component, "MODEL_VERSION", "EXPECTED_MODEL_VERSION", "modelVersion"),
+    runtime,
+    modelName: model("modelName", "EXPECTED_MODEL_NAME"),
+    modelVersion: model("modelVersion", "EXPECTED_MODEL_VERSION"),
     modelDigest: {
-      ...optional("before", firstDefined(replicaSteps.filter(existsBefore).map((step) => modelDigestLabel(step.oldInputs))) ?? outputValue(component, "modelDigest")),
-      ...optional("after", firstDefined(replicaSteps.filter(existsAfter).map((step) => modelDigestLabel(step.newInputs)))),
+      ...optional("before", firstDefined(apiSteps.filter(existsBefore).map((step) => modelDigestLabel(step.oldInputs))) ?? outputValue(component, "modelDigest")),
+      ...optional("after", firstDefined(apiSteps.filter(existsAfter).map((step) => modelDigestLabel(step.newInputs)))),
     },
-    replicas: replicaCounts(replicaSteps, includesUnchanged),
-    apiSettings: mergeSettingChanges(replicaSteps.map((step) => containerSettingChanges(step, "api"))),
-    proxySettings: proxySettingChanges(proxyBefore, proxyAfter),
+    replicas: runtime === "swarm" ? serviceReplicaCounts(apiService) : replicaCounts(apiSteps, includesUnchanged),
+    apiSettings:
+      runtime === "swarm"
+        ? apiService === undefined
+          ? []
+          : settingChanges(apiService, "api", swarmServiceSettings)
+        : mergeSettingChanges(apiSteps.map((step) => settingChanges(step, "api", containerSettings))),
+    proxySettings:
+      runtime === "swarm" ? (proxyService === undefined ? [] : settingChanges(proxyService, "proxy", swarmServiceSettings)) : proxySettingChanges(proxyBefore, proxyAfter),
     ...nginxConfigChange(steps),
+    ...(runtime === "swarm" ? { proxyTasks: proxyTaskCounts(proxyService) } : {}),
     containers: containerChanges(replicas, proxies),
+    services: [
+      ...(apiService === undefined ? [] : [swarmServiceChange(apiService, "api")]),
+      ...(proxyService === undefined ? [] : [swarmServiceChange(proxyService, "proxy")]),
+    ].filter((change): change is SwarmServiceChange => change !== undefined),
     parts: classified
-      .filter((entry) => entry.part.kind !== "api-replica" && entry.part.kind !== "proxy" && entry.part.kind !== "component" && isChange(entry.step))
+      .filter((entry) => !CONTAINER_OR_SERVICE_KINDS.includes(entry.part.kind) && isChange(entry.step))
       .map((entry) => ({ part: entry.part, op: entry.step.op, urn: entry.step.urn, type: entry.step.type, because: changedProperties(entry.step) })),
   };
 }
+
+/** Parts the review shows as containers or services, not in `parts`. */
+const CONTAINER_OR_SERVICE_KINDS: readonly ServicePart["kind"][] = ["api-replica", "proxy", "api-service", "proxy-service", "component"];
 
 /** True when before and after differ (or one side is missing). */
 export function valueChanged(change: ValueChange): boolean {
@@ -138,19 +193,21 @@ function replicaCounts(replicas: readonly PlannedStep[], includesUnchanged: bool
 }
 
 function modelValue(
-  replicas: readonly PlannedStep[],
+  apiSteps: readonly PlannedStep[],
+  environmentOf: (inputs: PropertyMap | undefined, name: string) => SettingValue | undefined,
   smokeTest: PlannedStep | undefined,
   component: PlannedStep | undefined,
-  environmentName: string,
+  setting: "modelName" | "modelVersion",
   smokeTestName: string,
-  outputName: string,
 ): ValueChange {
+  const environmentName = apiVariableOfSetting(setting);
+  const outputName = setting;
   const before =
-    firstDefined(replicas.filter(existsBefore).map((step) => environmentValue(step.oldInputs, environmentName))) ??
+    firstDefined(apiSteps.filter(existsBefore).map((step) => environmentOf(step.oldInputs, environmentName))) ??
     (smokeTest !== undefined && existsBefore(smokeTest) ? mapValue(smokeTest.oldInputs, "environment", smokeTestName) : undefined) ??
     outputValue(component, outputName);
   const after =
-    firstDefined(replicas.filter(existsAfter).map((step) => environmentValue(step.newInputs, environmentName))) ??
+    firstDefined(apiSteps.filter(existsAfter).map((step) => environmentOf(step.newInputs, environmentName))) ??
     (smokeTest !== undefined && existsAfter(smokeTest) ? mapValue(smokeTest.newInputs, "environment", smokeTestName) : undefined);
   return { ...optional("before", before), ...optional("after", after) };
 }
@@ -160,12 +217,15 @@ function outputValue(component: PlannedStep | undefined, name: string): SettingV
   return value === undefined ? undefined : settingValue(value);
 }
 
-/** The settings of a container that differ between its old and new inputs (none for creates and deletes). */
-function containerSettingChanges(step: PlannedStep, role: ContainerRole): SettingChange[] {
+/** How the settings of a container or a Swarm service are read from its inputs. */
+type SettingsReader = (inputs: PropertyMap, role: ContainerRole) => ContainerSettings;
+
+/** The settings of a container or service that differ between its old and new inputs (none for creates and deletes). */
+function settingChanges(step: PlannedStep, role: ContainerRole, read: SettingsReader): SettingChange[] {
   if (step.oldInputs === undefined || step.newInputs === undefined || !existsBefore(step) || !existsAfter(step)) {
     return [];
   }
-  const changes = diffSettings(containerSettings(step.oldInputs, role), containerSettings(step.newInputs, role));
+  const changes = diffSettings(read(step.oldInputs, role), read(step.newInputs, role));
   // Two masked values look alike; the engine's own diff says whether the secret changed.
   for (const property of changedProperties(step)) {
     if (maskedOnBothSides(step.oldInputs[property], step.newInputs[property]) && !changes.some((change) => change.setting === property)) {
@@ -197,7 +257,7 @@ function proxySettingChanges(before: PlannedStep | undefined, after: PlannedStep
     return [];
   }
   if (before === after) {
-    return containerSettingChanges(before, "proxy");
+    return settingChanges(before, "proxy", containerSettings);
   }
   if (before.oldInputs === undefined || after.newInputs === undefined) {
     return [];
@@ -251,7 +311,7 @@ function containerReasons(step: PlannedStep, role: ContainerRole): string[] {
   if (step.op !== "update" && step.op !== "replace") {
     return [];
   }
-  const reasons = containerSettingChanges(step, role).map((change) => change.setting);
+  const reasons = settingChanges(step, role, containerSettings).map((change) => change.setting);
   if (role === "api" && !sameValue(settingValue(step.oldInputs?.image), settingValue(step.newInputs?.image))) {
     reasons.unshift("image");
   }
@@ -289,16 +349,84 @@ function nginxConfigChange(steps: readonly PlannedStep[]): Pick<ServiceChanges, 
 }
 
 function nginxConfigOf(inputs: PropertyMap | undefined): string | undefined {
-  const fromContainer = proxyNginxConfig(inputs);
+  const fromContainer = proxyNginxConfig(inputs) ?? serviceNginxConfig(inputs);
   if (fromContainer !== undefined) {
     return fromContainer;
   }
   const plain = mapValue(inputs, "environment", "NGINX_CONF");
-  if (plain?.kind === "value") {
-    return plain.text;
+  return plain?.kind === "value" ? plain.text : undefined;
+}
+
+/** api task counts from the api service's `mode`: exact whenever the preview shows the service. */
+function serviceReplicaCounts(step: PlannedStep | undefined): ServiceChanges["replicas"] {
+  const before = step === undefined ? undefined : existsBefore(step) ? numericTasks(taskCount(step.oldInputs)) : 0;
+  const after = step === undefined ? undefined : existsAfter(step) ? numericTasks(taskCount(step.newInputs)) : 0;
+  return {
+    ...optional("before", before),
+    ...optional("after", after),
+    added: before !== undefined && after !== undefined ? Math.max(0, after - before) : 0,
+    removed: before !== undefined && after !== undefined ? Math.max(0, before - after) : 0,
+  };
+}
+
+function numericTasks(count: TaskCount | undefined): number | undefined {
+  return typeof count === "number" ? count : undefined;
+}
+
+function proxyTaskCounts(step: PlannedStep | undefined): NonNullable<ServiceChanges["proxyTasks"]> {
+  return {
+    ...optional("before", step !== undefined && existsBefore(step) ? taskCount(step.oldInputs) : undefined),
+    ...optional("after", step !== undefined && existsAfter(step) ? taskCount(step.newInputs) : undefined),
+  };
+}
+
+function swarmServiceChange(step: PlannedStep, role: ContainerRole): SwarmServiceChange | undefined {
+  const op = isChange(step) ? containerOp(step.op) : "unchanged";
+  if (op === undefined) {
+    return undefined;
   }
-  const encoded = mapValue(inputs, "environment", NGINX_CONF_ENV_VAR);
-  return encoded?.kind === "value" ? Buffer.from(encoded.text, "base64").toString("utf8") : undefined;
+  const name = settingValue(step.newInputs?.name ?? step.oldInputs?.name);
+  const tasksBefore = existsBefore(step) ? taskCount(step.oldInputs) : undefined;
+  const tasksAfter = existsAfter(step) ? taskCount(step.newInputs) : undefined;
+  const rolling = op === "update" && taskSpecText(step.oldInputs) !== taskSpecText(step.newInputs);
+  const order = updateOrder(step.newInputs ?? step.oldInputs);
+  return {
+    role,
+    ...(name.kind === "value" ? { name: name.text } : {}),
+    op,
+    ...optional("tasksBefore", tasksBefore),
+    ...optional("tasksAfter", tasksAfter),
+    rolling,
+    ...optional("updateOrder", order),
+    because: op === "update" || op === "replace" ? serviceReasons(step, role, tasksBefore, tasksAfter) : [],
+  };
+}
+
+function serviceReasons(step: PlannedStep, role: ContainerRole, tasksBefore: TaskCount | undefined, tasksAfter: TaskCount | undefined): string[] {
+  const reasons: string[] = [];
+  const image = (inputs: PropertyMap | undefined) => settingValue(((inputs?.taskSpec as PropertyMap | undefined)?.containerSpec as PropertyMap | undefined)?.image);
+  if (!sameValue(image(step.oldInputs), image(step.newInputs))) {
+    reasons.push("image");
+  }
+  if (tasksBefore !== tasksAfter) {
+    reasons.push("replicas");
+  }
+  if (role === "api") {
+    for (const setting of ["modelName", "modelVersion"] as const) {
+      const variable = apiVariableOfSetting(setting);
+      if (!sameValue(taskEnvironmentValue(step.oldInputs, variable), taskEnvironmentValue(step.newInputs, variable))) {
+        reasons.push(setting);
+      }
+    }
+    if (!sameValue(modelDigestLabel(step.oldInputs), modelDigestLabel(step.newInputs))) {
+      reasons.push("model digest");
+    }
+  }
+  reasons.push(...settingChanges(step, role, swarmServiceSettings).map((change) => change.setting));
+  if (role === "proxy" && serviceNginxConfig(step.oldInputs) !== serviceNginxConfig(step.newInputs)) {
+    reasons.push("nginx.conf");
+  }
+  return reasons.length > 0 ? reasons : changedProperties(step).map((property) => `${property}: provider-side difference, input unchanged`);
 }
 
 function firstDefined<T>(values: readonly (T | undefined)[]): T | undefined {

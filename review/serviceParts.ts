@@ -4,7 +4,8 @@ import { parseUrn } from "./urn.js";
 
 /**
  * What each child resource of a `ModelService` is, from its type and its name: children are named
- * `<service>-<part>` (`childName`), so `model-api-0` is api replica 0 of service `model`.
+ * `<service>-<part>` (`childName`), so `model-api-0` is api replica 0 of service `model` and `model-api-service`
+ * its api service on a Swarm.
  */
 
 /** Type token of the component users import. */
@@ -20,19 +21,26 @@ export const SUB_COMPONENTS: Readonly<Record<string, string>> = {
 const CONTAINER_TYPE = "docker:index/container:Container";
 const IMAGE_TYPE = "docker:index/image:Image";
 const NETWORK_TYPE = "docker:index/network:Network";
+const SERVICE_TYPE = "docker:index/service:Service";
+const VOLUME_TYPE = "docker:index/volume:Volume";
+const DOCKER_PROVIDER_TYPE = "pulumi:providers:docker";
 const COMMAND_TYPE = "command:local:Command";
 
 /** The roles of a service's resources. */
 export type ServicePart =
   | { readonly kind: "api-replica"; readonly replica: number }
-  | { readonly kind: "proxy"; /** The published port, when the resource is named for it (`proxy-<port>`). */ readonly port?: number }
+  | { readonly kind: "proxy"; /** The published port the resource is named for (`proxy-<port>`). */ readonly port: number }
   | { readonly kind: "api-image"; readonly stage: string }
   | { readonly kind: "proxy-image" }
   | { readonly kind: "network" }
-  | { readonly kind: "proxy-reload" }
+  | { readonly kind: "api-service" }
+  | { readonly kind: "proxy-service" }
+  | { readonly kind: "swarm-manager" }
+  | { readonly kind: "registry-cleanup"; readonly image: "api" | "proxy" }
+  | { readonly kind: "tls-volume" }
+  | { readonly kind: "tls-files" }
   | { readonly kind: "proxy-config" }
   | { readonly kind: "smoke-test" }
-  | { readonly kind: "replica-forget"; readonly replica: number }
   | { readonly kind: "component" }
   | { readonly kind: "other" };
 
@@ -50,9 +58,9 @@ export function classifyServicePart(step: PlannedStep, serviceName: string): Ser
     if (replica !== null) {
       return { kind: "api-replica", replica: Number(replica[1]) };
     }
-    const proxy = /^proxy(?:-(\d+))?$/.exec(part);
+    const proxy = /^proxy-(\d+)$/.exec(part);
     if (proxy !== null) {
-      return proxy[1] === undefined ? { kind: "proxy" } : { kind: "proxy", port: Number(proxy[1]) };
+      return { kind: "proxy", port: Number(proxy[1]) };
     }
   }
   if (step.type === IMAGE_TYPE) {
@@ -64,22 +72,30 @@ export function classifyServicePart(step: PlannedStep, serviceName: string): Ser
       return { kind: "proxy-image" };
     }
   }
-  if (step.type === NETWORK_TYPE && chain.includes("model-service:index:ModelServiceNetwork")) {
+  if (step.type === NETWORK_TYPE && (chain.includes("model-service:index:ModelServiceNetwork") || part === "overlay")) {
     return { kind: "network" };
   }
+  if (step.type === SERVICE_TYPE && (part === "api-service" || part === "proxy-service")) {
+    return { kind: part };
+  }
+  if (step.type === DOCKER_PROVIDER_TYPE && part === "swarm-manager") {
+    return { kind: "swarm-manager" };
+  }
+  if (step.type === VOLUME_TYPE && part === "tls") {
+    return { kind: "tls-volume" };
+  }
   if (step.type === COMMAND_TYPE && part !== undefined) {
-    if (part === "proxy-reload") {
-      return { kind: "proxy-reload" };
-    }
     if (part === "proxy-config") {
       return { kind: "proxy-config" };
     }
     if (part === "smoke-test") {
       return { kind: "smoke-test" };
     }
-    const forget = /^api-(\d+)-proxy-forget$/.exec(part);
-    if (forget !== null) {
-      return { kind: "replica-forget", replica: Number(forget[1]) };
+    if (part === "tls-files") {
+      return { kind: "tls-files" };
+    }
+    if (part === "api-image-cleanup" || part === "nginx-image-cleanup") {
+      return { kind: "registry-cleanup", image: part === "api-image-cleanup" ? "api" : "proxy" };
     }
   }
   return { kind: "other" };

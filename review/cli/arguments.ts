@@ -29,7 +29,8 @@ export const USAGE = `Usage:
 
 Writes a Markdown review of a Pulumi preview of model-service stacks: per ModelService the model version,
 digest and replicas before and after, the settings that change, the containers created, replaced or deleted
-and in what order, the rollout risk, and every other resource in a short list. Secret values are masked.
+(on a Swarm: the api and proxy services, their tasks before and after, and whether they scale or roll) and in
+what order, the rollout risk, and every other resource in a short list. Secret values are masked.
 
 Input, one of:
   PREVIEW.json | -      the output of \`pulumi preview --json --show-sames\` (a file, or - for standard input;

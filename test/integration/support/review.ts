@@ -37,6 +37,14 @@ export function normaliseReview(markdown: string): string {
   });
 }
 
+/**
+ * `pulumi preview --json` output with this checkout's path (`repoRoot`, in build contexts and source positions)
+ * replaced by `<repo>`, so a captured preview says nothing of the machine it was taken on.
+ */
+export function normalisePreviewJson(text: string, repoRoot: string): string {
+  return text.split(repoRoot).join("<repo>");
+}
+
 function run(command: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>>, input: string): ProcessResult {
   const result = spawnSync(command, [...args], {
     cwd,

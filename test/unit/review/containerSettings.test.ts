@@ -3,7 +3,10 @@ import { apiContainerSettings } from "../../../components/runtimes/docker/apiCon
 import { proxyContainerSettings } from "../../../components/runtimes/docker/proxyContainer.js";
 import { renderNginxConfig } from "../../../components/nginx/config.js";
 import { nginxConfigOptions } from "../../../components/containers/serviceSettings.js";
+import { API_ENVIRONMENT } from "../../../components/containers/environmentContract.js";
 import {
+  apiEnvironmentSetting,
+  apiVariableOfSetting,
   containerSettings,
   environmentValue,
   modelDigestLabel,
@@ -36,6 +39,25 @@ describe("containerSettings", () => {
     expect(settings.get("restartPolicy")).toEqual(value("unless-stopped"));
     expect(settings.get("logMaxSize")).toEqual(value("10m"));
     expect(settings.get("logMaxFiles")).toEqual(value("3"));
+  });
+
+  it("maps api variables to settings through the environment contract, the one source of both names", () => {
+    for (const [name, variable] of Object.entries(API_ENVIRONMENT.variables)) {
+      const settings = containerSettings({ envs: [`${name}=7`] }, "api");
+      if (variable.setting === "modelName" || variable.setting === "modelVersion") {
+        expect(apiEnvironmentSetting(name)).toBeNull();
+        expect([...settings.keys()]).toEqual([]);
+        expect(apiVariableOfSetting(variable.setting)).toBe(name);
+      } else if (variable.setting === null) {
+        expect([...settings.keys()]).toEqual([`environment.${name}`]);
+      } else {
+        expect([...settings.keys()]).toEqual([variable.setting]);
+      }
+    }
+    // A user's own variable keeps its name; an API key digest is masked whatever setting carries it.
+    expect(containerSettings({ envs: ["FEATURE=on"] }, "api").get("environment.FEATURE")).toEqual(value("on"));
+    expect(containerSettings({ envs: ["API_KEY_DIGESTS=ab12"] }, "api").get("apiKeys")).toEqual({ kind: "secret" });
+    expect(() => apiVariableOfSetting("replicas")).toThrow("makes 0 variables from replicas");
   });
 
   it("leaves out what changes with every replacement, what is derived, and the model (shown on its own)", () => {

@@ -23,8 +23,38 @@ const review = (name: string) => reviewPreview(parsePreviewJson(readFileSync(joi
 describe("reviews of captured real previews", () => {
   it("cover every case the issue names", () => {
     expect(cases).toEqual(
-      expect.arrayContaining(["model-change", "replicas-up", "replicas-down", "proxy-rate-limit", "secret-settings", "invalid-config", "other-resource"]),
+      expect.arrayContaining([
+        "model-change",
+        "replicas-up",
+        "replicas-down",
+        "proxy-rate-limit",
+        "secret-settings",
+        "invalid-config",
+        "other-resource",
+        "swarm-scale",
+        "swarm-model-change",
+      ]),
     );
+  });
+
+  it("reads a Swarm change from its services: task counts and the model before and after, nothing unassessed", () => {
+    const scale = review("swarm-scale");
+    const model = review("swarm-model-change");
+    expect(scale.services.map((service) => service.changes.replicas)).toEqual([{ before: 2, after: 3, added: 1, removed: 0 }]);
+    expect(scale.services[0].changes.proxyTasks).toEqual({ before: "global", after: "global" });
+    expect(scale.services[0].changes.services.map((service) => [service.role, service.name, service.op, service.rolling])).toEqual([
+      ["api", "model-swr-review-api", "update", false],
+      ["proxy", "model-swr-review-proxy", "unchanged", false],
+    ]);
+    const changes = model.services[0].changes;
+    expect([changes.modelVersion.before, changes.modelVersion.after]).toEqual([
+      { kind: "value", text: "1.0.0" },
+      { kind: "value", text: "2.0.0" },
+    ]);
+    expect(changes.services[0]).toMatchObject({ role: "api", op: "update", rolling: true, updateOrder: "start-first" });
+    for (const { risk } of [...scale.services, ...model.services]) {
+      expect(risk.warnings).toEqual([]);
+    }
   });
 
   it.each(cases)("%s matches its golden review", (name) => {

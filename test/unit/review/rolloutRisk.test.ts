@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { assessRolloutRisk, NO_RISK_MESSAGE } from "../../../review/rolloutRisk.js";
 import { rolloutOrder } from "../../../review/rolloutOrder.js";
-import type { ContainerChange, ServiceChanges, SettingChange } from "../../../review/serviceChanges.js";
+import type { ContainerChange, PartChange, ServiceChanges, SettingChange, SwarmServiceChange } from "../../../review/serviceChanges.js";
+import type { ServicePart } from "../../../review/serviceParts.js";
 
 const value = (text: string) => ({ kind: "value", text }) as const;
 const api = (replica: number, op: ContainerChange["op"], because: string[] = []): ContainerChange => ({ role: "api", replica, op, because });
@@ -13,6 +14,7 @@ function changes(overrides: Partial<ServiceChanges>): ServiceChanges {
     name: "model",
     urn: "urn:pulumi:dev::p::model-service:index:ModelService::model",
     lifecycle: "changed",
+    runtime: "docker",
     modelName: { before: value("iris"), after: value("iris") },
     modelVersion: { before: value("1.0.0"), after: value("1.0.0") },
     modelDigest: {},
@@ -20,6 +22,7 @@ function changes(overrides: Partial<ServiceChanges>): ServiceChanges {
     apiSettings: [],
     proxySettings: [],
     containers: [],
+    services: [],
     parts: [],
     ...overrides,
   };
@@ -86,13 +89,12 @@ describe("assessRolloutRisk", () => {
 });
 
 describe("rolloutOrder", () => {
-  it("starts new replicas first, reloads nginx, smoke-tests, and removes old replicas last", () => {
+  it("starts new replicas first, smoke-tests, and removes old replicas last", () => {
     const order = rolloutOrder(
       changes({
         containers: [api(0, "replace", ["image"]), api(1, "replace", ["image"]), api(2, "delete")],
         parts: [
           { part: { kind: "api-image", stage: "model" }, op: "replace", urn: "u1", type: "docker:index/image:Image", because: [] },
-          { part: { kind: "proxy-reload" }, op: "replace", urn: "u2", type: "command:local:Command", because: [] },
           { part: { kind: "smoke-test" }, op: "replace", urn: "u3", type: "command:local:Command", because: [] },
         ],
       }),
@@ -100,7 +102,6 @@ describe("rolloutOrder", () => {
     expect(order).toEqual([
       "build the api image",
       "start the new api-0 and api-1 beside the old ones, each healthy before the next step",
-      "reload nginx onto the current replicas",
       "smoke test through nginx: /ready, then one prediction (a failure fails `pulumi up`)",
       "remove the old api-0 and api-1, each stopping gracefully",
       "remove api-2 (scale-down)",
@@ -121,6 +122,72 @@ describe("rolloutOrder", () => {
   it("removes the proxy before its replacement starts", () => {
     expect(rolloutOrder(changes({ containers: [proxy("replace", ["nginx.conf"])] }))).toEqual([
       "remove the proxy, then start the new one (it owns the published port): nothing answers in between",
+    ]);
+  });
+});
+
+describe("on a Swarm", () => {
+  const service = (role: "api" | "proxy", overrides: Partial<SwarmServiceChange> = {}): SwarmServiceChange => ({
+    role,
+    name: `model-dev-${role}`,
+    op: "update",
+    tasksBefore: role === "api" ? 2 : "global",
+    tasksAfter: role === "api" ? 2 : "global",
+    rolling: false,
+    updateOrder: role === "api" ? "start-first" : "stop-first",
+    because: [],
+    ...overrides,
+  });
+  const swarm = (services: SwarmServiceChange[], overrides: Partial<ServiceChanges> = {}) =>
+    changes({ runtime: "swarm", services, proxyTasks: { before: "global", after: "global" }, ...overrides });
+
+  it("scales without restarting tasks, and rolls the api start-first without risk", () => {
+    expect(rolloutOrder(swarm([service("api", { tasksAfter: 3, because: ["replicas"] }), service("proxy", { op: "unchanged" })]))).toEqual([
+      "Swarm starts 1 more api task (2 → 3); the running ones stay",
+    ]);
+    expect(rolloutOrder(swarm([service("api", { tasksAfter: 1, because: ["replicas"] })]))).toEqual(["Swarm stops 1 api task (2 → 1), each stopping gracefully"]);
+    const rolling = swarm([service("api", { rolling: true, because: ["image", "modelVersion"] })]);
+    expect(rolloutOrder(rolling)).toEqual([
+      "Swarm replaces the api tasks one at a time, start-first: each new task healthy before its old one stops; a task failing within the monitor period rolls the service back",
+    ]);
+    expect(assessRolloutRisk(rolling)).toEqual({
+      warnings: [],
+      notes: ["Swarm starts each new api task beside its old one: one extra task's memory and CPU during the rollout"],
+    });
+  });
+
+  it("warns when the proxy tasks roll stop-first (publishMode host), when a service is replaced, and when memory shrinks", () => {
+    expect(rules(swarm([service("proxy", { rolling: true, because: ["nginx.conf"] })]))).toEqual(["proxy-stop-first"]);
+    expect(rules(swarm([service("proxy", { rolling: true, updateOrder: "start-first", because: ["nginx.conf"] })]))).toEqual([]);
+    expect(assessRolloutRisk(swarm([service("api", { op: "replace", because: ["taskSpec"] })])).warnings).toEqual([
+      {
+        rule: "service-replaced",
+        message: "the api service is replaced (taskSpec): its tasks go with it, so requests fail until the new service's tasks are healthy",
+      },
+    ]);
+    expect(assessRolloutRisk(swarm([], { apiSettings: [setting("apiMemoryMb", "512", "256")] })).warnings[0].message).toBe(
+      "apiMemoryMb shrinks (512 → 256): a new task using more is killed by the kernel",
+    );
+  });
+
+  it("orders images, services, the smoke test, then the old image's removal from the registry", () => {
+    const part = (servicePart: ServicePart, op: "create" | "replace"): PartChange => ({ part: servicePart, op, urn: servicePart.kind, type: "t", because: [] });
+    expect(
+      rolloutOrder(
+        swarm([service("api", { rolling: true }), service("proxy", { op: "update", because: ["labels.team"] })], {
+          parts: [
+            part({ kind: "api-image", stage: "model" }, "create"),
+            part({ kind: "registry-cleanup", image: "api" }, "replace"),
+            part({ kind: "smoke-test" }, "replace"),
+          ],
+        }),
+      ),
+    ).toEqual([
+      "build the api image",
+      "Swarm replaces the api tasks one at a time, start-first: each new task healthy before its old one stops; a task failing within the monitor period rolls the service back",
+      "update the proxy service `model-dev-proxy` in place (labels.team), no task restarts",
+      "smoke test through nginx: /ready, then one prediction (a failure fails `pulumi up`)",
+      "remove the old api image from the registry",
     ]);
   });
 });
