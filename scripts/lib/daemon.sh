@@ -16,5 +16,6 @@ ms_spawn_daemon() {
     done
     exec setsid nohup "$@" >>"$log" 2>&1 </dev/null
   ) &
+  # shellcheck disable=SC2034 # read by the script that sourced this file
   MS_SPAWNED_PID=$!
 }

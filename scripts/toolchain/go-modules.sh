@@ -16,6 +16,7 @@ ms_go_download() {
 # ms_go_remote_replaces GOMOD_FILE: prints '-replace=OLD=NEW@VERSION' for each replace in that go.mod that
 # points at another module version (local directory replaces are left out: they only make sense in its repo).
 ms_go_remote_replaces() {
+  # shellcheck disable=SC2016 # JavaScript, not shell: nothing in it is meant to expand
   go mod edit -json "$1" | node -e '
     const m = JSON.parse(require("fs").readFileSync(0, "utf8"));
     for (const r of m.Replace || []) {

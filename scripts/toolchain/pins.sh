@@ -2,6 +2,7 @@
 # release archive in $MS_THIRD_PARTY_DIR (../shared/third_party beside the project by default; its README
 # and SHA256SUMS describe them). Each archive matches an npm package pinned in package-lock.json.
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # these arrays are read by the toolchain steps that source this file
 
 # Where the archives are; set MS_THIRD_PARTY_DIR to use another folder.
 export MS_THIRD_PARTY_DIR=${MS_THIRD_PARTY_DIR:-$(cd "$MS_ROOT/.." && pwd)/shared/third_party}

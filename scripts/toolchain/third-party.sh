@@ -50,7 +50,7 @@ ms_report_missing_archives() {
 # folders of that repository; require the released modules at VERSION instead, which the proxy serves.
 ms_go_use_released_pulumi() {
   (
-    cd "$1"
+    cd "$1" || return
     go mod edit -dropreplace=github.com/pulumi/pulumi/pkg/v3 -dropreplace=github.com/pulumi/pulumi/sdk/v3
     if grep -q 'github.com/pulumi/pulumi/pkg/v3 ' go.mod; then go mod edit -require="github.com/pulumi/pulumi/pkg/v3@$2"; fi
     go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$2"
