@@ -12,7 +12,7 @@ import {
 import { existsAfter, existsBefore, isChange, SECRET_VALUE, type PlannedStep, type PropertyMap, type StepOp } from "./previewDocument.js";
 import type { ServiceSteps } from "./serviceGrouping.js";
 import { classifyServicePart, type ServicePart } from "./serviceParts.js";
-import { NGINX_CONF_ENV_VAR } from "../components/nginx/config.js";
+import { NGINX_CONF_ENV_VAR } from "../components/nginx/options.js";
 
 /** One value before and after; a side is absent when the preview does not show it. */
 export interface ValueChange {

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { apiContainerFingerprint, apiContainerSettings, API_USER } from "../../../components/runtimes/docker/apiContainer.js";
-import { dockerCpusString, hardenedContainerSettings, NOT_UPDATABLE_IN_PLACE, UPDATABLE_IN_PLACE } from "../../../components/containers/hardening.js";
+import { apiContainerSettings } from "../../../components/runtimes/docker/apiContainer.js";
+import { apiContainerFingerprint } from "../../../components/runtimes/docker/rolloutPolicy.js";
+import {
+  API_USER,
+  dockerCpusString,
+  hardenedContainerSettings,
+  NOT_UPDATABLE_IN_PLACE,
+  PROXY_USER,
+  UPDATABLE_IN_PLACE,
+} from "../../../components/containers/hardening.js";
 import { apiHealthcheck, goDuration, proxyHealthcheck } from "../../../components/containers/healthchecks.js";
-import { proxyContainerSettings, PROXY_USER } from "../../../components/runtimes/docker/proxyContainer.js";
+import { proxyContainerSettings } from "../../../components/runtimes/docker/proxyContainer.js";
 import { specFor } from "../support/specs.js";
 
 describe("goDuration", () => {
