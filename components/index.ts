@@ -47,9 +47,8 @@ export { loadModelServiceArgs, modelServiceArgsFromConfig } from "./settings/sta
 export { ModelApiImage, MODEL_DIR_IGNORE_FILE, type ModelApiImageArgs } from "./images/apiImage.js";
 export { ProxyImage, type ProxyImageArgs, NginxImage, type NginxImageArgs } from "./images/proxyImage.js";
 export { ModelServiceNetwork, type ModelServiceNetworkArgs } from "./runtimes/docker/network.js";
-export type { DockerDeployment, SwarmDeployment } from "./runtimes/index.js";
-/** @deprecated use DockerDeployment */
-export type SingleHostDeployment = import("./runtimes/index.js").DockerDeployment;
+export type { DockerDeployment, SingleHostDeployment } from "./runtimes/docker/deployment.js";
+export type { SwarmDeployment } from "./runtimes/swarm/deployment.js";
 
 export { LABEL_KEYS, modelServiceLabels, type DockerLabel, type LabelTarget, type ServiceComponent } from "./containers/labels.js";
 export {

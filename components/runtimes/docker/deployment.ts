@@ -21,6 +21,9 @@ export interface DockerDeployment {
   readonly tlsFiles: command.local.Command | undefined;
 }
 
+/** @deprecated use DockerDeployment */
+export type SingleHostDeployment = DockerDeployment;
+
 /**
  * The docker runtime: N api replicas on a private bridge network that are never published, nginx in front of
  * them published on `hostAddress:hostPort` (it finds the replicas through Docker's DNS on every request, so replica
