@@ -4,7 +4,7 @@
  * gunicorn's keepalive are the same values the api replicas get in their environment (`proxyUpstreamLimits`).
  */
 import type { ModelServiceSpec } from "../settings/args.js";
-import type { NginxConfigOptions } from "../nginx/options.js";
+import { NGINX_CONFIG_DEFAULTS, type NginxConfigOptions } from "../nginx/options.js";
 import { API_NETWORK_ALIAS, API_PORT } from "./addresses.js";
 import { apiIntegerDefault } from "./environmentContract.js";
 
@@ -28,10 +28,10 @@ export const PROXY_CONNECT_TIMEOUT_SECONDS = 1;
 export const PROXY_NEXT_UPSTREAM_TRIES = 10;
 
 /**
- * gunicorn's keepalive in seconds (`GUNICORN_KEEPALIVE`): gunicorn's own default. nginx closes an idle upstream
- * connection before gunicorn does (it derives its idle timeout from this value).
+ * gunicorn's keepalive in seconds (`GUNICORN_KEEPALIVE`): nginx's default for it, which is gunicorn's own default.
+ * nginx closes an idle upstream connection before gunicorn does (it derives its idle timeout from this value).
  */
-export const API_KEEPALIVE_SECONDS = 2;
+export const API_KEEPALIVE_SECONDS: number = NGINX_CONFIG_DEFAULTS.upstreamKeepaliveSeconds;
 
 /** The settings nginx and the api must agree on; the api gets them as `MAX_BODY_BYTES`, `GUNICORN_TIMEOUT`, `GUNICORN_KEEPALIVE`. */
 export type ProxyUpstreamLimits = Required<Pick<NginxConfigOptions, "maxBodyBytes" | "upstreamTimeoutSeconds" | "upstreamKeepaliveSeconds">>;

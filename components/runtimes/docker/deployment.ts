@@ -25,9 +25,9 @@ export interface DockerDeployment {
 export type SingleHostDeployment = DockerDeployment;
 
 /**
- * The docker runtime: N api replicas on a private bridge network that are never published, nginx in front of
- * them published on `hostAddress:hostPort` (it finds the replicas through Docker's DNS on every request, so replica
- * changes need no reload), and its config applied in place. rolloutPolicy.ts says how a change is rolled out.
+ * The docker runtime: N api replicas on a private bridge network that are never published, the proxy (nginx) in
+ * front of them published on `hostAddress:hostPort` (it finds the replicas through Docker's DNS on every request, so
+ * replica changes need no reload), and its config applied in place. rolloutPolicy.ts says how a change is rolled out.
  */
 export function deployDocker(inputs: DeploymentInputs): DockerDeployment {
   const { name, spec, prefix, proxyImage, nginxConfig, parent } = inputs;
