@@ -45,9 +45,9 @@ export { modelDirectoryDigest } from "./images/modelDigest.js";
 export { loadModelServiceArgs, modelServiceArgsFromConfig } from "./settings/stackConfig.js";
 
 export { ModelApiImage, MODEL_DIR_IGNORE_FILE, type ModelApiImageArgs } from "./images/apiImage.js";
-export { NginxImage, type NginxImageArgs } from "./images/proxyImage.js";
+export { ProxyImage, type ProxyImageArgs, NginxImage, type NginxImageArgs } from "./images/proxyImage.js";
 export { ModelServiceNetwork, type ModelServiceNetworkArgs } from "./runtimes/docker/network.js";
-export type { SingleHostDeployment } from "./runtimes/docker/deployment.js";
+export type { DockerDeployment, SingleHostDeployment } from "./runtimes/docker/deployment.js";
 export type { SwarmDeployment } from "./runtimes/swarm/deployment.js";
 
 export { LABEL_KEYS, modelServiceLabels, type DockerLabel, type LabelTarget, type ServiceComponent } from "./containers/labels.js";
@@ -63,13 +63,8 @@ export {
 } from "./containers/naming.js";
 export { contentTag, fingerprint, hashDirectory, hashFile, sha256Hex, stableStringify } from "./images/contentHash.js";
 export { isIgnored, parseIgnoreFile, type IgnorePattern } from "./images/ignorePatterns.js";
-export {
-  API_NETWORK_ALIAS,
-  API_PORT,
-  apiEnvironment,
-  connectAddress,
-  nginxConfigOptions,
-  proxyUpstreamLimits,
-  serviceUrl,
-} from "./containers/serviceSettings.js";
-export { renderNginxConfig, type NginxConfigOptions } from "./nginx/config.js";
+export { API_NETWORK_ALIAS, API_PORT, connectAddress, serviceUrl } from "./containers/addresses.js";
+export { apiEnvironment } from "./containers/apiEnvironment.js";
+export { nginxConfigOptions, proxyUpstreamLimits } from "./containers/proxyNginxConfig.js";
+export { renderNginxConfig } from "./nginx/config.js";
+export type { NginxConfigOptions } from "./nginx/options.js";

@@ -7,24 +7,24 @@ import { inspectModelDirectory } from "./settings/modelDirectory.js";
 import type { ModelServiceArgs, ModelServiceSpec } from "./settings/args.js";
 import { childName, networkName, resourcePrefix } from "./containers/naming.js";
 import { renderNginxConfig } from "./nginx/config.js";
-import { NginxImage } from "./images/proxyImage.js";
+import { ProxyImage } from "./images/proxyImage.js";
 import { pulumiProjectDirectory } from "./settings/projectDirectory.js";
 import { registryCleanup } from "./commands/registryCleanup.js";
-import { nginxConfigOptions, serviceUrl } from "./containers/serviceSettings.js";
+import { serviceUrl } from "./containers/addresses.js";
+import { nginxConfigOptions } from "./containers/proxyNginxConfig.js";
 import { BASH } from "./commands/proxyConfig.js";
 import type { ModelServiceNetwork } from "./runtimes/docker/network.js";
-import { deploySingleHost, type SingleHostDeployment } from "./runtimes/docker/deployment.js";
 import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./commands/smokeTest.js";
-import { deploySwarm, type SwarmDeployment } from "./runtimes/swarm/deployment.js";
+import { deployDocker, deploySwarm, type DockerDeployment, type SwarmDeployment } from "./runtimes/index.js";
 import { resolveModelServiceSpec } from "./settings/validation.js";
 
 /** The resources and settings one `ModelService` is made of (see its getters). */
 interface ModelServiceParts {
   readonly spec: ModelServiceSpec;
   readonly apiImage: ModelApiImage;
-  readonly nginxImage: NginxImage;
+  readonly proxyImage: ProxyImage;
   /** Runtime `docker`. */
-  readonly singleHost?: SingleHostDeployment;
+  readonly docker?: DockerDeployment;
   /** Runtime `swarm`. */
   readonly swarm?: SwarmDeployment;
   readonly registryCleanups: command.local.Command[];
@@ -39,10 +39,10 @@ const SERVICE_PARTS = new WeakMap<ModelService, ModelServiceParts>();
 
 /**
  * An ML model's prediction API on Docker: the api image for the model, N api replicas (gunicorn +
- * Flask) on a private network that are never published, nginx in front of them published on
+ * Flask) on a private network that are never published, the proxy (nginx) in front of them published on
  * `hostPort` (it finds the replicas through Docker's DNS on every request, so replica changes need no
- * reload), and a smoke test through nginx that fails `pulumi up` when the service does not answer.
- * With `runtime: docker` (the default) they are containers on one engine and nginx's config is applied
+ * reload), and a smoke test through the proxy that fails `pulumi up` when the service does not answer.
+ * With `runtime: docker` (the default) they are containers on one engine and the proxy's config is applied
  * in place; with `runtime: swarm` they are Swarm services on an overlay network, the images are pushed
  * to the registry and run by digest. docs/rollouts.md says what each kind of change does.
  *
@@ -56,13 +56,13 @@ export class ModelService extends pulumi.ComponentResource {
   readonly predictUrl: pulumi.Output<string>;
   /** Docker names of the api replicas, in replica order (empty on a Swarm: its tasks are named by Swarm). */
   readonly apiContainerNames: pulumi.Output<string[]>;
-  /** Docker name of the nginx container (empty on a Swarm: see `proxyServiceName`). */
+  /** Docker name of the proxy container (empty on a Swarm: see `proxyServiceName`). */
   readonly proxyContainerName: pulumi.Output<string>;
   /** api image name with its content tag. */
   readonly apiImageName: pulumi.Output<string>;
   /** What the api replicas run: the pushed manifest digest, or the local image ID without a registry. */
   readonly apiImageRef: pulumi.Output<string>;
-  /** nginx image name with its content tag. */
+  /** Proxy image name with its content tag. */
   readonly proxyImageName: pulumi.Output<string>;
   /** What the proxy runs: the pushed manifest digest, or the local image ID without a registry. */
   readonly proxyImageRef: pulumi.Output<string>;
@@ -78,7 +78,7 @@ export class ModelService extends pulumi.ComponentResource {
   readonly runtime: pulumi.Output<string>;
   /** On a Swarm, the name of the api service; empty with runtime `docker`. */
   readonly apiServiceName: pulumi.Output<string>;
-  /** On a Swarm, the name of the nginx service; empty with runtime `docker`. */
+  /** On a Swarm, the name of the proxy service; empty with runtime `docker`. */
   readonly proxyServiceName: pulumi.Output<string>;
 
 
@@ -94,35 +94,39 @@ export class ModelService extends pulumi.ComponentResource {
   get apiImage(): ModelApiImage {
     return this.parts().apiImage;
   }
-  /** The nginx image. */
-  get nginxImage(): NginxImage {
-    return this.parts().nginxImage;
+  /** The proxy image (nginx). */
+  get proxyImage(): ProxyImage {
+    return this.parts().proxyImage;
+  }
+  /** @deprecated use proxyImage */
+  get nginxImage(): ProxyImage {
+    return this.proxyImage;
   }
   /** Runtime `docker`: the private network of the replicas and the proxy. */
   get network(): ModelServiceNetwork {
-    return this.singleHost("network").network;
+    return this.dockerPart("network").network;
   }
   /** Runtime `docker`: the api replicas, in replica order. */
   get apiContainers(): docker.Container[] {
-    return this.singleHost("apiContainers").apiContainers;
+    return this.dockerPart("apiContainers").apiContainers;
   }
-  /** Runtime `docker`: the nginx container. */
+  /** Runtime `docker`: the proxy container. */
   get proxyContainer(): docker.Container {
-    return this.singleHost("proxyContainer").proxyContainer;
+    return this.dockerPart("proxyContainer").proxyContainer;
   }
   /** Runtime `docker`: applies the rendered nginx config to the running proxy in place (a graceful reload, no new container). */
   get proxyConfig(): command.local.Command {
-    return this.singleHost("proxyConfig").proxyConfig;
+    return this.dockerPart("proxyConfig").proxyConfig;
   }
   /** Runtime `docker` with TLS: the volume the certificate and key are uploaded into. */
   get tlsVolume(): docker.Volume | undefined {
-    return this.parts().singleHost?.tlsVolume;
+    return this.parts().docker?.tlsVolume;
   }
   /** Runtime `docker` with TLS: writes the certificate and key into `tlsVolume` (and reloads a running proxy when they change). */
   get tlsFiles(): command.local.Command | undefined {
-    return this.parts().singleHost?.tlsFiles;
+    return this.parts().docker?.tlsFiles;
   }
-  /** Runtime `swarm`: the overlay network, the api and nginx services and the manager's provider. */
+  /** Runtime `swarm`: the overlay network, the api and proxy services and the manager's provider. */
   get swarmDeployment(): SwarmDeployment | undefined {
     return this.parts().swarm;
   }
@@ -135,8 +139,8 @@ export class ModelService extends pulumi.ComponentResource {
     return this.parts().smokeTest;
   }
 
-  private singleHost(part: string): SingleHostDeployment {
-    const deployment = this.parts().singleHost;
+  private dockerPart(part: string): DockerDeployment {
+    const deployment = this.parts().docker;
     if (deployment === undefined) {
       throw new Error(`ModelService.${part} exists with runtime docker only; this service runs on a Swarm (see swarmDeployment)`);
     }
@@ -172,19 +176,20 @@ export class ModelService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const nginxImage = new NginxImage(
+    // The child names keep "nginx": they are part of the URNs of deployed images.
+    const proxyImage = new ProxyImage(
       childName(name, "nginx-image"),
       { baseImage: spec.baseImage, registry: spec.registry },
       { parent: this },
     );
     const registryCleanups = [
       registryCleanup(childName(name, "api-image-cleanup"), spec.registry, apiImage.imageRef, { parent: this }),
-      registryCleanup(childName(name, "nginx-image-cleanup"), spec.registry, nginxImage.imageRef, { parent: this }),
+      registryCleanup(childName(name, "nginx-image-cleanup"), spec.registry, proxyImage.imageRef, { parent: this }),
     ].filter((cleanup): cleanup is command.local.Command => cleanup !== undefined);
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
-    const inputs = { name, spec, prefix, apiImage, nginxImage, nginxConfig, parent: this };
-    const singleHost = spec.runtime.kind === "docker" ? deploySingleHost(inputs) : undefined;
+    const inputs = { name, spec, prefix, apiImage, proxyImage, nginxConfig, parent: this };
+    const dockerDeployment = spec.runtime.kind === "docker" ? deployDocker(inputs) : undefined;
     const swarm = spec.runtime.kind === "swarm" ? deploySwarm({ ...inputs, imagesInUseAfter: registryCleanups }) : undefined;
 
     const smokeTest = new command.local.Command(
@@ -195,27 +200,29 @@ export class ModelService extends pulumi.ComponentResource {
         interpreter: BASH,
         environment: { ...smokeTestEnvironment(spec), ...smokeTestSecretEnvironment(spec) },
         // Whatever serves the traffic changed: images, replicas or services, the proxy or its config.
-        triggers: servingIdentity(apiImage, nginxImage, nginxConfig, singleHost, swarm),
+        triggers: servingIdentity(apiImage, proxyImage, nginxConfig, dockerDeployment, swarm),
       },
       {
         parent: this,
-        dependsOn: singleHost ? [singleHost.proxyConfig, ...singleHost.apiContainers] : swarm ? [swarm.apiService, swarm.proxyService] : [],
+        dependsOn: dockerDeployment ? [dockerDeployment.proxyConfig, ...dockerDeployment.apiContainers] : swarm ? [swarm.apiService, swarm.proxyService] : [],
       },
     );
-    SERVICE_PARTS.set(this, { spec, apiImage, nginxImage, singleHost, swarm, registryCleanups, smokeTest });
+    SERVICE_PARTS.set(this, { spec, apiImage, proxyImage, docker: dockerDeployment, swarm, registryCleanups, smokeTest });
 
     this.url = pulumi.output(serviceUrl(spec));
     this.predictUrl = pulumi.output(`${serviceUrl(spec)}/predict`);
-    this.apiContainerNames = singleHost ? pulumi.all(singleHost.apiContainers.map((container) => container.name)) : pulumi.output([]);
-    this.proxyContainerName = singleHost ? singleHost.proxyContainer.name : pulumi.output("");
+    this.apiContainerNames = dockerDeployment
+      ? pulumi.all(dockerDeployment.apiContainers.map((container) => container.name))
+      : pulumi.output([]);
+    this.proxyContainerName = dockerDeployment ? dockerDeployment.proxyContainer.name : pulumi.output("");
     this.apiImageName = apiImage.imageName;
     this.apiImageRef = apiImage.imageRef;
-    this.proxyImageName = nginxImage.imageName;
-    this.proxyImageRef = nginxImage.imageRef;
+    this.proxyImageName = proxyImage.imageName;
+    this.proxyImageRef = proxyImage.imageRef;
     this.modelName = pulumi.output(spec.modelName);
     this.modelVersion = pulumi.output(spec.modelVersion);
     this.modelDigest = pulumi.output(apiImage.modelDigest);
-    this.networkName = singleHost ? singleHost.network.networkName : swarm ? swarm.network.name : pulumi.output(networkName(prefix));
+    this.networkName = dockerDeployment ? dockerDeployment.network.networkName : swarm ? swarm.network.name : pulumi.output(networkName(prefix));
     this.runtime = pulumi.output(spec.runtime.kind);
     this.apiServiceName = swarm ? swarm.apiService.name : pulumi.output("");
     this.proxyServiceName = swarm ? swarm.proxyService.name : pulumi.output("");
@@ -245,16 +252,16 @@ export class ModelService extends pulumi.ComponentResource {
  */
 function servingIdentity(
   apiImage: ModelApiImage,
-  nginxImage: NginxImage,
+  proxyImage: ProxyImage,
   nginxConfig: string,
-  singleHost: SingleHostDeployment | undefined,
+  dockerDeployment: DockerDeployment | undefined,
   swarm: SwarmDeployment | undefined,
 ): pulumi.Input<unknown>[] {
   const serving =
-    singleHost !== undefined
-      ? [pulumi.all(singleHost.apiContainers.map((container) => container.id)), singleHost.proxyContainer.id]
+    dockerDeployment !== undefined
+      ? [pulumi.all(dockerDeployment.apiContainers.map((container) => container.id)), dockerDeployment.proxyContainer.id]
       : swarm !== undefined
         ? [swarm.apiService.id, swarm.proxyService.id, swarm.taskSpecHash]
         : [];
-  return [apiImage.imageRef, nginxImage.imageRef, ...serving, sha256Hex(nginxConfig)];
+  return [apiImage.imageRef, proxyImage.imageRef, ...serving, sha256Hex(nginxConfig)];
 }

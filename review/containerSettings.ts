@@ -1,5 +1,5 @@
 import { LABEL_KEYS, RESERVED_LABEL_PREFIX } from "../components/containers/labels.js";
-import { NGINX_CONF_ENV_VAR } from "../components/nginx/config.js";
+import { NGINX_CONF_ENV_VAR } from "../components/nginx/options.js";
 import { API_ENVIRONMENT } from "../components/containers/environmentContract.js";
 import { SECRET_VALUE, UNKNOWN_VALUE, type PropertyMap } from "./previewDocument.js";
 

@@ -1,4 +1,4 @@
-import { NGINX_CONF_ENV_VAR } from "../components/nginx/config.js";
+import { NGINX_CONF_ENV_VAR } from "../components/nginx/options.js";
 import {
   addEnvironmentEntry,
   addLabels,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceSpec } from "../settings/args.js";
-import { serviceUrl } from "../containers/serviceSettings.js";
+import { serviceUrl } from "../containers/addresses.js";
 
 /**
  * The post-deploy smoke test, run on the machine running Pulumi: wait (bounded) until `/ready`

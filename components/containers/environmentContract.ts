@@ -58,3 +58,12 @@ export function reservedApiVariables(): string[] {
     .filter((name) => API_ENVIRONMENT.variables[name].reserved)
     .sort();
 }
+
+/** The numeric default of the integer variable `name`; throws when the contract gives it none. */
+export function apiIntegerDefault(name: string): number {
+  const value = apiVariable(name).default;
+  if (typeof value !== "number") {
+    throw new Error(`api/${API_ENVIRONMENT_CONTRACT_FILE}: ${name} has no numeric default (${JSON.stringify(value)})`);
+  }
+  return value;
+}

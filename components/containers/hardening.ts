@@ -2,8 +2,8 @@ import type { DockerHealthcheck } from "./healthchecks.js";
 import type { ContainerResources, RestartPolicy } from "../settings/args.js";
 
 /**
- * The hardening every container of a service gets: non-root user, read-only root file system with a
- * size-limited tmpfs `/tmp`, memory (swap disabled) and CPU limits, restart policy, healthcheck that
+ * The hardening every container of a service gets, the same on every runtime: non-root user (`API_USER`,
+ * `PROXY_USER`), read-only root file system with a size-limited tmpfs `/tmp`, memory (swap disabled) and CPU limits, restart policy, healthcheck that
  * the provider waits for, rotated json-file logs, an init process, no privilege escalation and no
  * Linux capabilities.
  */
@@ -107,3 +107,15 @@ export function dockerCpusString(cpus: number): string {
   }
   return nineDecimals.replace(/0+$/, "");
 }
+
+/** User and group of the api image's `modelserver` account. */
+export const API_USER = "10001:10001";
+
+/** User and group nginx runs as in the proxy image. */
+export const PROXY_USER = "10002:10002";
+
+/** Size of the api's tmpfs `/tmp` in MiB (gunicorn heartbeats, Prometheus multiprocess files). */
+export const API_TMPFS_MB = 64;
+
+/** Size of the proxy's tmpfs `/tmp` in MiB (rendered config, pid file, request body buffers). */
+export const PROXY_TMPFS_MB = 32;

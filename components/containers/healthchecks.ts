@@ -1,4 +1,4 @@
-import { NGINX_HEALTH_PATH, NGINX_LISTEN_PORT } from "../nginx/config.js";
+import { NGINX_HEALTH_PATH, NGINX_LISTEN_PORT } from "../nginx/options.js";
 
 /** A Docker healthcheck in the shape `docker.Container` takes, with durations formatted like Docker reports them back. */
 export interface DockerHealthcheck {

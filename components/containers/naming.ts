@@ -31,7 +31,7 @@ export function apiContainerName(prefix: string, index: number, fingerprint: str
 }
 
 /**
- * Name of the nginx container that publishes `hostPort`. The port is part of it, so when the port changes the
+ * Name of the proxy container that publishes `hostPort`. The port is part of it, so when the port changes the
  * new proxy can start beside the old one (each owns its own port) before the old one is removed.
  */
 export function proxyContainerName(prefix: string, hostPort: number): string {
@@ -69,7 +69,7 @@ export function apiServiceName(prefix: string): string {
   return `${prefix}-api`;
 }
 
-/** Name of the Swarm service of the nginx tasks. */
+/** Name of the Swarm service of the proxy tasks. */
 export function proxyServiceName(prefix: string): string {
   return `${prefix}-proxy`;
 }

@@ -29,7 +29,7 @@ export function apiContextDir(): string {
   return path.join(packageRoot(), "api");
 }
 
-/** Build context of the nginx image (`nginx/` in the package). */
+/** Build context of the proxy image (`nginx/` in the package). */
 export function nginxContextDir(): string {
   return path.join(packageRoot(), "nginx");
 }

@@ -7,9 +7,9 @@ import type { RegistrySpec } from "../settings/args.js";
 import { childName, imageName } from "../containers/naming.js";
 import { nginxContextDir } from "./packagePaths.js";
 
-/** Arguments of `NginxImage`; `ModelService` passes validated values. */
-export interface NginxImageArgs {
-  /** Base image for the nginx Dockerfile (build arg `BASE_IMAGE`). */
+/** Arguments of `ProxyImage`; `ModelService` passes validated values. */
+export interface ProxyImageArgs {
+  /** Base image for the proxy image's Dockerfile (build arg `BASE_IMAGE`). */
   readonly baseImage: string;
   /** Registry to push the image to; without one it stays in the local engine. */
   readonly registry?: RegistrySpec;
@@ -20,7 +20,7 @@ export interface NginxImageArgs {
  * proxy container receives the rendered nginx.conf in `NGINX_CONF_B64`, so config changes never
  * rebuild the image. The tag derives from the content of `nginx/` and the base image.
  */
-export class NginxImage extends pulumi.ComponentResource {
+export class ProxyImage extends pulumi.ComponentResource {
   /** Image name with its content tag, e.g. `model-service-nginx:9b1c...`. */
   readonly imageName: pulumi.Output<string>;
   /** What the proxy container runs: the pushed manifest digest, or the local image ID without a registry. */
@@ -29,10 +29,13 @@ export class NginxImage extends pulumi.ComponentResource {
   readonly contentTag: string;
   readonly image: docker.Image;
 
-  constructor(name: string, args: NginxImageArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: ProxyImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The type token keeps the class's old name: it is part of the URN of every deployed proxy image (and its
+    // child), so changing it would replace them.
     super("model-service:index:NginxImage", name, {}, opts);
     const contextDir = nginxContextDir();
     const dockerfile = path.join(contextDir, "Dockerfile");
+    // "nginx" in the tag's input and the repository name (`model-service-nginx`) stays: it names deployed images.
     this.contentTag = contentTag({
       image: "nginx",
       context: hashDirectory(contextDir, ".dockerignore"),
@@ -55,3 +58,10 @@ export class NginxImage extends pulumi.ComponentResource {
     this.registerOutputs({ imageName: this.imageName, imageRef: this.imageRef, contentTag: this.contentTag });
   }
 }
+
+/** @deprecated use ProxyImage */
+export const NginxImage = ProxyImage;
+/** @deprecated use ProxyImage */
+export type NginxImage = ProxyImage;
+/** @deprecated use ProxyImageArgs */
+export type NginxImageArgs = ProxyImageArgs;

@@ -3,7 +3,7 @@
  *
  * The result is a complete nginx.conf for the image in nginx/: ModelService passes it base64-encoded in
  * `NGINX_CONF_B64` (see `encodeNginxConfigForEnv`), and `nginx/nginx.conf` is the same function's output for
- * `DEFAULT_NGINX_CONFIG_OPTIONS`.
+ * the image's default options. Options, defaults and validation are in options.ts; error pages in errorPages.ts.
  *
  * Replica changes: with a `resolver` (what ModelService uses) nginx asks Docker's DNS for the replicas behind the
  * network alias on every request (answers cached briefly), so replicas come and go without a reload. Without one,
@@ -25,9 +25,6 @@ import {
   type NginxRateLimit,
   type ResolvedNginxConfigOptions,
 } from "./options.js";
-
-export * from "./options.js";
-export type { NginxErrorResponse } from "./errorPages.js";
 
 const UPSTREAM_NAME = "model_service_api";
 const UPSTREAM_ADDRESS_VARIABLE = "$model_service_api_address";
@@ -80,6 +77,8 @@ export function nginxErrorResponses(options: NginxConfigOptions): readonly Nginx
 
 function mainContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
   return [
+    // The header names the renderer's old path on purpose: the rendered text is the proxy container's
+    // environment, so changing a single byte of it would replace every deployed proxy container.
     "# nginx.conf of the model-service proxy, rendered by renderNginxConfig (components/nginxConfig.ts).",
     "# Do not edit: change the options and render again.",
     `worker_processes ${options.workerProcesses};`,

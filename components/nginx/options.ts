@@ -1,7 +1,7 @@
 import { IPV4_ADDRESS } from "../settings/ipv4.js";
 /**
  * Options of the nginx proxy config, their defaults, their validation and the values derived from them.
- * Pure: no I/O, no Pulumi. The renderer is in nginxConfig.ts, which re-exports everything public from here.
+ * Pure: no I/O, no Pulumi, no ModelService settings. The renderer is `renderNginxConfig` in config.ts.
  */
 
 /** The port nginx listens on inside its container (unprivileged, so the proxy runs as a non-root user). */
@@ -112,8 +112,7 @@ export interface NginxConfigOptions {
    */
   readonly upstreamTimeoutSeconds: number;
   /**
-   * gunicorn's `keepalive` in seconds, the same value the api gets as `GUNICORN_KEEPALIVE` (through
-   * `apiEnvironmentForProxyLimits`). nginx closes idle upstream connections before gunicorn does (see
+   * gunicorn's `keepalive` in seconds, the same value the api gets as `GUNICORN_KEEPALIVE`. nginx closes idle upstream connections before gunicorn does (see
    * `deriveUpstreamIdleTimeoutMs`), so it never sends a request on a connection gunicorn is closing; with any
    * longer gunicorn keepalive (the api image's standalone default is 75) nginx still closes first.
    * 0 turns upstream connection reuse off. Integer 0 to 300; default 2 (gunicorn's own default).
@@ -214,16 +213,6 @@ export const NGINX_CONFIG_DEFAULTS = {
   tls: false,
 } as const satisfies Omit<ResolvedNginxConfigOptions, "upstreams" | "maxBodyBytes" | "upstreamTimeoutSeconds">;
 
-/**
- * The options of the config baked into the image (`nginx/nginx.conf`), used when `NGINX_CONF_B64` is not set:
- * the contract's upstream `api:8000` and the api's defaults for `MAX_BODY_BYTES` and `GUNICORN_TIMEOUT`.
- */
-export const DEFAULT_NGINX_CONFIG_OPTIONS: NginxConfigOptions = {
-  upstreams: [{ host: "api", port: 8000 }],
-  maxBodyBytes: 1_048_576,
-  upstreamTimeoutSeconds: 30,
-};
-
 /** A rejected option: names the field, the value given and what is allowed. */
 export class NginxConfigError extends Error {
   constructor(
@@ -276,32 +265,6 @@ export function deriveUpstreamIdleTimeoutMs(upstreamKeepaliveSeconds: number): n
   }
   const keepaliveMs = upstreamKeepaliveSeconds * 1000;
   return Math.max(keepaliveMs - 1000, keepaliveMs / 2);
-}
-
-/** The settings both sides of the proxy must agree on. */
-export type ProxyUpstreamLimits = Pick<NginxConfigOptions, "maxBodyBytes" | "upstreamTimeoutSeconds" | "upstreamKeepaliveSeconds">;
-
-/** Environment for the api containers that matches the nginx config rendered from the same limits. */
-export interface ApiLimitsEnvironment {
-  readonly MAX_BODY_BYTES: string;
-  readonly GUNICORN_TIMEOUT: string;
-  readonly GUNICORN_KEEPALIVE: string;
-}
-
-/**
- * The api side of `limits`: pass the same `limits` into `renderNginxConfig` and these variables into every api
- * replica, and the two body limits and timeouts agree by construction.
- */
-export function apiEnvironmentForProxyLimits(limits: ProxyUpstreamLimits): ApiLimitsEnvironment {
-  const record = requireRecord("limits", limits);
-  const maxBodyBytes = requireMaxBodyBytes(record.maxBodyBytes);
-  const upstreamTimeoutSeconds = requireUpstreamTimeoutSeconds(record.upstreamTimeoutSeconds);
-  const upstreamKeepaliveSeconds = optionalUpstreamKeepaliveSeconds(record.upstreamKeepaliveSeconds);
-  return {
-    MAX_BODY_BYTES: String(maxBodyBytes),
-    GUNICORN_TIMEOUT: String(upstreamTimeoutSeconds),
-    GUNICORN_KEEPALIVE: String(upstreamKeepaliveSeconds),
-  };
 }
 
 const OPTION_FIELDS = {

@@ -19,7 +19,7 @@ import { Checker, isPlainObject } from "./checker.js";
 import { IPV4_ADDRESS } from "./ipv4.js";
 import { ModelServiceConfigError } from "./configError.js";
 import { resolveRuntime } from "./runtimeValidation.js";
-import { RESERVED_API_ENVIRONMENT } from "../containers/serviceSettings.js";
+import { RESERVED_API_ENVIRONMENT } from "../containers/apiEnvironment.js";
 import { RESERVED_LABEL_PREFIX } from "../containers/labels.js";
 import { API_KEY_MAX_COUNT, apiKeyProblem, apiKeySalt, apiKeysSpec, type ApiKeysSpec } from "./apiKeys.js";
 import { tlsMaterialProblems, type TlsSpec } from "./tlsMaterial.js";

@@ -12,13 +12,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  NGINX_HEALTH_PATH,
-  NGINX_LISTEN_PORT,
-  encodeNginxConfigForEnv,
-  renderNginxConfig,
-  type NginxConfigOptions,
-} from "../../components/nginx/config.js";
+import { encodeNginxConfigForEnv, renderNginxConfig } from "../../components/nginx/config.js";
+import { NGINX_HEALTH_PATH, NGINX_LISTEN_PORT, type NginxConfigOptions } from "../../components/nginx/options.js";
 import {
   buildImage,
   containerIp,

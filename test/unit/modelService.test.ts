@@ -103,10 +103,12 @@ describe("ModelService with defaults", async () => {
     expect(await valueOf(service.apiImage.image.urn)).toBe(
       `${prefix}model-service:index:ModelApiImage$docker:index/image:Image::iris-api-image-default`,
     );
-    expect(await valueOf(service.nginxImage.urn)).toBe(`${base}$model-service:index:NginxImage::iris-nginx-image`);
-    expect(await valueOf(service.nginxImage.image.urn)).toBe(
+    expect(await valueOf(service.proxyImage.urn)).toBe(`${base}$model-service:index:NginxImage::iris-nginx-image`);
+    expect(await valueOf(service.proxyImage.image.urn)).toBe(
       `${prefix}model-service:index:NginxImage$docker:index/image:Image::iris-nginx-image-image`,
     );
+    // The deprecated getter still answers.
+    expect(service.nginxImage).toBe(service.proxyImage);
     expect(await valueOf(service.network.urn)).toBe(`${base}$model-service:index:ModelServiceNetwork::iris-network`);
     expect(await valueOf(service.network.network.urn)).toBe(
       `${prefix}model-service:index:ModelServiceNetwork$docker:index/network:Network::iris-network-bridge`,

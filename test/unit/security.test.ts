@@ -9,7 +9,9 @@ import { ModelServiceConfigError } from "../../components/settings/configError.j
 import type { ModelServiceArgs } from "../../components/settings/args.js";
 import { proxyContainerSettings } from "../../components/runtimes/docker/proxyContainer.js";
 import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "../../components/commands/tlsFiles.js";
-import { apiEnvironment, nginxConfigOptions, serviceUrl } from "../../components/containers/serviceSettings.js";
+import { apiEnvironment } from "../../components/containers/apiEnvironment.js";
+import { serviceUrl } from "../../components/containers/addresses.js";
+import { nginxConfigOptions } from "../../components/containers/proxyNginxConfig.js";
 import { smokeTestEnvironment, smokeTestSecretEnvironment } from "../../components/commands/smokeTest.js";
 import { modelServiceArgsFromConfig } from "../../components/settings/stackConfig.js";
 import { tlsMaterialProblems } from "../../components/settings/tlsMaterial.js";
@@ -41,12 +43,12 @@ describe("API keys", () => {
     const salt = apiKeySalt("model-service-unit", "unit", "iris");
     expect(spec.apiKeys?.digests).toEqual([apiKeyDigest(salt, KEY_A), apiKeyDigest(salt, KEY_B)]);
     const env = apiEnvironment(spec);
-    expect(env).toContain(`${API_KEY_SALT_ENV}=${salt}`);
-    expect(env).toContain(`${API_KEY_DIGESTS_ENV}=${spec.apiKeys?.digests.join(",")}`);
-    expect(env.join("\n")).not.toContain(KEY_A);
-    expect(env.join("\n")).not.toContain(KEY_B);
+    expect(env[API_KEY_SALT_ENV]).toBe(salt);
+    expect(env[API_KEY_DIGESTS_ENV]).toBe(spec.apiKeys?.digests.join(","));
+    expect(Object.values(env).join("\n")).not.toContain(KEY_A);
+    expect(Object.values(env).join("\n")).not.toContain(KEY_B);
     expect(apiKeysEnvironment(undefined)).toEqual({});
-    expect(apiEnvironment(specFor()).some((entry) => entry.startsWith("API_KEY"))).toBe(false);
+    expect(Object.keys(apiEnvironment(specFor())).some((name) => name.startsWith("API_KEY"))).toBe(false);
   });
 
   it("salts per service: the same key gives other digests in another stack or service", () => {

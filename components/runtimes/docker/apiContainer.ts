@@ -1,20 +1,14 @@
-import { fingerprint } from "../../images/contentHash.js";
-import { hardenedContainerSettings, UPDATABLE_IN_PLACE, type HardenedSettings } from "../../containers/hardening.js";
+import { API_TMPFS_MB, API_USER, hardenedContainerSettings, type HardenedSettings } from "../../containers/hardening.js";
 import { apiHealthcheck } from "../../containers/healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
 import type { ModelServiceSpec } from "../../settings/args.js";
-import { apiEnvironment } from "../../containers/serviceSettings.js";
-import { API_TMPFS_MB, API_USER } from "../../containers/users.js";
-
-export { API_USER } from "../../containers/users.js";
+import { apiEnvironment, apiStopGraceSeconds } from "../../containers/apiEnvironment.js";
+import { dockerEnvs } from "./envs.js";
 
 /** Extra seconds the provider waits for health beyond the healthcheck's start period and retries. */
 const HEALTH_WAIT_MARGIN_SECONDS = 30;
 
-/** Seconds Docker waits beyond gunicorn's graceful timeout before it kills a stopping replica. */
-const STOP_GRACE_MARGIN_SECONDS = 5;
-
-/** The plain (Output-free) inputs of api replica `index`; image, name and network are added by `ModelService`. */
+/** The plain (Output-free) inputs of api replica `index`; image, name and network are added by `deployDocker`. */
 export interface ApiContainerSettings extends HardenedSettings {
   readonly envs: string[];
   readonly labels: DockerLabel[];
@@ -32,10 +26,9 @@ export function apiContainerSettings(spec: ModelServiceSpec, index: number, mode
       logging: spec.logging,
       healthcheck,
       healthyWithinSeconds: spec.startupTimeoutSeconds + HEALTH_WAIT_MARGIN_SECONDS,
-      // gunicorn drains for its graceful timeout (= its request timeout) and exits; Docker kills only after that.
-      stopGraceSeconds: spec.gunicorn.timeoutSeconds + STOP_GRACE_MARGIN_SECONDS,
+      stopGraceSeconds: apiStopGraceSeconds(spec),
     }),
-    envs: apiEnvironment(spec),
+    envs: dockerEnvs(apiEnvironment(spec)),
     labels: modelServiceLabels({
       project: spec.project,
       stack: spec.stack,
@@ -46,15 +39,4 @@ export function apiContainerSettings(spec: ModelServiceSpec, index: number, mode
       extra: spec.labels,
     }),
   };
-}
-
-/**
- * Fingerprint of everything that makes the provider replace an api container: the image it runs, its
- * network and every setting except those updated in place. It goes into the container name.
- */
-export function apiContainerFingerprint(settings: ApiContainerSettings, imageRef: string, network: string): string {
-  const replacing = Object.fromEntries(
-    Object.entries(settings).filter(([key]) => !UPDATABLE_IN_PLACE.includes(key)),
-  );
-  return fingerprint({ image: imageRef, network, settings: replacing });
 }

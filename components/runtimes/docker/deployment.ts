@@ -1,18 +1,18 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
-import { NOT_UPDATABLE_IN_PLACE } from "../../containers/hardening.js";
 import { modelServiceLabels } from "../../containers/labels.js";
-import type { DeploymentInputs } from "../deploymentInputs.js";
-import { apiContainerName, childName, networkName, proxyContainerName, tlsVolumeName } from "../../containers/naming.js";
-import { API_NETWORK_ALIAS } from "../../containers/serviceSettings.js";
-import { apiContainerFingerprint, apiContainerSettings } from "./apiContainer.js";
+import type { DeploymentInputs } from "../index.js";
+import { childName, networkName, proxyContainerName, tlsVolumeName } from "../../containers/naming.js";
+import { API_NETWORK_ALIAS } from "../../containers/addresses.js";
+import { apiContainerSettings } from "./apiContainer.js";
 import { ModelServiceNetwork } from "./network.js";
 import { BASH, PROXY_APPLY_CONFIG_SCRIPT } from "../../commands/proxyConfig.js";
 import { proxyContainerSettings } from "./proxyContainer.js";
+import { apiReplicaName, apiReplicaRollout, proxyRollout } from "./rolloutPolicy.js";
 import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "../../commands/tlsFiles.js";
 
-/** What `deploySingleHost` creates. */
-export interface SingleHostDeployment {
+/** What `deployDocker` creates. */
+export interface DockerDeployment {
   readonly network: ModelServiceNetwork;
   readonly apiContainers: docker.Container[];
   readonly proxyContainer: docker.Container;
@@ -21,13 +21,16 @@ export interface SingleHostDeployment {
   readonly tlsFiles: command.local.Command | undefined;
 }
 
+/** @deprecated use DockerDeployment */
+export type SingleHostDeployment = DockerDeployment;
+
 /**
- * The single-host runtime: N api replicas on a private bridge network that are never published, nginx in front of
- * them published on `hostAddress:hostPort` (it finds the replicas through Docker's DNS on every request, so replica
- * changes need no reload), and its config applied in place. docs/rollouts.md says what each kind of change does.
+ * The docker runtime: N api replicas on a private bridge network that are never published, the proxy (nginx) in
+ * front of them published on `hostAddress:hostPort` (it finds the replicas through Docker's DNS on every request, so
+ * replica changes need no reload), and its config applied in place. rolloutPolicy.ts says how a change is rolled out.
  */
-export function deploySingleHost(inputs: DeploymentInputs): SingleHostDeployment {
-  const { name, spec, prefix, nginxImage, nginxConfig, parent } = inputs;
+export function deployDocker(inputs: DeploymentInputs): DockerDeployment {
+  const { name, spec, prefix, proxyImage, nginxConfig, parent } = inputs;
   const network = new ModelServiceNetwork(
     childName(name, "network"),
     {
@@ -58,7 +61,7 @@ export function deploySingleHost(inputs: DeploymentInputs): SingleHostDeployment
             stdin: proxyTlsFilesStdin(spec.tls),
             environment: {
               TLS_VOLUME: tlsVolume.name,
-              NGINX_IMAGE: nginxImage.imageRef,
+              NGINX_IMAGE: proxyImage.imageRef,
               PROXY_CONTAINER: proxyContainerName(prefix, spec.hostPort),
             },
             // A changed certificate or key (the secret stdin) rewrites the files; a new image or volume too.
@@ -72,18 +75,10 @@ export function deploySingleHost(inputs: DeploymentInputs): SingleHostDeployment
     {
       ...proxyContainerSettings(spec, nginxConfig, tlsVolume && tlsVolumeName(prefix)),
       name: proxyContainerName(prefix, spec.hostPort),
-      image: nginxImage.imageRef,
+      image: proxyImage.imageRef,
       networksAdvanced: [{ name: network.networkName }],
     },
-    {
-      parent,
-      ...(tlsFiles ? { dependsOn: [tlsFiles] } : {}),
-      // The port cannot be bound twice: a replacement with the same port (new image) removes the old proxy first.
-      deleteBeforeReplace: true,
-      replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
-      // The config it starts with; later config changes are applied in place by `proxyConfig` (a reload).
-      ignoreChanges: ["envs"],
-    },
+    { parent, ...(tlsFiles ? { dependsOn: [tlsFiles] } : {}), ...proxyRollout() },
   );
   const proxyConfig = new command.local.Command(
     childName(name, "proxy-config"),
@@ -102,16 +97,12 @@ export function deploySingleHost(inputs: DeploymentInputs): SingleHostDeployment
 /**
  * api replica `index`: never publishes a port; reachable on the private network as `api` (shared by
  * all replicas, which nginx looks up per request) and by its own name. Replaced create-before-delete
- * (its name changes with everything that forces a replacement): the new replica only accepts
- * connections once its model is loaded and warmed up, and the old one stops gracefully (gunicorn
- * finishes what it has in flight; nginx retries refused connections on another replica).
+ * (see rolloutPolicy.ts).
  */
 function apiReplica(inputs: DeploymentInputs, index: number, network: ModelServiceNetwork): docker.Container {
   const { name, spec, prefix, apiImage, parent } = inputs;
   const settings = apiContainerSettings(spec, index, apiImage.modelDigest);
-  const containerName = apiImage.imageRef.apply((imageRef) =>
-    apiContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, networkName(prefix))),
-  );
+  const containerName = apiImage.imageRef.apply((imageRef) => apiReplicaName(prefix, index, settings, imageRef, networkName(prefix)));
   return new docker.Container(
     childName(name, `api-${index}`),
     {
@@ -120,11 +111,6 @@ function apiReplica(inputs: DeploymentInputs, index: number, network: ModelServi
       image: apiImage.imageRef,
       networksAdvanced: [{ name: network.networkName, aliases: [API_NETWORK_ALIAS, containerName] }],
     },
-    {
-      parent,
-      // The provider defaults to delete-first; the changing name makes create-first safe: no gap in service.
-      deleteBeforeReplace: false,
-      replaceOnChanges: [...NOT_UPDATABLE_IN_PLACE],
-    },
+    { parent, ...apiReplicaRollout() },
   );
 }

@@ -1,18 +1,13 @@
-import { PROXY_TMPFS_MB, PROXY_USER } from "../../containers/users.js";
-import { hardenedContainerSettings, type HardenedSettings } from "../../containers/hardening.js";
+import { hardenedContainerSettings, PROXY_TMPFS_MB, PROXY_USER, type HardenedSettings } from "../../containers/hardening.js";
 import { proxyHealthcheck } from "../../containers/healthchecks.js";
-import { PROXY_SYSCTLS } from "../../containers/proxySysctls.js";
+import { PROXY_STOP_GRACE_SECONDS, PROXY_SYSCTLS, proxyEnvironment } from "../../containers/proxySettings.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
 import type { ModelServiceSpec } from "../../settings/args.js";
-import { encodeNginxConfigForEnv, NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT, NGINX_TLS_DIR } from "../../nginx/config.js";
-
-export { PROXY_USER } from "../../containers/users.js";
+import { NGINX_LISTEN_PORT, NGINX_TLS_DIR } from "../../nginx/options.js";
+import { dockerEnvs } from "./envs.js";
 
 /** Seconds the provider waits for nginx to report healthy. */
 const PROXY_HEALTHY_WITHIN_SECONDS = 60;
-
-/** Seconds nginx gets to finish in-flight requests when the container is removed. */
-const PROXY_STOP_GRACE_SECONDS = 10;
 
 /** A published port in the shape `docker.Container` takes. */
 export interface PublishedPort {
@@ -29,7 +24,7 @@ export interface MountedVolume {
   readonly readOnly: boolean;
 }
 
-/** The plain inputs of the nginx container; image, name and network are added by `ModelService`. */
+/** The plain inputs of the proxy container; image, name and network are added by `deployDocker`. */
 export interface ProxyContainerSettings extends HardenedSettings {
   readonly envs: string[];
   readonly labels: DockerLabel[];
@@ -57,7 +52,7 @@ export function proxyContainerSettings(spec: ModelServiceSpec, nginxConfig: stri
       healthyWithinSeconds: PROXY_HEALTHY_WITHIN_SECONDS,
       stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
     }),
-    envs: [`${NGINX_CONF_ENV_VAR}=${encodeNginxConfigForEnv(nginxConfig)}`],
+    envs: dockerEnvs(proxyEnvironment(nginxConfig)),
     labels: modelServiceLabels({
       project: spec.project,
       stack: spec.stack,

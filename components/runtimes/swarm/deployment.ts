@@ -1,26 +1,23 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../../images/contentHash.js";
-import { goDuration } from "../../containers/healthchecks.js";
 import { modelServiceLabels } from "../../containers/labels.js";
-import type { DeploymentInputs } from "../deploymentInputs.js";
+import type { DeploymentInputs } from "../index.js";
 import type { ModelServiceSpec, RegistrySpec } from "../../settings/args.js";
 import { apiServiceName, childName, networkName, proxyServiceName, registryHost } from "../../containers/naming.js";
-import { API_NETWORK_ALIAS } from "../../containers/serviceSettings.js";
+import { API_NETWORK_ALIAS } from "../../containers/addresses.js";
+import { apiConvergeSeconds, CONVERGE_MARGIN_SECONDS, convergeConfig } from "./rolloutPolicy.js";
 import { apiServiceSettings, proxyServiceSettings, swarmRuntime, type SwarmServiceSettings } from "./serviceSpecs.js";
-
-/** Seconds `pulumi up` waits at most for a service to converge, beyond what its tasks need to start. */
-const CONVERGE_MARGIN_SECONDS = 60;
 
 /** What `deploySwarm` creates. */
 export interface SwarmDeployment {
   /** The Docker provider of the Swarm manager, when `swarm.managerHost` is set. */
   readonly manager: docker.Provider | undefined;
-  /** The overlay network of the api and nginx tasks. */
+  /** The overlay network of the api and proxy tasks. */
   readonly network: docker.Network;
   /** The api tasks. */
   readonly apiService: docker.Service;
-  /** The nginx tasks, publishing `hostPort`. */
+  /** The proxy tasks, publishing `hostPort`. */
   readonly proxyService: docker.Service;
   /** Hash of both services' plain settings: an in-place service update keeps the service's ID, not this. */
   readonly taskSpecHash: string;
@@ -36,7 +33,7 @@ export interface SwarmDeploymentInputs extends DeploymentInputs {
 }
 
 /**
- * The Swarm runtime: an overlay network, the api service and the nginx service, created through the manager (its
+ * The Swarm runtime: an overlay network, the api service and the proxy service, created through the manager (its
  * own Docker provider). The images were built by the stack's Docker engine and pushed to the registry; the
  * services run them by digest, and the nodes pull them with the registry credentials the services carry.
  */
@@ -54,7 +51,7 @@ export function deploySwarm(inputs: SwarmDeploymentInputs): SwarmDeployment {
     {
       name: networkName(prefix),
       driver: "overlay",
-      // nginx and the api tasks attach as service tasks; nothing else joins it.
+      // The proxy and the api tasks attach as service tasks; nothing else joins it.
       attachable: false,
       labels: modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component: "network" }),
     },
@@ -69,16 +66,14 @@ export function deploySwarm(inputs: SwarmDeploymentInputs): SwarmDeployment {
   const proxy = proxyServiceSettings(spec, inputs.nginxConfig);
   const proxyService = new docker.Service(
     childName(name, "proxy-service"),
-    serviceArgs(proxyServiceName(prefix), proxy, inputs.nginxImage.imageRef, network, spec.registry, [], CONVERGE_MARGIN_SECONDS),
+    serviceArgs(proxyServiceName(prefix), proxy, inputs.proxyImage.imageRef, network, spec.registry, [], CONVERGE_MARGIN_SECONDS),
     { ...opts, dependsOn: [apiService, ...inputs.imagesInUseAfter] },
   );
   return { manager, network, apiService, proxyService, taskSpecHash: sha256Hex(JSON.stringify({ api, proxy })) };
 }
 
-/** Long enough for every api task to be replaced one after another, each starting and then being watched. */
 function convergeSeconds(spec: ModelServiceSpec): number {
-  const perTask = spec.startupTimeoutSeconds + swarmRuntime(spec).updateMonitorSeconds;
-  return Math.min(3600, spec.replicas * perTask + CONVERGE_MARGIN_SECONDS);
+  return apiConvergeSeconds(spec.replicas, spec.startupTimeoutSeconds, swarmRuntime(spec).updateMonitorSeconds);
 }
 
 function serviceArgs(
@@ -119,8 +114,8 @@ function serviceArgs(
     updateConfig: settings.updateConfig,
     rollbackConfig: settings.rollbackConfig,
     // `pulumi up` returns once every task of the new spec runs (or fails when Swarm rolled it back). The provider
-    // waits only for replicated services; a global one (one nginx per node) is checked by the smoke test.
-    ...("replicated" in settings.mode ? { convergeConfig: { delay: "1s", timeout: goDuration(convergeTimeoutSeconds) } } : {}),
+    // waits only for replicated services; a global one (one proxy per node) is checked by the smoke test.
+    ...("replicated" in settings.mode ? { convergeConfig: convergeConfig(convergeTimeoutSeconds) } : {}),
     ...(registry === undefined
       ? {}
       : {

@@ -1,36 +1,19 @@
 /**
  * The plain (Output-free) inputs of the two Swarm services of a `ModelService`, derived from the same validated spec
- * and the same settings as the single-host containers: user, read-only root, tmpfs `/tmp`, dropped capabilities,
- * limits, healthchecks, rotated json-file logs, the api environment and the rendered nginx config. Image, network,
- * registry credentials and the provider are added by `deploySwarm`.
+ * and the same settings as the docker runtime's containers: user, read-only root, tmpfs `/tmp`, dropped
+ * capabilities, limits, healthchecks, rotated json-file logs, the api environment and the rendered nginx config.
+ * How their tasks are rolled is in rolloutPolicy.ts. Image, network, registry credentials and the provider are
+ * added by `deploySwarm`.
  */
 import { dockerPlatform } from "../../images/dockerBuild.js";
 import { apiHealthcheck, proxyHealthcheck, swarmDuration, type DockerHealthcheck } from "../../containers/healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
 import type { ContainerResources, ModelServiceSpec, SwarmRuntimeSpec } from "../../settings/args.js";
-import { encodeNginxConfigForEnv } from "../../nginx/config.js";
-import { NGINX_CONF_ENV_VAR, NGINX_LISTEN_PORT } from "../../nginx/options.js";
-import { API_USER, PROXY_USER } from "../../containers/users.js";
-import { apiEnvironment } from "../../containers/serviceSettings.js";
-import { PROXY_SYSCTLS } from "../../containers/proxySysctls.js";
-
-/** Seconds Swarm waits beyond gunicorn's graceful timeout before it kills a stopping api task. */
-const API_STOP_GRACE_MARGIN_SECONDS = 5;
-/** Seconds nginx gets to finish in-flight requests when its task stops. */
-const PROXY_STOP_GRACE_SECONDS = 10;
-/** Seconds Swarm watches an updated nginx task; nginx starts in well under a second. */
-const PROXY_UPDATE_MONITOR_SECONDS = 5;
-/** Seconds between restarts of a failed task on the same node. */
-const RESTART_DELAY_SECONDS = 2;
-
-/** How Swarm rolls out (or back) a new task spec. */
-export interface UpdatePolicy {
-  readonly parallelism: number;
-  readonly delay: string;
-  readonly failureAction: "rollback" | "pause" | "continue";
-  readonly monitor: string;
-  readonly order: "start-first" | "stop-first";
-}
+import { NGINX_LISTEN_PORT } from "../../nginx/options.js";
+import { API_USER, PROXY_USER } from "../../containers/hardening.js";
+import { apiEnvironment, apiStopGraceSeconds } from "../../containers/apiEnvironment.js";
+import { PROXY_STOP_GRACE_SECONDS, PROXY_SYSCTLS, proxyEnvironment } from "../../containers/proxySettings.js";
+import { apiServiceRollout, proxyServiceRollout, taskRestartPolicy, type ServiceRollout, type TaskRestartPolicy } from "./rolloutPolicy.js";
 
 /** What one task of a service is, besides its image and network. */
 export interface SwarmTaskSettings {
@@ -48,7 +31,7 @@ export interface SwarmTaskSettings {
     readonly limits: { readonly nanoCpus: number; readonly memoryBytes: number };
     readonly reservation?: { readonly nanoCpus: number; readonly memoryBytes: number };
   };
-  readonly restartPolicy: { readonly condition: "any"; readonly delay: string; readonly maxAttempts: number; readonly window: string };
+  readonly restartPolicy: TaskRestartPolicy;
   readonly placement: {
     readonly prefs?: string[];
     readonly constraints?: string[];
@@ -59,7 +42,7 @@ export interface SwarmTaskSettings {
 }
 
 /** The plain inputs of one Swarm service. */
-export interface SwarmServiceSettings {
+export interface SwarmServiceSettings extends ServiceRollout {
   readonly labels: DockerLabel[];
   readonly task: SwarmTaskSettings;
   /** `replicas` tasks, or one task on every node (`global`). */
@@ -68,11 +51,9 @@ export interface SwarmServiceSettings {
     readonly mode: "dnsrr" | "vip";
     readonly ports?: { readonly targetPort: number; readonly publishedPort: number; readonly publishMode: "host" | "ingress"; readonly protocol: "tcp" }[];
   };
-  readonly updateConfig: UpdatePolicy;
-  readonly rollbackConfig: UpdatePolicy;
 }
 
-/** The Swarm runtime of a spec; throws for a single-host spec (a programming error, validation decides the runtime). */
+/** The Swarm runtime of a spec; throws for a docker runtime spec (a programming error, validation decides the runtime). */
 export function swarmRuntime(spec: ModelServiceSpec): SwarmRuntimeSpec {
   if (spec.runtime.kind !== "swarm") {
     throw new Error(`service ${spec.serviceName} runs on runtime ${spec.runtime.kind}, not swarm`);
@@ -82,24 +63,21 @@ export function swarmRuntime(spec: ModelServiceSpec): SwarmRuntimeSpec {
 
 /**
  * The api service: `replicas` tasks spread over the nodes, found by nginx through Swarm's DNS under the alias `api`
- * (endpoint mode `dnsrr`: every task's address, no virtual IP), and rolled out one task at a time, start-first: a
- * new task takes traffic only once its healthcheck passed, and a task that fails within `updateMonitorSeconds`
- * rolls the whole service back while the old tasks go on serving.
+ * (endpoint mode `dnsrr`: every task's address, no virtual IP), rolled out as `apiServiceRollout` says.
  */
 export function apiServiceSettings(spec: ModelServiceSpec, modelDigest?: string): SwarmServiceSettings {
   const swarm = swarmRuntime(spec);
-  const monitor = swarmDuration(swarm.updateMonitorSeconds);
   return {
     labels: serviceLabels(spec, "api", modelDigest),
     task: {
       ...taskBasics(spec, {
         user: API_USER,
         healthcheck: apiHealthcheck(spec.startupTimeoutSeconds, swarmDuration),
-        stopGraceSeconds: spec.gunicorn.timeoutSeconds + API_STOP_GRACE_MARGIN_SECONDS,
+        stopGraceSeconds: apiStopGraceSeconds(spec),
         limits: spec.api,
         reservation: swarm.apiReservation,
       }),
-      env: Object.fromEntries(apiEnvironment(spec).map((entry) => splitEnvironmentEntry(entry))),
+      env: apiEnvironment(spec),
       labels: taskLabels(spec, "api"),
       placement: {
         ...imagePlatform(),
@@ -110,26 +88,18 @@ export function apiServiceSettings(spec: ModelServiceSpec, modelDigest?: string)
     },
     mode: { replicated: { replicas: spec.replicas } },
     endpointSpec: { mode: "dnsrr" },
-    updateConfig: { parallelism: 1, delay: "0s", failureAction: "rollback", monitor, order: "start-first" },
-    rollbackConfig: { parallelism: 1, delay: "0s", failureAction: "pause", monitor, order: "start-first" },
+    ...apiServiceRollout(swarm.updateMonitorSeconds),
   };
 }
 
 /**
- * The nginx service, with the same rendered config as on one host (its `NGINX_CONF_B64`). With `publishMode: host`
- * one task runs on every node and publishes `hostPort` there; a port can be bound once per node, so its updates are
- * stop-first, one node at a time. With `ingress` the routing mesh publishes the port and updates are start-first.
+ * The proxy service, with the same rendered config as the docker runtime's proxy (its `NGINX_CONF_B64`). With
+ * `publishMode: host` one task runs on every node and publishes `hostPort` there; with `ingress` the routing mesh
+ * publishes the port. Rolled out as `proxyServiceRollout` says.
  */
 export function proxyServiceSettings(spec: ModelServiceSpec, nginxConfig: string): SwarmServiceSettings {
   const swarm = swarmRuntime(spec);
   const hostMode = swarm.publishMode === "host";
-  const update: UpdatePolicy = {
-    parallelism: 1,
-    delay: "0s",
-    failureAction: "rollback",
-    monitor: swarmDuration(PROXY_UPDATE_MONITOR_SECONDS),
-    order: hostMode ? "stop-first" : "start-first",
-  };
   return {
     labels: serviceLabels(spec, "proxy"),
     task: {
@@ -139,7 +109,7 @@ export function proxyServiceSettings(spec: ModelServiceSpec, nginxConfig: string
         stopGraceSeconds: PROXY_STOP_GRACE_SECONDS,
         limits: spec.proxy,
       }),
-      env: { [NGINX_CONF_ENV_VAR]: encodeNginxConfigForEnv(nginxConfig) },
+      env: proxyEnvironment(nginxConfig),
       sysctls: { ...PROXY_SYSCTLS },
       labels: taskLabels(spec, "proxy"),
       placement: imagePlatform(),
@@ -150,8 +120,7 @@ export function proxyServiceSettings(spec: ModelServiceSpec, nginxConfig: string
       mode: hostMode ? "dnsrr" : "vip",
       ports: [{ targetPort: NGINX_LISTEN_PORT, publishedPort: spec.hostPort, publishMode: swarm.publishMode, protocol: "tcp" }],
     },
-    updateConfig: update,
-    rollbackConfig: { ...update, failureAction: "pause" },
+    ...proxyServiceRollout(swarm.publishMode),
   };
 }
 
@@ -178,7 +147,7 @@ function taskBasics(spec: ModelServiceSpec, options: TaskBasicsOptions): Omit<Sw
       limits: swarmResources(options.limits),
       ...(options.reservation === undefined ? {} : { reservation: swarmResources(options.reservation) }),
     },
-    restartPolicy: { condition: "any", delay: swarmDuration(RESTART_DELAY_SECONDS), maxAttempts: 0, window: "0s" },
+    restartPolicy: taskRestartPolicy(),
     logDriver: { name: "json-file", options: { "max-file": String(spec.logging.maxFiles), "max-size": spec.logging.maxSize } },
   };
 }
@@ -216,9 +185,4 @@ function serviceLabels(spec: ModelServiceSpec, component: "api" | "proxy", model
     ...(modelDigest === undefined ? {} : { modelDigest }),
     extra: spec.labels,
   });
-}
-
-function splitEnvironmentEntry(entry: string): [string, string] {
-  const equals = entry.indexOf("=");
-  return [entry.slice(0, equals), entry.slice(equals + 1)];
 }

@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { apiContainerFingerprint, apiContainerSettings, API_USER } from "../../../components/runtimes/docker/apiContainer.js";
-import { dockerCpusString, hardenedContainerSettings, NOT_UPDATABLE_IN_PLACE, UPDATABLE_IN_PLACE } from "../../../components/containers/hardening.js";
+import { apiContainerSettings } from "../../../components/runtimes/docker/apiContainer.js";
+import {
+  API_USER,
+  dockerCpusString,
+  hardenedContainerSettings,
+  NOT_UPDATABLE_IN_PLACE,
+  PROXY_USER,
+  UPDATABLE_IN_PLACE,
+} from "../../../components/containers/hardening.js";
 import { apiHealthcheck, goDuration, proxyHealthcheck } from "../../../components/containers/healthchecks.js";
-import { proxyContainerSettings, PROXY_USER } from "../../../components/runtimes/docker/proxyContainer.js";
+import { proxyContainerSettings } from "../../../components/runtimes/docker/proxyContainer.js";
 import { specFor } from "../support/specs.js";
 
 describe("goDuration", () => {
@@ -112,25 +119,6 @@ describe("api container settings", () => {
       { label: "model-service.stack", value: "unit" },
       { label: "team", value: "ml" },
     ]);
-  });
-});
-
-describe("apiContainerFingerprint", () => {
-  const base = apiContainerSettings(specFor(), 0);
-  const fingerprintOf = (settings = base, image = "sha256:aaa", network = "iris-unit-net") =>
-    apiContainerFingerprint(settings, image, network);
-
-  it("changes with the image, the network and settings that force a replacement", () => {
-    expect(fingerprintOf(base, "sha256:bbb")).not.toBe(fingerprintOf());
-    expect(fingerprintOf(base, "sha256:aaa", "other-net")).not.toBe(fingerprintOf());
-    expect(fingerprintOf(apiContainerSettings(specFor({ gunicornWorkers: 3 }), 0))).not.toBe(fingerprintOf());
-    expect(fingerprintOf(apiContainerSettings(specFor({ apiCpus: 2 }), 0))).not.toBe(fingerprintOf());
-    expect(fingerprintOf(apiContainerSettings(specFor({ startupTimeoutSeconds: 30 }), 0))).not.toBe(fingerprintOf());
-  });
-
-  it("stays the same for settings updated in place", () => {
-    expect(fingerprintOf(apiContainerSettings(specFor({ apiMemoryMb: 2048 }), 0))).toBe(fingerprintOf());
-    expect(fingerprintOf(apiContainerSettings(specFor({ restartPolicy: "always" }), 0))).toBe(fingerprintOf());
   });
 });
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { installMocks, valueOf, fakeImageId, type RegisteredResource } from "../support/pulumiMocks.js";
 
 const registered = installMocks();
-const { ModelApiImage, NginxImage } = await import("../../../components/index.js");
+const { ModelApiImage, NginxImage, ProxyImage } = await import("../../../components/index.js");
 const { contentTag, hashDirectory, hashFile } = await import("../../../components/images/contentHash.js");
 const { apiContextDir, nginxContextDir } = await import("../../../components/images/packagePaths.js");
 const { modelDirectoryDigest } = await import("../../../components/images/modelDigest.js");
@@ -117,9 +117,13 @@ describe("ModelApiImage for a user model", () => {
   });
 });
 
-describe("NginxImage", () => {
+describe("ProxyImage", () => {
+  it("is still exported under its deprecated name NginxImage", () => {
+    expect(NginxImage).toBe(ProxyImage);
+  });
+
   it("builds nginx/ locally with a tag derived from its content", async () => {
-    const nginx = new NginxImage("proxy", { baseImage: "debian:bookworm-slim" });
+    const nginx = new ProxyImage("proxy", { baseImage: "debian:bookworm-slim" });
     const dir = nginxContextDir();
     const tag = contentTag({
       image: "nginx",

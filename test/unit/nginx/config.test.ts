@@ -9,23 +9,20 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { encodeNginxConfigForEnv, nginxErrorResponses, renderNginxConfig } from "../../../components/nginx/config.js";
 import {
-  DEFAULT_NGINX_CONFIG_OPTIONS,
   NGINX_CONF_ENV_VAR,
   NGINX_HEALTH_PATH,
   NGINX_LISTEN_PORT,
   NGINX_RUNTIME_DIR,
   NginxConfigError,
   UPSTREAM_READ_TIMEOUT_MARGIN_SECONDS,
-  apiEnvironmentForProxyLimits,
   deriveProxyTimeouts,
   deriveUpstreamIdleTimeoutMs,
-  encodeNginxConfigForEnv,
-  nginxErrorResponses,
-  renderNginxConfig,
   validateNginxConfigOptions,
   type NginxConfigOptions,
-} from "../../../components/nginx/config.js";
+} from "../../../components/nginx/options.js";
+import { DEFAULT_NGINX_CONFIG_OPTIONS } from "../../../components/containers/proxyNginxConfig.js";
 
 const TEST_DIR = path.dirname(fileURLToPath(import.meta.url));
 const GOLDEN_DIR = path.join(TEST_DIR, "golden");
@@ -489,16 +486,6 @@ describe("helpers", () => {
       maxConnectionsPerClient: 1000,
       tls: false,
     });
-  });
-
-  it("derives the api environment from the same limits as the proxy", () => {
-    expect(apiEnvironmentForProxyLimits({ maxBodyBytes: 4096, upstreamTimeoutSeconds: 45, upstreamKeepaliveSeconds: 3 })).toEqual({
-      MAX_BODY_BYTES: "4096",
-      GUNICORN_TIMEOUT: "45",
-      GUNICORN_KEEPALIVE: "3",
-    });
-    expect(apiEnvironmentForProxyLimits({ maxBodyBytes: 4096, upstreamTimeoutSeconds: 45 }).GUNICORN_KEEPALIVE).toBe("2");
-    expect(() => apiEnvironmentForProxyLimits({ maxBodyBytes: 0, upstreamTimeoutSeconds: 45 })).toThrow(/maxBodyBytes: 0/);
   });
 
   it("encodes the config for NGINX_CONF_B64 losslessly", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { apiContainerSettings } from "../../../components/runtimes/docker/apiContainer.js";
 import { proxyContainerSettings } from "../../../components/runtimes/docker/proxyContainer.js";
 import { renderNginxConfig } from "../../../components/nginx/config.js";
-import { nginxConfigOptions } from "../../../components/containers/serviceSettings.js";
+import { nginxConfigOptions } from "../../../components/containers/proxyNginxConfig.js";
 import { API_ENVIRONMENT } from "../../../components/containers/environmentContract.js";
 import {
   apiEnvironmentSetting,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderNginxConfig } from "../../../components/nginx/config.js";
-import { nginxConfigOptions } from "../../../components/containers/serviceSettings.js";
+import { nginxConfigOptions } from "../../../components/containers/proxyNginxConfig.js";
 import { apiServiceSettings, proxyServiceSettings, type SwarmServiceSettings } from "../../../components/runtimes/swarm/serviceSpecs.js";
 import type { ModelServiceArgs } from "../../../components/settings/args.js";
 import { diffSettings } from "../../../review/serviceChanges.js";

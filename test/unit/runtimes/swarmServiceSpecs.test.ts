@@ -15,6 +15,9 @@ const registered = installMocks();
 const { ModelService, ModelServiceConfigError } = await import("../../../components/index.js");
 const { apiServiceSettings, proxyServiceSettings } = await import("../../../components/runtimes/swarm/serviceSpecs.js");
 const { encodeNginxConfigForEnv } = await import("../../../components/nginx/config.js");
+const { apiEnvironment } = await import("../../../components/containers/apiEnvironment.js");
+const { apiContainerSettings } = await import("../../../components/runtimes/docker/apiContainer.js");
+const { dockerEnvs } = await import("../../../components/runtimes/docker/envs.js");
 type Args = ConstructorParameters<typeof ModelService>[1];
 
 const REGISTRY = { server: "registry.example.com:5000/ml", username: "ci", password: "registry-pw" };
@@ -133,6 +136,13 @@ describe("Swarm service settings", () => {
     expect(api.task.env).toMatchObject({ GUNICORN_WORKERS: "1", MODEL_NAME: "iris", MODEL_VERSION: "1.0.0" });
   });
 
+  it("gives the api tasks the environment the docker runtime's containers get, as a record", () => {
+    const spec = specFor({ ...SWARM_ARGS, environment: { FEATURE_STORE: "http://features:9000" }, apiKeys: ["k".repeat(40)] });
+    const env = apiServiceSettings(spec).task.env;
+    expect(env).toEqual(apiEnvironment(spec));
+    expect(dockerEnvs(env)).toEqual(apiContainerSettings(spec, 0).envs);
+  });
+
   it("keeps the containers' labels fixed, so a new model updates the api service instead of replacing it", () => {
     const withUserLabel = { ...SWARM_ARGS, labels: { team: "ml" } };
     const first = apiServiceSettings(specFor(withUserLabel), "sha256:aaa");
@@ -143,7 +153,7 @@ describe("Swarm service settings", () => {
     expect(first.labels).toEqual(expect.arrayContaining([{ label: "team", value: "ml" }, { label: "model-service.model-digest", value: "sha256:aaa" }]));
   });
 
-  it("runs one nginx per node publishing in host mode, stop-first; the routing mesh gets replicas and start-first", () => {
+  it("runs one proxy per node publishing in host mode, stop-first; the routing mesh gets replicas and start-first", () => {
     const host = proxyServiceSettings(specFor({ ...SWARM_ARGS, hostPort: 18080 }), "conf");
     expect(host.mode).toEqual({ global: true });
     expect(host.endpointSpec).toEqual({ mode: "dnsrr", ports: [{ targetPort: 8080, publishedPort: 18080, publishMode: "host", protocol: "tcp" }] });
