@@ -12,7 +12,7 @@ import { pulumiProjectDirectory } from "./settings/projectDirectory.js";
 import { registryCleanup } from "./commands/registryCleanup.js";
 import { serviceUrl } from "./containers/addresses.js";
 import { nginxConfigOptions } from "./containers/proxyNginxConfig.js";
-import { BASH } from "./commands/proxyConfig.js";
+import { BASH } from "./commands/scripts.js";
 import type { ModelServiceNetwork } from "./runtimes/docker/network.js";
 import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./commands/smokeTest.js";
 import { deployDocker, deploySwarm, type DockerDeployment, type SwarmDeployment } from "./runtimes/index.js";

@@ -6,7 +6,8 @@ import { childName, networkName, proxyContainerName, tlsVolumeName } from "../..
 import { API_NETWORK_ALIAS } from "../../containers/addresses.js";
 import { apiContainerSettings } from "./apiContainer.js";
 import { ModelServiceNetwork } from "./network.js";
-import { BASH, PROXY_APPLY_CONFIG_SCRIPT } from "../../commands/proxyConfig.js";
+import { PROXY_APPLY_CONFIG_SCRIPT } from "../../commands/proxyConfig.js";
+import { BASH } from "../../commands/scripts.js";
 import { proxyContainerSettings } from "./proxyContainer.js";
 import { apiReplicaName, apiReplicaRollout, proxyRollout } from "./rolloutPolicy.js";
 import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "../../commands/tlsFiles.js";
