@@ -220,7 +220,7 @@ interface OurConfig {
 
 /** The stack's effective settings: its config, else the ModelService defaults. */
 async function stackConfig(ours: OurStack): Promise<OurConfig> {
-  const { MODEL_SERVICE_DEFAULTS, defaultGunicornWorkers } = await import("../../components/settings/args.js");
+  const { MODEL_SERVICE_DEFAULTS, defaultGunicornWorkers } = await import("../../components/settings/fields.js");
   const result = await ours.pulumi(["config", "--json"], 60);
   const values = JSON.parse(result.stdout) as Record<string, { value: string }>;
   const get = (key: string, fallback: number) => Number(values[`model-service:${key}`]?.value ?? fallback);

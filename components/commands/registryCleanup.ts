@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { RegistrySpec } from "../settings/args.js";
+import type { RegistrySpec } from "../settings/spec.js";
 import { BASH, commandScript } from "./scripts.js";
 
 /**

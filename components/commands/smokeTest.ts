@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { commandScript } from "./scripts.js";
-import type { ModelServiceSpec } from "../settings/args.js";
+import type { ModelServiceSpec } from "../settings/spec.js";
 import { serviceUrl } from "../containers/addresses.js";
 
 /**

@@ -2,7 +2,7 @@
  * Where each part is reached: the api replicas inside the service's private network (`api:8000`, what the proxy
  * connects to) and the service itself from the host (what the smoke test and the exported URLs use).
  */
-import type { ModelServiceSpec } from "../settings/args.js";
+import type { ModelServiceSpec } from "../settings/spec.js";
 import { apiIntegerDefault } from "./environmentContract.js";
 
 /** Port gunicorn listens on inside every api container: the default of `PORT` in api/environment.json. */

@@ -4,7 +4,7 @@
  * (api/environment.json), checked when this module loads, so a name the model server does not read fails at once.
  * The same record goes to every runtime: the docker runtime writes it as `NAME=value` entries, Swarm takes it as is.
  */
-import type { ModelServiceSpec } from "../settings/args.js";
+import type { ModelServiceSpec } from "../settings/spec.js";
 import { API_ENVIRONMENT_CONTRACT_FILE, apiVariable, reservedApiVariables } from "./environmentContract.js";
 import { proxyUpstreamLimits } from "./proxyNginxConfig.js";
 

@@ -1,5 +1,6 @@
 import type { DockerHealthcheck } from "./healthchecks.js";
-import type { ContainerResources, RestartPolicy } from "../settings/args.js";
+import type { RestartPolicy } from "../settings/args.js";
+import type { ContainerResources } from "../settings/spec.js";
 
 /**
  * The hardening every container of a service gets, the same on every runtime: non-root user (`API_USER`,

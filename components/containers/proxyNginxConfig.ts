@@ -3,7 +3,7 @@
  * and is looked up per request (so replicas come and go without a reload); the body limit, the request timeout and
  * gunicorn's keepalive are the same values the api replicas get in their environment (`proxyUpstreamLimits`).
  */
-import type { ModelServiceSpec } from "../settings/args.js";
+import type { ModelServiceSpec } from "../settings/spec.js";
 import { NGINX_CONFIG_DEFAULTS, type NginxConfigOptions } from "../nginx/options.js";
 import { API_NETWORK_ALIAS, API_PORT } from "./addresses.js";
 import { apiIntegerDefault } from "./environmentContract.js";

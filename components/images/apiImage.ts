@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { contentTag, hashDirectory, hashFile } from "./contentHash.js";
 import { buildImage } from "./dockerBuild.js";
 import { modelDirectoryDigest } from "./modelDigest.js";
-import type { RegistrySpec } from "../settings/args.js";
+import type { RegistrySpec } from "../settings/spec.js";
 import { childName, imageName } from "../containers/naming.js";
 import { apiContextDir } from "./packagePaths.js";
 

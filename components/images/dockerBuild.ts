@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
-import type { RegistrySpec } from "../settings/args.js";
+import type { RegistrySpec } from "../settings/spec.js";
 
 /** One image build, as this package does all of them. */
 export interface ImageBuild {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { contentTag, hashDirectory, hashFile } from "./contentHash.js";
 import { buildImage } from "./dockerBuild.js";
-import type { RegistrySpec } from "../settings/args.js";
+import type { RegistrySpec } from "../settings/spec.js";
 import { childName, imageName } from "../containers/naming.js";
 import { nginxContextDir } from "./packagePaths.js";
 

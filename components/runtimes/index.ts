@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ModelApiImage } from "../images/apiImage.js";
 import type { ProxyImage } from "../images/proxyImage.js";
-import type { ModelServiceSpec } from "../settings/args.js";
+import type { ModelServiceSpec } from "../settings/spec.js";
 
 export { deployDocker, type DockerDeployment } from "./docker/deployment.js";
 export { deploySwarm, type SwarmDeployment, type SwarmDeploymentInputs } from "./swarm/deployment.js";

@@ -1,30 +1,17 @@
 import { Checker, isPlainObject } from "./checker.js";
 import { IPV4_ADDRESS } from "./ipv4.js";
-import {
-  MODEL_SERVICE_DEFAULTS as DEFAULTS,
-  RUNTIMES,
-  SWARM_PUBLISH_MODES,
-  type ContainerResources,
-  type RuntimeSpec,
-  type Swarm,
-} from "./args.js";
+import { RUNTIMES, SWARM_PUBLISH_MODES } from "./args.js";
+import { type ContainerResources, type RuntimeSpec } from "./spec.js";
+import { MODEL_SERVICE_DEFAULTS as DEFAULTS, MODEL_SERVICE_FIELDS, rangeOf } from "./fields.js";
+
+const SWARM = MODEL_SERVICE_FIELDS.swarm.members;
 
 /** What Docker clients accept in `DOCKER_HOST`. */
 const DOCKER_HOST = /^(?:unix:\/\/\/\S+|tcp:\/\/[A-Za-z0-9.-]+:\d{1,5}|ssh:\/\/(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(?::\d{1,5})?)$/;
 /** A Swarm placement constraint: `<attribute> == <value>` or `!=`. */
 const PLACEMENT_CONSTRAINT = /^\s*node\.[A-Za-z0-9._-]+\s*(?:==|!=)\s*\S+\s*$/;
 
-const SWARM_FIELDS: readonly (keyof Swarm)[] = [
-  "managerHost",
-  "address",
-  "publishMode",
-  "proxyReplicas",
-  "apiConstraints",
-  "maxReplicasPerNode",
-  "apiReservedCpus",
-  "apiReservedMemoryMb",
-  "updateMonitorSeconds",
-];
+const SWARM_FIELDS = Object.keys(SWARM);
 
 /**
  * Args fields a Swarm does not take, with the reason validation gives. Everything else (model, replicas, limits,
@@ -87,11 +74,11 @@ function resolveSwarm(check: Checker, value: unknown, limits: ApiLimits): Runtim
     ...(managerHost === undefined ? {} : { managerHost }),
     address: check.matching("swarm.address", swarm.address, IPV4_ADDRESS, "an IPv4 address such as 10.0.0.5", defaults.address),
     publishMode,
-    proxyReplicas: check.integer("swarm.proxyReplicas", swarm.proxyReplicas, 1, 32, defaults.proxyReplicas),
+    proxyReplicas: check.integer("swarm.proxyReplicas", swarm.proxyReplicas, ...rangeOf(SWARM.proxyReplicas), defaults.proxyReplicas),
     apiConstraints: resolveConstraints(check, swarm.apiConstraints),
-    maxReplicasPerNode: check.integer("swarm.maxReplicasPerNode", swarm.maxReplicasPerNode, 0, 32, defaults.maxReplicasPerNode),
+    maxReplicasPerNode: check.integer("swarm.maxReplicasPerNode", swarm.maxReplicasPerNode, ...rangeOf(SWARM.maxReplicasPerNode), defaults.maxReplicasPerNode),
     apiReservation: resolveReservation(check, swarm, limits),
-    updateMonitorSeconds: check.integer("swarm.updateMonitorSeconds", swarm.updateMonitorSeconds, 1, 600, defaults.updateMonitorSeconds),
+    updateMonitorSeconds: check.integer("swarm.updateMonitorSeconds", swarm.updateMonitorSeconds, ...rangeOf(SWARM.updateMonitorSeconds), defaults.updateMonitorSeconds),
   };
 }
 
@@ -108,11 +95,11 @@ function resolveConstraints(check: Checker, value: unknown): readonly string[] {
 
 /** What the scheduler sets aside per api task: at most the limits, by default a quarter of the CPUs and half the memory. */
 function resolveReservation(check: Checker, swarm: Record<string, unknown>, limits: ApiLimits): ContainerResources {
-  const cpus = check.number("swarm.apiReservedCpus", swarm.apiReservedCpus, 0.01, limits.apiCpus, roundToHundredths(limits.apiCpus / 4));
+  const cpus = check.number("swarm.apiReservedCpus", swarm.apiReservedCpus, SWARM.apiReservedCpus.min, limits.apiCpus, roundToHundredths(limits.apiCpus / 4));
   const memoryMb = check.integer(
     "swarm.apiReservedMemoryMb",
     swarm.apiReservedMemoryMb,
-    16,
+    SWARM.apiReservedMemoryMb.min,
     limits.apiMemoryMb,
     Math.floor(limits.apiMemoryMb / 2),
   );

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_ARG_NAMES, type ModelServiceArgs } from "./args.js";
+import type { ModelServiceArgs } from "./args.js";
+import { MODEL_SERVICE_FIELDS, SECRET_ARG_NAMES, type FieldKind, type FieldSpec } from "./fields.js";
 import { ModelServiceConfigError, type ConfigProblem } from "./configError.js";
 
 /**
@@ -8,54 +9,28 @@ import { ModelServiceConfigError, type ConfigProblem } from "./configError.js";
  * structured values as JSON text or objects. Range checks are left to `resolveModelServiceSpec`.
  */
 
-type FieldKind = "string" | "number" | "object" | "list";
+/** How a stack config value is converted: the field table's kinds, as config stores them. */
+type ConfigKind = "string" | "number" | "object" | "list";
 
-const FIELD_KINDS: Record<keyof ModelServiceArgs, FieldKind> = {
-  modelDir: "string",
-  modelName: "string",
-  modelVersion: "string",
-  replicas: "number",
-  gunicornWorkers: "number",
-  gunicornThreads: "number",
-  gunicornTimeoutSeconds: "number",
-  maxBodyBytes: "number",
-  maxBatchSize: "number",
-  startupTimeoutSeconds: "number",
-  apiMemoryMb: "number",
-  apiCpus: "number",
-  proxyMemoryMb: "number",
-  proxyCpus: "number",
-  hostAddress: "string",
-  hostPort: "number",
-  rateLimit: "object",
-  environment: "object",
-  labels: "object",
-  baseImage: "string",
-  registry: "object",
-  restartPolicy: "string",
-  logMaxSize: "string",
-  logMaxFiles: "number",
-  smokeTestInstances: "list",
-  smokeTestTimeoutSeconds: "number",
-  clientTimeouts: "object",
-  maxConnectionsPerClient: "number",
-  apiKeys: "list",
-  tls: "object",
-  runtime: "string",
-  swarm: "object",
+const CONFIG_KINDS: Readonly<Record<FieldKind, ConfigKind>> = {
+  string: "string",
+  enum: "string",
+  integer: "number",
+  number: "number",
+  boolean: "string",
+  object: "object",
+  map: "object",
+  list: "list",
 };
 
-/** Object fields whose values are numbers, and maps whose values are strings. */
-const NUMERIC_MEMBERS: Partial<Record<keyof ModelServiceArgs, readonly string[]>> = {
-  rateLimit: ["requestsPerSecond", "burst"],
-  clientTimeouts: ["headerSeconds", "bodySeconds", "sendSeconds", "keepaliveSeconds"],
-  swarm: ["proxyReplicas", "maxReplicasPerNode", "apiReservedCpus", "apiReservedMemoryMb", "updateMonitorSeconds"],
-};
-/** Object fields whose values are booleans (`pulumi config set --path` stores them as "true" or "false"). */
-const BOOLEAN_MEMBERS: Partial<Record<keyof ModelServiceArgs, readonly string[]>> = {
-  registry: ["deleteFromRegistry"],
-};
-const STRING_MAPS: readonly (keyof ModelServiceArgs)[] = ["environment", "labels"];
+const fieldOf = (key: string): FieldSpec | undefined =>
+  Object.hasOwn(MODEL_SERVICE_FIELDS, key) ? (MODEL_SERVICE_FIELDS as Readonly<Record<string, FieldSpec>>)[key] : undefined;
+
+/** Members of object field `key` of the given kinds (`pulumi config set --path` stores every member as a string). */
+const membersOfKind = (key: string, kinds: readonly FieldKind[]): string[] =>
+  Object.entries(fieldOf(key)?.members ?? {})
+    .filter(([, member]) => kinds.includes(member.kind))
+    .map(([name]) => name);
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -69,12 +44,12 @@ export function modelServiceArgsFromConfig(values: Readonly<Record<string, unkno
   const args: Record<string, unknown> = {};
   for (const key of Object.keys(values).sort()) {
     const field = `${namespace}:${key}`;
-    const kind = FIELD_KINDS[key as keyof ModelServiceArgs] as FieldKind | undefined;
-    if (kind === undefined) {
-      problems.push({ field, value: values[key], allowed: `one of the ModelService settings: ${Object.keys(FIELD_KINDS).join(", ")}` });
+    const spec = fieldOf(key);
+    if (spec === undefined) {
+      problems.push({ field, value: values[key], allowed: `one of the ModelService settings: ${Object.keys(MODEL_SERVICE_FIELDS).join(", ")}` });
       continue;
     }
-    const converted = convert(key as keyof ModelServiceArgs, kind, values[key]);
+    const converted = convert(key, CONFIG_KINDS[spec.kind], values[key]);
     if (converted.ok) {
       args[key] = converted.value;
     } else {
@@ -111,7 +86,7 @@ export function loadModelServiceArgs(namespace: string): ModelServiceArgs {
 
 type Conversion = { ok: true; value: unknown } | { ok: false; allowed: string };
 
-function convert(key: keyof ModelServiceArgs, kind: FieldKind, value: unknown): Conversion {
+function convert(key: string, kind: ConfigKind, value: unknown): Conversion {
   switch (kind) {
     case "string":
       return typeof value === "string" || typeof value === "number"
@@ -133,8 +108,10 @@ function convert(key: keyof ModelServiceArgs, kind: FieldKind, value: unknown): 
   }
 }
 
-function convertMembers(key: keyof ModelServiceArgs, object: Record<string, unknown>): Conversion {
-  const numeric = NUMERIC_MEMBERS[key] ?? [];
+function convertMembers(key: string, object: Record<string, unknown>): Conversion {
+  const numeric = membersOfKind(key, ["integer", "number"]);
+  const booleans = membersOfKind(key, ["boolean"]);
+  const stringMap = fieldOf(key)?.kind === "map";
   const result: Record<string, unknown> = {};
   for (const [member, value] of Object.entries(object)) {
     if (numeric.includes(member)) {
@@ -143,9 +120,9 @@ function convertMembers(key: keyof ModelServiceArgs, object: Record<string, unkn
         return { ok: false, allowed: `an object whose ${member} is a number` };
       }
       result[member] = converted.value;
-    } else if ((BOOLEAN_MEMBERS[key] ?? []).includes(member) && (value === "true" || value === "false")) {
+    } else if (booleans.includes(member) && (value === "true" || value === "false")) {
       result[member] = value === "true";
-    } else if (STRING_MAPS.includes(key) && (typeof value === "number" || typeof value === "boolean")) {
+    } else if (stringMap && (typeof value === "number" || typeof value === "boolean")) {
       result[member] = String(value);
     } else {
       result[member] = value;

@@ -1,19 +1,8 @@
 import * as path from "node:path";
 import type { ModelDirectoryInspector, ModelMetadata } from "./modelDirectory.js";
-import {
-  BUILTIN_MODEL_NAME,
-  BUILTIN_MODEL_SMOKE_TEST_INSTANCES,
-  BUILTIN_MODEL_VERSION,
-  defaultGunicornWorkers,
-  MODEL_SERVICE_ARG_NAMES,
-  MODEL_SERVICE_DEFAULTS as DEFAULTS,
-  RESTART_POLICIES,
-  type JsonValue,
-  type ModelServiceArgs,
-  type ModelServiceSpec,
-  type ModelSource,
-  type RegistrySpec,
-} from "./args.js";
+import { RESTART_POLICIES, type JsonValue, type ModelServiceArgs } from "./args.js";
+import { BUILTIN_MODEL_NAME, BUILTIN_MODEL_SMOKE_TEST_INSTANCES, BUILTIN_MODEL_VERSION, type ModelServiceSpec, type ModelSource, type RegistrySpec } from "./spec.js";
+import { defaultGunicornWorkers, MODEL_SERVICE_ARG_NAMES, MODEL_SERVICE_DEFAULTS as DEFAULTS, MODEL_SERVICE_FIELDS as F, rangeOf } from "./fields.js";
 import { dockerCpusString } from "../containers/hardening.js";
 import { Checker, isPlainObject } from "./checker.js";
 import { IPV4_ADDRESS } from "./ipv4.js";
@@ -39,6 +28,9 @@ export interface SpecContext {
   /** The time a TLS certificate must not have expired by; default: now. */
   readonly now?: Date;
 }
+
+const RATE_LIMIT = F.rateLimit.members;
+const CLIENT_TIMEOUTS = F.clientTimeouts.members;
 
 const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 /** Model names and versions appear in api URLs; the api accepts exactly these (api/modelserver/loading.py). */
@@ -73,31 +65,23 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
     );
   }
 
-  const replicas = check.integer("replicas", raw.replicas, 1, 32, DEFAULTS.replicas);
-  const threads = check.integer("gunicornThreads", raw.gunicornThreads, 1, 64, DEFAULTS.gunicornThreads);
-  const timeoutSeconds = check.integer(
-    "gunicornTimeoutSeconds",
-    raw.gunicornTimeoutSeconds,
-    1,
-    3600,
+  const replicas = check.integer("replicas", raw.replicas, ...rangeOf(F.replicas), DEFAULTS.replicas);
+  const threads = check.integer("gunicornThreads", raw.gunicornThreads, ...rangeOf(F.gunicornThreads), DEFAULTS.gunicornThreads);
+  const timeoutSeconds = check.integer("gunicornTimeoutSeconds", raw.gunicornTimeoutSeconds, ...rangeOf(F.gunicornTimeoutSeconds),
     DEFAULTS.gunicornTimeoutSeconds,
   );
-  const maxBodyBytes = check.integer("maxBodyBytes", raw.maxBodyBytes, 1024, 104_857_600, DEFAULTS.maxBodyBytes);
-  const maxBatchSize = check.integer("maxBatchSize", raw.maxBatchSize, 1, 100_000, DEFAULTS.maxBatchSize);
-  const startupTimeoutSeconds = check.integer(
-    "startupTimeoutSeconds",
-    raw.startupTimeoutSeconds,
-    10,
-    3600,
+  const maxBodyBytes = check.integer("maxBodyBytes", raw.maxBodyBytes, ...rangeOf(F.maxBodyBytes), DEFAULTS.maxBodyBytes);
+  const maxBatchSize = check.integer("maxBatchSize", raw.maxBatchSize, ...rangeOf(F.maxBatchSize), DEFAULTS.maxBatchSize);
+  const startupTimeoutSeconds = check.integer("startupTimeoutSeconds", raw.startupTimeoutSeconds, ...rangeOf(F.startupTimeoutSeconds),
     DEFAULTS.startupTimeoutSeconds,
   );
-  const apiMemoryMb = check.integer("apiMemoryMb", raw.apiMemoryMb, 128, 65_536, DEFAULTS.apiMemoryMb);
-  const apiCpus = cpusDockerReadsBack(check, "apiCpus", check.number("apiCpus", raw.apiCpus, 0.1, 64, DEFAULTS.apiCpus));
-  const workers = check.integer("gunicornWorkers", raw.gunicornWorkers, 1, 64, defaultGunicornWorkers(apiCpus));
-  const proxyMemoryMb = check.integer("proxyMemoryMb", raw.proxyMemoryMb, 64, 8192, DEFAULTS.proxyMemoryMb);
-  const proxyCpus = cpusDockerReadsBack(check, "proxyCpus", check.number("proxyCpus", raw.proxyCpus, 0.1, 64, DEFAULTS.proxyCpus));
+  const apiMemoryMb = check.integer("apiMemoryMb", raw.apiMemoryMb, ...rangeOf(F.apiMemoryMb), DEFAULTS.apiMemoryMb);
+  const apiCpus = cpusDockerReadsBack(check, "apiCpus", check.number("apiCpus", raw.apiCpus, ...rangeOf(F.apiCpus), DEFAULTS.apiCpus));
+  const workers = check.integer("gunicornWorkers", raw.gunicornWorkers, ...rangeOf(F.gunicornWorkers), defaultGunicornWorkers(apiCpus));
+  const proxyMemoryMb = check.integer("proxyMemoryMb", raw.proxyMemoryMb, ...rangeOf(F.proxyMemoryMb), DEFAULTS.proxyMemoryMb);
+  const proxyCpus = cpusDockerReadsBack(check, "proxyCpus", check.number("proxyCpus", raw.proxyCpus, ...rangeOf(F.proxyCpus), DEFAULTS.proxyCpus));
   const hostAddress = check.matching("hostAddress", raw.hostAddress, IPV4_ADDRESS, "an IPv4 address such as 127.0.0.1", DEFAULTS.hostAddress);
-  const hostPort = check.integer("hostPort", raw.hostPort, 1, 65_535, DEFAULTS.hostPort);
+  const hostPort = check.integer("hostPort", raw.hostPort, ...rangeOf(F.hostPort), DEFAULTS.hostPort);
   const baseImage = check.matching(
     "baseImage",
     raw.baseImage,
@@ -113,21 +97,13 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
     "a size such as 10m: a number followed by k, m or g",
     DEFAULTS.logMaxSize,
   );
-  const logMaxFiles = check.integer("logMaxFiles", raw.logMaxFiles, 1, 100, DEFAULTS.logMaxFiles);
-  const smokeTestTimeoutSeconds = check.integer(
-    "smokeTestTimeoutSeconds",
-    raw.smokeTestTimeoutSeconds,
-    5,
-    3600,
+  const logMaxFiles = check.integer("logMaxFiles", raw.logMaxFiles, ...rangeOf(F.logMaxFiles), DEFAULTS.logMaxFiles);
+  const smokeTestTimeoutSeconds = check.integer("smokeTestTimeoutSeconds", raw.smokeTestTimeoutSeconds, ...rangeOf(F.smokeTestTimeoutSeconds),
     DEFAULTS.smokeTestTimeoutSeconds,
   );
 
   const clientTimeouts = resolveClientTimeouts(check, raw.clientTimeouts);
-  const maxConnectionsPerClient = check.integer(
-    "maxConnectionsPerClient",
-    raw.maxConnectionsPerClient,
-    0,
-    100_000,
+  const maxConnectionsPerClient = check.integer("maxConnectionsPerClient", raw.maxConnectionsPerClient, ...rangeOf(F.maxConnectionsPerClient),
     DEFAULTS.maxConnectionsPerClient,
   );
   const apiKeys = resolveApiKeys(check, raw.apiKeys, context);
@@ -238,11 +214,11 @@ function resolveRateLimit(check: Checker, value: unknown): ModelServiceSpec["rat
     }
   }
   if (value.requestsPerSecond === undefined) {
-    check.reject("rateLimit.requestsPerSecond", undefined, "an integer from 1 to 100000");
+    check.reject("rateLimit.requestsPerSecond", undefined, `an integer from ${RATE_LIMIT.requestsPerSecond.min} to ${RATE_LIMIT.requestsPerSecond.max}`);
     return undefined;
   }
-  const requestsPerSecond = check.integer("rateLimit.requestsPerSecond", value.requestsPerSecond, 1, 100_000, 1);
-  const burst = check.integer("rateLimit.burst", value.burst, 0, 100_000, requestsPerSecond);
+  const requestsPerSecond = check.integer("rateLimit.requestsPerSecond", value.requestsPerSecond, ...rangeOf(RATE_LIMIT.requestsPerSecond), RATE_LIMIT.requestsPerSecond.min);
+  const burst = check.integer("rateLimit.burst", value.burst, ...rangeOf(RATE_LIMIT.burst), requestsPerSecond);
   return { requestsPerSecond, burst };
 }
 
@@ -257,10 +233,10 @@ function resolveClientTimeouts(check: Checker, value: unknown): ModelServiceSpec
   }
   check.unknownFields("clientTimeouts", value, Object.keys(defaults));
   return {
-    headerSeconds: check.integer("clientTimeouts.headerSeconds", value.headerSeconds, 1, 3600, defaults.headerSeconds),
-    bodySeconds: check.integer("clientTimeouts.bodySeconds", value.bodySeconds, 1, 3600, defaults.bodySeconds),
-    sendSeconds: check.integer("clientTimeouts.sendSeconds", value.sendSeconds, 1, 3600, defaults.sendSeconds),
-    keepaliveSeconds: check.integer("clientTimeouts.keepaliveSeconds", value.keepaliveSeconds, 0, 3600, defaults.keepaliveSeconds),
+    headerSeconds: check.integer("clientTimeouts.headerSeconds", value.headerSeconds, ...rangeOf(CLIENT_TIMEOUTS.headerSeconds), defaults.headerSeconds),
+    bodySeconds: check.integer("clientTimeouts.bodySeconds", value.bodySeconds, ...rangeOf(CLIENT_TIMEOUTS.bodySeconds), defaults.bodySeconds),
+    sendSeconds: check.integer("clientTimeouts.sendSeconds", value.sendSeconds, ...rangeOf(CLIENT_TIMEOUTS.sendSeconds), defaults.sendSeconds),
+    keepaliveSeconds: check.integer("clientTimeouts.keepaliveSeconds", value.keepaliveSeconds, ...rangeOf(CLIENT_TIMEOUTS.keepaliveSeconds), defaults.keepaliveSeconds),
   };
 }
 

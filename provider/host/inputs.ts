@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_ARG_NAMES } from "../../components/settings/args.js";
+import { SECRET_ARG_NAMES } from "../../components/settings/fields.js";
 import { ModelServiceConfigError, type ConfigProblem } from "../../components/settings/configError.js";
 
 /**

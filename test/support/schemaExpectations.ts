@@ -7,7 +7,8 @@
  * mistyped or undocumented in the schema fails.
  */
 import { expect } from "vitest";
-import { MODEL_SERVICE_ARG_NAMES, RESTART_POLICIES, RUNTIMES, SWARM_PUBLISH_MODES } from "../../components/settings/args.js";
+import { RESTART_POLICIES, RUNTIMES, SWARM_PUBLISH_MODES } from "../../components/settings/args.js";
+import { MODEL_SERVICE_ARG_NAMES } from "../../components/settings/fields.js";
 import { classOutputFields, interfaceFields, type DeclaredField } from "./componentSource.js";
 
 export const PACKAGE = "model-service";

@@ -1,7 +1,7 @@
 import { API_TMPFS_MB, API_USER, hardenedContainerSettings, type HardenedSettings } from "../../containers/hardening.js";
 import { apiHealthcheck } from "../../containers/healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
-import type { ModelServiceSpec } from "../../settings/args.js";
+import type { ModelServiceSpec } from "../../settings/spec.js";
 import { apiEnvironment, apiStopGraceSeconds } from "../../containers/apiEnvironment.js";
 import { dockerEnvs } from "./envs.js";
 

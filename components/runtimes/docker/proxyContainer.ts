@@ -2,7 +2,7 @@ import { hardenedContainerSettings, PROXY_TMPFS_MB, PROXY_USER, type HardenedSet
 import { proxyHealthcheck } from "../../containers/healthchecks.js";
 import { PROXY_STOP_GRACE_SECONDS, PROXY_SYSCTLS, proxyEnvironment } from "../../containers/proxySettings.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
-import type { ModelServiceSpec } from "../../settings/args.js";
+import type { ModelServiceSpec } from "../../settings/spec.js";
 import { NGINX_LISTEN_PORT, NGINX_TLS_DIR } from "../../nginx/options.js";
 import { dockerEnvs } from "./envs.js";
 

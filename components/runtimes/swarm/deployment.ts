@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../../images/contentHash.js";
 import { modelServiceLabels } from "../../containers/labels.js";
 import type { DeploymentInputs } from "../index.js";
-import type { ModelServiceSpec, RegistrySpec } from "../../settings/args.js";
+import type { ModelServiceSpec, RegistrySpec } from "../../settings/spec.js";
 import { apiServiceName, childName, networkName, proxyServiceName, registryHost } from "../../containers/naming.js";
 import { API_NETWORK_ALIAS } from "../../containers/addresses.js";
 import { apiConvergeSeconds, CONVERGE_MARGIN_SECONDS, convergeConfig } from "./rolloutPolicy.js";

@@ -8,7 +8,7 @@
 import { dockerPlatform } from "../../images/dockerBuild.js";
 import { apiHealthcheck, proxyHealthcheck, swarmDuration, type DockerHealthcheck } from "../../containers/healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
-import type { ContainerResources, ModelServiceSpec, SwarmRuntimeSpec } from "../../settings/args.js";
+import type { ContainerResources, ModelServiceSpec, SwarmRuntimeSpec } from "../../settings/spec.js";
 import { NGINX_LISTEN_PORT } from "../../nginx/options.js";
 import { API_USER, PROXY_USER } from "../../containers/hardening.js";
 import { apiEnvironment, apiStopGraceSeconds } from "../../containers/apiEnvironment.js";

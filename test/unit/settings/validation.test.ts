@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ModelServiceConfigError } from "../../../components/settings/configError.js";
-import { defaultGunicornWorkers, type ModelServiceArgs } from "../../../components/settings/args.js";
+import type { ModelServiceArgs } from "../../../components/settings/args.js";
+import { defaultGunicornWorkers } from "../../../components/settings/fields.js";
 import { resolveModelServiceSpec } from "../../../components/settings/validation.js";
 import { fakeInspector, JOBLIB_MODEL_DIR, specFor, testContext } from "../support/specs.js";
 

@@ -1,5 +1,6 @@
 import type { ModelDirectoryFacts, ModelDirectoryInspector } from "../../../components/settings/modelDirectory.js";
-import type { ModelServiceArgs, ModelServiceSpec } from "../../../components/settings/args.js";
+import type { ModelServiceArgs } from "../../../components/settings/args.js";
+import type { ModelServiceSpec } from "../../../components/settings/spec.js";
 import { resolveModelServiceSpec, type SpecContext } from "../../../components/settings/validation.js";
 
 /** A model directory with a joblib estimator and no model.json. */

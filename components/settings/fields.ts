@@ -1,0 +1,187 @@
+import { apiVariable } from "../containers/environmentContract.js";
+import {
+  RESTART_POLICIES,
+  RUNTIMES,
+  SWARM_PUBLISH_MODES,
+  type ClientTimeouts,
+  type ModelServiceArgs,
+  type RateLimit,
+  type Registry,
+  type RestartPolicy,
+  type Runtime,
+  type Swarm,
+  type SwarmPublishMode,
+  type Tls,
+} from "./args.js";
+
+/**
+ * The one table of every `ModelServiceArgs` field and of the members of its nested types: kind, allowed range or
+ * values, default, whether it holds a secret, and the runtime it applies to. Validation reads its ranges and
+ * defaults here, stack config its kinds, and docs/reference.md is rendered from it; the Args doc comments state the
+ * same ranges and defaults (a unit test compares them). A field added to `ModelServiceArgs` without an entry here
+ * does not compile.
+ */
+
+/** How a value is written: stack config parses strings into these, validation checks them. */
+export type FieldKind = "string" | "integer" | "number" | "boolean" | "enum" | "object" | "list" | "map";
+
+/** Where a field means something: on both runtimes, or only on one. */
+export type FieldRuntime = "both" | "docker" | "swarm";
+
+/** One field or member. */
+export interface FieldSpec {
+  readonly kind: FieldKind;
+  /** Smallest allowed value (numbers), or the smallest allowed length (lists). */
+  readonly min?: number;
+  /** Largest allowed value (numbers), or the largest allowed length (lists). */
+  readonly max?: number;
+  /** The allowed values of an `enum`. */
+  readonly values?: readonly string[];
+  /** The value used when the field is not set. */
+  readonly default?: string | number | boolean;
+  /** How the default is found when it is not one value; shown instead of `default`. */
+  readonly derivedDefault?: string;
+  /** Its value is a secret: messages show `(secret)` and the state keeps it encrypted. */
+  readonly secret?: boolean;
+  readonly runtime: FieldRuntime;
+  /** The members of an `object` field. */
+  readonly members?: Readonly<Record<string, FieldSpec>>;
+}
+
+/** The api's defaults are the server's own (api/environment.json), so the two never disagree. */
+const apiDefault = (name: string): number => apiVariable(name).default as number;
+
+const CLIENT_TIMEOUT_FIELDS = {
+  headerSeconds: { kind: "integer", min: 1, max: 3600, default: 10, runtime: "both" },
+  bodySeconds: { kind: "integer", min: 1, max: 3600, default: 10, runtime: "both" },
+  sendSeconds: { kind: "integer", min: 1, max: 3600, default: 10, runtime: "both" },
+  keepaliveSeconds: { kind: "integer", min: 0, max: 3600, default: 65, runtime: "both" },
+} as const satisfies Record<keyof ClientTimeouts, FieldSpec>;
+
+const RATE_LIMIT_FIELDS = {
+  requestsPerSecond: { kind: "integer", min: 1, max: 100_000, runtime: "both" },
+  burst: { kind: "integer", min: 0, max: 100_000, derivedDefault: "`requestsPerSecond`", runtime: "both" },
+} as const satisfies Record<keyof RateLimit, FieldSpec>;
+
+const REGISTRY_FIELDS = {
+  server: { kind: "string", runtime: "both" },
+  username: { kind: "string", runtime: "both" },
+  password: { kind: "string", secret: true, runtime: "both" },
+  deleteFromRegistry: { kind: "boolean", default: false, runtime: "both" },
+} as const satisfies Record<keyof Registry, FieldSpec>;
+
+const TLS_FIELDS = {
+  certificate: { kind: "string", secret: true, runtime: "docker" },
+  privateKey: { kind: "string", secret: true, runtime: "docker" },
+} as const satisfies Record<keyof Tls, FieldSpec>;
+
+const SWARM_FIELDS = {
+  managerHost: { kind: "string", derivedDefault: "the stack's Docker engine", runtime: "swarm" },
+  address: { kind: "string", default: "127.0.0.1", runtime: "swarm" },
+  publishMode: { kind: "enum", values: SWARM_PUBLISH_MODES, default: "host" as SwarmPublishMode, runtime: "swarm" },
+  proxyReplicas: { kind: "integer", min: 1, max: 32, default: 2, runtime: "swarm" },
+  apiConstraints: { kind: "list", runtime: "swarm" },
+  maxReplicasPerNode: { kind: "integer", min: 0, max: 32, default: 0, runtime: "swarm" },
+  apiReservedCpus: { kind: "number", min: 0.01, derivedDefault: "a quarter of `apiCpus`", runtime: "swarm" },
+  apiReservedMemoryMb: { kind: "integer", min: 16, derivedDefault: "half of `apiMemoryMb`", runtime: "swarm" },
+  updateMonitorSeconds: { kind: "integer", min: 1, max: 600, default: 10, runtime: "swarm" },
+} as const satisfies Record<keyof Swarm, FieldSpec>;
+
+/** Every `ModelServiceArgs` field. */
+export const MODEL_SERVICE_FIELDS = {
+  modelDir: { kind: "string", derivedDefault: "the built-in iris model", runtime: "both" },
+  modelName: { kind: "string", derivedDefault: "`iris` for the built-in model, else `name` of model.json, else the directory's name", runtime: "both" },
+  modelVersion: { kind: "string", derivedDefault: "`1.0.0` for the built-in model, else `version` of model.json, else `1`", runtime: "both" },
+  replicas: { kind: "integer", min: 1, max: 32, default: 2, runtime: "both" },
+  gunicornWorkers: { kind: "integer", min: 1, max: 64, derivedDefault: "one per CPU of `apiCpus`, rounded up", runtime: "both" },
+  gunicornThreads: { kind: "integer", min: 1, max: 64, default: apiDefault("GUNICORN_THREADS"), runtime: "both" },
+  gunicornTimeoutSeconds: { kind: "integer", min: 1, max: 3600, default: apiDefault("GUNICORN_TIMEOUT"), runtime: "both" },
+  maxBodyBytes: { kind: "integer", min: 1024, max: 104_857_600, default: apiDefault("MAX_BODY_BYTES"), runtime: "both" },
+  maxBatchSize: { kind: "integer", min: 1, max: 100_000, default: apiDefault("MAX_BATCH_SIZE"), runtime: "both" },
+  startupTimeoutSeconds: { kind: "integer", min: 10, max: 3600, default: 120, runtime: "both" },
+  apiMemoryMb: { kind: "integer", min: 128, max: 65_536, default: 512, runtime: "both" },
+  apiCpus: { kind: "number", min: 0.1, max: 64, default: 1, runtime: "both" },
+  proxyMemoryMb: { kind: "integer", min: 64, max: 8192, default: 128, runtime: "both" },
+  proxyCpus: { kind: "number", min: 0.1, max: 64, default: 1, runtime: "both" },
+  hostAddress: { kind: "string", default: "127.0.0.1", runtime: "docker" },
+  hostPort: { kind: "integer", min: 1, max: 65_535, default: 8080, runtime: "both" },
+  rateLimit: { kind: "object", derivedDefault: "no limit", runtime: "both", members: RATE_LIMIT_FIELDS },
+  environment: { kind: "map", derivedDefault: "none", runtime: "both" },
+  labels: { kind: "map", derivedDefault: "none", runtime: "both" },
+  baseImage: { kind: "string", default: "debian:bookworm-slim", runtime: "both" },
+  registry: { kind: "object", derivedDefault: "none: images stay in the stack's Docker engine", runtime: "both", members: REGISTRY_FIELDS },
+  restartPolicy: { kind: "enum", values: RESTART_POLICIES, default: "unless-stopped" as RestartPolicy, runtime: "docker" },
+  logMaxSize: { kind: "string", default: "10m", runtime: "both" },
+  logMaxFiles: { kind: "integer", min: 1, max: 100, default: 3, runtime: "both" },
+  smokeTestInstances: { kind: "list", min: 1, derivedDefault: "the model's example rows (see the field)", runtime: "both" },
+  smokeTestTimeoutSeconds: { kind: "integer", min: 5, max: 3600, default: 60, runtime: "both" },
+  clientTimeouts: { kind: "object", derivedDefault: "every member's default", runtime: "both", members: CLIENT_TIMEOUT_FIELDS },
+  maxConnectionsPerClient: { kind: "integer", min: 0, max: 100_000, default: 1000, runtime: "both" },
+  apiKeys: { kind: "list", min: 1, max: 16, secret: true, derivedDefault: "none: no key is required", runtime: "both" },
+  tls: { kind: "object", secret: true, derivedDefault: "none: plain HTTP", runtime: "docker", members: TLS_FIELDS },
+  runtime: { kind: "enum", values: RUNTIMES, default: "docker" as Runtime, runtime: "both" },
+  swarm: { kind: "object", derivedDefault: "every member's default", runtime: "swarm", members: SWARM_FIELDS },
+} as const satisfies Record<keyof ModelServiceArgs, FieldSpec>;
+
+/** The field table's type: each field's entry with its literal range and default. */
+export type ModelServiceFields = typeof MODEL_SERVICE_FIELDS;
+
+/** `[min, max]` of a numeric field or member, for `Checker.integer`/`Checker.number`. */
+export function rangeOf(field: FieldSpec): [number, number] {
+  if (field.min === undefined || field.max === undefined) {
+    throw new Error("a numeric field needs min and max in the field table");
+  }
+  return [field.min, field.max];
+}
+
+/** The names of all `ModelServiceArgs` fields, in the table's order. */
+export const MODEL_SERVICE_ARG_NAMES = Object.keys(MODEL_SERVICE_FIELDS) as (keyof ModelServiceArgs)[];
+
+/** Fields whose values are secrets: error messages show `(secret)` instead of their values. */
+export const SECRET_ARG_NAMES = MODEL_SERVICE_ARG_NAMES.filter((name) => (MODEL_SERVICE_FIELDS[name] as FieldSpec).secret === true);
+
+/** The default `gunicornWorkers` for a replica limited to `apiCpus` CPUs: one per CPU, rounded up, at least 1. */
+export function defaultGunicornWorkers(apiCpus: number): number {
+  const [min, max] = rangeOf(MODEL_SERVICE_FIELDS.gunicornWorkers);
+  return Math.min(max, Math.max(min, Math.ceil(apiCpus - 1e-9)));
+}
+
+const F = MODEL_SERVICE_FIELDS;
+
+/** Defaults applied by validation to every field that has one value as its default, read from the field table. */
+export const MODEL_SERVICE_DEFAULTS = {
+  /** Version of a user model whose model.json has none (the api's own default); the built-in model is `BUILTIN_MODEL_VERSION`. */
+  modelVersion: "1",
+  replicas: F.replicas.default,
+  gunicornThreads: F.gunicornThreads.default,
+  gunicornTimeoutSeconds: F.gunicornTimeoutSeconds.default,
+  maxBodyBytes: F.maxBodyBytes.default,
+  maxBatchSize: F.maxBatchSize.default,
+  startupTimeoutSeconds: F.startupTimeoutSeconds.default,
+  apiMemoryMb: F.apiMemoryMb.default,
+  apiCpus: F.apiCpus.default,
+  proxyMemoryMb: F.proxyMemoryMb.default,
+  proxyCpus: F.proxyCpus.default,
+  hostAddress: F.hostAddress.default,
+  hostPort: F.hostPort.default,
+  baseImage: F.baseImage.default,
+  restartPolicy: F.restartPolicy.default,
+  logMaxSize: F.logMaxSize.default,
+  logMaxFiles: F.logMaxFiles.default,
+  smokeTestTimeoutSeconds: F.smokeTestTimeoutSeconds.default,
+  clientTimeouts: {
+    headerSeconds: CLIENT_TIMEOUT_FIELDS.headerSeconds.default,
+    bodySeconds: CLIENT_TIMEOUT_FIELDS.bodySeconds.default,
+    sendSeconds: CLIENT_TIMEOUT_FIELDS.sendSeconds.default,
+    keepaliveSeconds: CLIENT_TIMEOUT_FIELDS.keepaliveSeconds.default,
+  },
+  maxConnectionsPerClient: F.maxConnectionsPerClient.default,
+  runtime: F.runtime.default,
+  swarm: {
+    address: SWARM_FIELDS.address.default,
+    publishMode: SWARM_FIELDS.publishMode.default,
+    proxyReplicas: SWARM_FIELDS.proxyReplicas.default,
+    maxReplicasPerNode: SWARM_FIELDS.maxReplicasPerNode.default,
+    updateMonitorSeconds: SWARM_FIELDS.updateMonitorSeconds.default,
+  },
+} as const;

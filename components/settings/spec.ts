@@ -1,0 +1,95 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { ApiKeysSpec } from "./apiKeys.js";
+import type { ClientTimeouts, JsonValue, RestartPolicy, SwarmPublishMode } from "./args.js";
+import type { TlsSpec } from "./tlsMaterial.js";
+
+/**
+ * What `ModelService` resolves its Args to: every field checked and defaulted (settings/validation.ts), the one
+ * description of a service that the images, containers and runtimes are built from.
+ */
+
+/** Built-in model identity: the iris classifier trained at image build time (api/train_iris.py). */
+export const BUILTIN_MODEL_NAME = "iris";
+export const BUILTIN_MODEL_VERSION = "1.0.0";
+
+/** One iris measurement row (sepal length/width, petal length/width in cm), the default smoke-test input. */
+export const BUILTIN_MODEL_SMOKE_TEST_INSTANCES: readonly JsonValue[] = [[5.1, 3.5, 1.4, 0.2]];
+
+/** Where the served model comes from. */
+export type ModelSource =
+  | { readonly kind: "builtin" }
+  | { readonly kind: "directory"; /** Absolute path of the model directory. */ readonly dir: string };
+
+/** CPU and memory limits of one container. */
+export interface ContainerResources {
+  readonly memoryMb: number;
+  readonly cpus: number;
+}
+
+/** A registry after validation. */
+export interface RegistrySpec {
+  readonly server: string;
+  readonly username?: string;
+  readonly password?: pulumi.Input<string>;
+  readonly deleteFromRegistry: boolean;
+}
+
+/** Where the service runs, after validation. */
+export type RuntimeSpec = DockerRuntimeSpec | SwarmRuntimeSpec;
+
+/** One Docker engine. */
+export interface DockerRuntimeSpec {
+  readonly kind: "docker";
+}
+
+/** A Docker Swarm, every setting defaulted. */
+export interface SwarmRuntimeSpec {
+  readonly kind: "swarm";
+  readonly managerHost?: string;
+  readonly address: string;
+  readonly publishMode: SwarmPublishMode;
+  readonly proxyReplicas: number;
+  readonly apiConstraints: readonly string[];
+  readonly maxReplicasPerNode: number;
+  readonly apiReservation: ContainerResources;
+  readonly updateMonitorSeconds: number;
+}
+
+/** The complete, defaulted and checked description of one service, produced by `resolveModelServiceSpec`. */
+export interface ModelServiceSpec {
+  /** The component's name; first half of every Docker object name. */
+  readonly serviceName: string;
+  /** The Pulumi stack, as given by the engine. */
+  readonly stack: string;
+  /** The Pulumi project, as given by the engine. */
+  readonly project: string;
+  readonly model: ModelSource;
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly replicas: number;
+  readonly gunicorn: { readonly workers: number; readonly threads: number; readonly timeoutSeconds: number };
+  readonly maxBodyBytes: number;
+  readonly maxBatchSize: number;
+  readonly startupTimeoutSeconds: number;
+  readonly api: ContainerResources;
+  readonly proxy: ContainerResources;
+  readonly hostAddress: string;
+  readonly hostPort: number;
+  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
+  /** Extra api environment, keys sorted. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Extra container labels, keys sorted. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly baseImage: string;
+  readonly registry?: RegistrySpec;
+  readonly restartPolicy: RestartPolicy;
+  readonly logging: { readonly maxSize: string; readonly maxFiles: number };
+  readonly smokeTest: { readonly instances: readonly JsonValue[]; readonly timeoutSeconds: number };
+  readonly clientTimeouts: Readonly<Required<ClientTimeouts>>;
+  readonly maxConnectionsPerClient: number;
+  /** Present when API keys are required. */
+  readonly apiKeys?: ApiKeysSpec;
+  /** Present when nginx serves HTTPS. */
+  readonly tls?: TlsSpec;
+  readonly runtime: RuntimeSpec;
+}
