@@ -9,7 +9,7 @@ import type { ModelServiceSpec } from "./settings/spec.js";
 import { childName, networkName, resourcePrefix } from "./containers/naming.js";
 import { renderNginxConfig } from "./nginx/config.js";
 import { ProxyImage } from "./images/proxyImage.js";
-import { pulumiProjectDirectory } from "./settings/projectDirectory.js";
+import { pulumiProjectDirectory } from "./settings/modelDirectory.js";
 import { registryCleanup } from "./commands/registryCleanup.js";
 import { serviceUrl } from "./containers/addresses.js";
 import { nginxConfigOptions } from "./containers/proxyNginxConfig.js";

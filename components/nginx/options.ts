@@ -1,4 +1,4 @@
-import { IPV4_ADDRESS } from "../settings/ipv4.js";
+import { IPV4_ADDRESS } from "../settings/checker.js";
 /**
  * Options of the nginx proxy config, their defaults, their validation and the values derived from them.
  * Pure: no I/O, no Pulumi, no ModelService settings. The renderer is `renderNginxConfig` in config.ts.

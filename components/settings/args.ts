@@ -28,9 +28,9 @@ export const RESTART_POLICIES: readonly RestartPolicy[] = Object.values(RestartP
  * that every language gets an enum.
  */
 export const Runtime = {
-  /** One Docker engine: api replicas and nginx are containers on a private bridge network (the default). */
+  /** One Docker engine: the api replicas and the proxy are containers on a private bridge network (the default). */
   Docker: "docker",
-  /** A Docker Swarm: the api and nginx are Swarm services on an overlay network, scheduled over the nodes. */
+  /** A Docker Swarm: the api and the proxy are Swarm services on an overlay network, scheduled over the nodes. */
   Swarm: "swarm",
 } as const;
 /** `docker` (one Docker host) or `swarm` (a Docker Swarm). */
@@ -38,11 +38,11 @@ export type Runtime = (typeof Runtime)[keyof typeof Runtime];
 /** The runtimes accepted by `ModelServiceArgs.runtime`. */
 export const RUNTIMES: readonly Runtime[] = Object.values(Runtime);
 
-/** How nginx publishes `hostPort` on a Swarm. */
+/** How the proxy publishes `hostPort` on a Swarm. */
 export const SwarmPublishMode = {
-  /** One nginx task on every node, each publishing the port on its own node (no routing mesh needed). */
+  /** One proxy task on every node, each publishing the port on its own node (no routing mesh needed). */
   Host: "host",
-  /** `proxyReplicas` nginx tasks behind Swarm's routing mesh, which publishes the port on every node (needs IPVS). */
+  /** `proxyReplicas` proxy tasks behind Swarm's routing mesh, which publishes the port on every node (needs IPVS). */
   Ingress: "ingress",
 } as const;
 /** `host` or `ingress`. */
@@ -55,32 +55,32 @@ export interface Swarm {
   /**
    * Docker host of a Swarm manager that the services are created on, e.g. `unix:///var/run/docker.sock`,
    * `ssh://admin@manager-1` or `tcp://manager-1:2376`. Images are still built by the stack's own Docker engine and
-   * pushed to `registry`. Default: the stack's Docker engine (`DOCKER_HOST`), which must then be a manager.
+   * pushed to `registry`. Defaults to the stack's Docker engine (`DOCKER_HOST`), which must then be a manager.
    */
   managerHost?: string;
   /**
    * IPv4 address that reaches `hostPort` on the Swarm: a node's address or a load balancer in front of the nodes.
-   * The exported URLs and the post-deploy smoke test use it. Default: `127.0.0.1` (Pulumi runs on a node).
+   * The exported URLs and the post-deploy smoke test use it. Defaults to `127.0.0.1` (Pulumi runs on a node).
    */
   address?: string;
-  /** How nginx publishes `hostPort`: `host` (one nginx per node) or `ingress` (the routing mesh). Default: `host`. */
+  /** How the proxy publishes `hostPort`: `host` (one proxy task per node) or `ingress` (the routing mesh). Defaults to `host`. */
   publishMode?: SwarmPublishMode;
-  /** nginx tasks with `publishMode: ingress` (integer, 1 to 32). Default: 2. */
+  /** Proxy tasks with `publishMode: ingress` (integer, 1 to 32). Defaults to 2. */
   proxyReplicas?: number;
-  /** Swarm placement constraints of the api tasks, e.g. `node.role==worker` or `node.labels.gpu==true`. Default: none. */
+  /** Swarm placement constraints of the api tasks, e.g. `node.role==worker` or `node.labels.gpu==true`. Defaults to none. */
   apiConstraints?: string[];
-  /** Most api tasks Swarm may place on one node (integer, 0 to 32; 0 means no limit). Default: 0. */
+  /** Most api tasks Swarm may place on one node (integer, 0 to 32; 0 means no limit). Defaults to 0. */
   maxReplicasPerNode?: number;
   /**
-   * CPUs the scheduler reserves for each api task (0.01 to `apiCpus`); `apiCpus` stays its limit. Default: a
+   * CPUs the scheduler reserves for each api task (0.01 to `apiCpus`); `apiCpus` stays its limit. Defaults to a
    * quarter of `apiCpus`.
    */
   apiReservedCpus?: number;
-  /** MiB the scheduler reserves for each api task (integer, 16 to `apiMemoryMb`). Default: half of `apiMemoryMb`. */
+  /** MiB the scheduler reserves for each api task (integer, 16 to `apiMemoryMb`). Defaults to half of `apiMemoryMb`. */
   apiReservedMemoryMb?: number;
   /**
    * Seconds Swarm watches each updated api task after it became healthy; a task that fails in that time rolls the
-   * whole service back to its previous spec (integer, 1 to 600). Default: 10.
+   * whole service back to its previous spec (integer, 1 to 600). Defaults to 10.
    */
   updateMonitorSeconds?: number;
 }
@@ -99,35 +99,35 @@ export interface Registry {
   /**
    * When Pulumi deletes an image (a new model or api version replaced it, or `pulumi destroy`), also delete its
    * manifest from the registry, through the registry's HTTP API (`https://`, or `http://` for a loopback server).
-   * Only for a registry this stack owns: another stack may run the same image. Default: false.
+   * Only for a registry this stack owns: another stack may run the same image. Defaults to false.
    */
   deleteFromRegistry?: boolean;
 }
 
-/** Per-client request rate limit applied by nginx. */
+/** Per-client request rate limit applied by the proxy. */
 export interface RateLimit {
   /** Sustained requests per second allowed from one client address (integer, 1 to 100000). */
   requestsPerSecond: number;
   /**
-   * Requests above the rate a client may send in a burst before getting HTTP 429 (integer, 0 to 100000). Default:
-   * equal to `requestsPerSecond`.
+   * Requests above the rate a client may send in a burst before getting HTTP 429 (integer, 0 to 100000). Defaults to
+   * `requestsPerSecond`.
    */
   burst?: number;
 }
 
-/** Timeouts nginx applies to its clients, in seconds; each is optional. */
+/** Timeouts the proxy applies to its clients, in seconds; each is optional. */
 export interface ClientTimeouts {
-  /** Time a client has to send the request line and all headers; then nginx closes (integer, 1 to 3600). Default: 10. */
+  /** Time a client has to send the request line and all headers; then the proxy closes the connection (integer, 1 to 3600). Defaults to 10. */
   headerSeconds?: number;
-  /** Longest pause between two reads of a request body; then nginx answers 408 (integer, 1 to 3600). Default: 10. */
+  /** Longest pause between two reads of a request body; then the proxy answers 408 (integer, 1 to 3600). Defaults to 10. */
   bodySeconds?: number;
-  /** Longest pause between two writes of a response to a client; then nginx closes (integer, 1 to 3600). Default: 10. */
+  /** Longest pause between two writes of a response to a client; then the proxy closes the connection (integer, 1 to 3600). Defaults to 10. */
   sendSeconds?: number;
-  /** Idle time of a keep-alive client connection; 0 turns keep-alive off (integer, 0 to 3600). Default: 65. */
+  /** Idle time of a keep-alive client connection; 0 turns keep-alive off (integer, 0 to 3600). Defaults to 65. */
   keepaliveSeconds?: number;
 }
 
-/** TLS at nginx: the published port then serves HTTPS only (TLS 1.2 and 1.3). */
+/** TLS at the proxy: the published port then serves HTTPS only (TLS 1.2 and 1.3). */
 export interface Tls {
   /** PEM certificate chain, leaf first. Keep it in stack config as a secret along with the key. */
   certificate: string;
@@ -161,91 +161,90 @@ export interface ModelServiceArgs {
   /**
    * Directory holding the model to serve (scikit-learn estimator saved with joblib plus optional `model.json`, or
    * a `predictor.py` with `load(dir)`/`predict(model, rows)`). A relative path is resolved against the Pulumi project
-   * directory (where `Pulumi.yaml` is), in every language. Default: the built-in iris model trained inside the api
+   * directory (where `Pulumi.yaml` is), in every language. Defaults to the built-in iris model trained inside the api
    * image.
    */
   modelDir?: string;
   /**
    * Model name reported by the api (`/metadata`, `/v2/models/{name}`) and exported as `modelName`; 1 to 128
-   * letters, digits, `.`, `_`, `-`. Default: `iris` for the built-in model, else `name` from the model's
+   * letters, digits, `.`, `_`, `-`. Defaults to `iris` for the built-in model, else `name` from the model's
    * `model.json`, else the model directory's name.
    */
   modelName?: string;
   /**
    * Model version reported by the api and exported as `modelVersion`; 1 to 128 letters, digits, `.`, `_`, `-`.
-   * Default: `1.0.0` for the built-in model, else `version` from the model's `model.json`, else `1`.
+   * Defaults to `1.0.0` for the built-in model, else `version` from the model's `model.json`, else `1`.
    */
   modelVersion?: string;
-  /** Number of api replicas behind nginx (integer, 1 to 32). Default: 2. */
+  /** Number of api replicas behind the proxy (integer, 1 to 32). Defaults to 2. */
   replicas?: number;
   /**
-   * gunicorn worker processes per replica (integer, 1 to 64). Default: one per CPU of `apiCpus`, rounded up
-   * (`defaultGunicornWorkers`): a worker runs Python on one core at a time, so more workers than CPUs only
-   * share the same CPU quota and get throttled together.
+   * gunicorn worker processes per replica (integer, 1 to 64). Defaults to one per CPU of `apiCpus`, rounded up: a
+   * worker runs Python on one core at a time, so more workers than CPUs share the same CPU quota.
    */
   gunicornWorkers?: number;
   /**
-   * Threads per gunicorn worker (integer, 1 to 64). Default: 2, so a worker reads the next request while another
-   * one computes; more threads only queue on Python's GIL (bench/README.md).
+   * Threads per gunicorn worker (integer, 1 to 64). Defaults to 2: one thread reads the next request off its
+   * connection while another computes a prediction; more threads only wait for Python's GIL.
    */
   gunicornThreads?: number;
   /**
-   * Seconds one request may take in gunicorn; nginx waits this long plus a 5 s margin, so gunicorn ends a slow
-   * request first (integer, 1 to 3600). Default: 30.
+   * Seconds one request may take in gunicorn; the proxy waits this long plus a 5 s margin, so gunicorn ends a slow
+   * request first (integer, 1 to 3600). Defaults to 30.
    */
   gunicornTimeoutSeconds?: number;
   /**
-   * Largest request body in bytes, enforced by nginx and by the api (integer, 1024 to 104857600). Default: 1048576
+   * Largest request body in bytes, enforced by the proxy and by the api (integer, 1024 to 104857600). Defaults to 1048576
    * (1 MiB).
    */
   maxBodyBytes?: number;
-  /** Most rows one prediction request may carry (integer, 1 to 100000). Default: 1000. */
+  /** Most rows one prediction request may carry (integer, 1 to 100000). Defaults to 1000. */
   maxBatchSize?: number;
   /**
    * Seconds a new replica may take to load its model and answer `/ready` before the deployment fails (integer, 10
-   * to 3600). Default: 120.
+   * to 3600). Defaults to 120.
    */
   startupTimeoutSeconds?: number;
-  /** Memory limit of each api container in MiB, swap disabled (integer, 128 to 65536). Default: 512. */
+  /** Memory limit of each api container in MiB, swap disabled (integer, 128 to 65536). Defaults to 512. */
   apiMemoryMb?: number;
-  /** CPU limit of each api container in CPUs, e.g. 0.5 (0.1 to 64, a value Docker stores exactly: 0.25, not 0.05). Default: 1. */
+  /** CPU limit of each api container in CPUs, e.g. 0.5 (0.1 to 64, a value Docker stores exactly: 0.25, not 0.05). Defaults to 1. */
   apiCpus?: number;
-  /** Memory limit of the nginx container in MiB, swap disabled (integer, 64 to 8192). Default: 128. */
+  /** Memory limit of the proxy container in MiB, swap disabled (integer, 64 to 8192). Defaults to 128. */
   proxyMemoryMb?: number;
-  /** CPU limit of the nginx container in CPUs (0.1 to 64, a value Docker stores exactly). Default: 1 (at half a CPU nginx was throttled under load). */
+  /** CPU limit of the proxy container in CPUs (0.1 to 64, a value Docker stores exactly). Defaults to 1. */
   proxyCpus?: number;
-  /** Host IPv4 address nginx is published on; `0.0.0.0` exposes it on every interface. Default: `127.0.0.1`. */
+  /** Host IPv4 address the proxy is published on (runtime `docker` only); `0.0.0.0` exposes it on every interface. Defaults to `127.0.0.1`. */
   hostAddress?: string;
-  /** Host TCP port nginx is published on (integer, 1 to 65535). Default: 8080. */
+  /** Host TCP port the proxy is published on (integer, 1 to 65535). Defaults to 8080. */
   hostPort?: number;
-  /** Per-client request rate limit in nginx. Default: no limit. */
+  /** Per-client request rate limit in the proxy. Defaults to no limit. */
   rateLimit?: RateLimit;
   /**
    * Extra environment variables for the api containers (names `[A-Za-z_][A-Za-z0-9_]*`; the variables this
-   * component sets itself are refused). Default: none.
+   * component sets itself are refused). Defaults to none.
    */
   environment?: Record<string, string>;
-  /** Extra Docker labels for every container (keys must not start with `model-service.`). Default: none. */
+  /** Extra Docker labels for every container (keys must not start with `model-service.`). Defaults to none. */
   labels?: Record<string, string>;
   /**
-   * Base image for the api and nginx images, passed as build arg `BASE_IMAGE`; it must exist locally or be
-   * pullable. Default: `debian:bookworm-slim`.
+   * Base image for the api and proxy images, passed as build arg `BASE_IMAGE`; it must exist locally or be
+   * pullable. Defaults to `debian:bookworm-slim`.
    */
   baseImage?: string;
-  /** Registry to push the api and nginx images to. Default: none, images are built into the local engine only. */
+  /** Registry to push the api and proxy images to. Defaults to none: the images stay in the Docker engine they are built on. */
   registry?: Registry;
-  /** Docker restart policy of every container. Default: `unless-stopped`. */
+  /** Docker restart policy of every container (runtime `docker` only; a Swarm restarts its tasks itself). Defaults to `unless-stopped`. */
   restartPolicy?: RestartPolicy;
   /**
    * Size at which a container's json-file log is rotated, e.g. `10m` (a number followed by `k`, `m` or `g`).
-   * Default: `10m`.
+   * Defaults to `10m`.
    */
   logMaxSize?: string;
-  /** Number of rotated json-file logs kept per container (integer, 1 to 100). Default: 3. */
+  /** Number of rotated json-file logs kept per container (integer, 1 to 100). Defaults to 3. */
   logMaxFiles?: number;
   /**
    * Rows sent in the post-deploy `POST /predict` smoke test (1 to `maxBatchSize` rows, each any JSON value, e.g.
-   * `[[5.1, 3.5, 1.4, 0.2]]`). Default: one iris row for the built-in model; for `modelDir`, the `example` rows of
+   * `[[5.1, 3.5, 1.4, 0.2]]`). Defaults to one iris row for the built-in model; for `modelDir`, the `example` rows of
    * its `model.json`, else one row of zeros as wide as its `feature_names` (the api's own warm-up input); required
    * when `model.json` has neither.
    */
@@ -253,32 +252,32 @@ export interface ModelServiceArgs {
   // recursive union); validation rejects what JSON cannot carry, naming the field, before anything is created.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   smokeTestInstances?: any[];
-  /** Seconds the post-deploy smoke test waits for `/ready` through nginx (integer, 5 to 3600). Default: 60. */
+  /** Seconds the post-deploy smoke test waits for `/ready` through the proxy (integer, 5 to 3600). Defaults to 60. */
   smokeTestTimeoutSeconds?: number;
-  /** Timeouts nginx applies to slow and idle clients. Default: 10 s for headers, body and send; 65 s keep-alive. */
+  /** Timeouts the proxy applies to slow and idle clients. Defaults to every member's default: 10 s for headers, body and send, 65 s keep-alive. */
   clientTimeouts?: ClientTimeouts;
   /**
    * Connections with a request in progress one client address may hold; more get 429 (integer, 0 to 100000; 0 turns
-   * the limit off). Default: 1000. Behind Docker's userland proxy all clients on the host's loopback share one
-   * address, so the limit then bounds them together: 100 turned a 128-connection benchmark into 429s.
+   * the limit off). Defaults to 1000. Behind Docker's userland proxy all clients on the host's loopback share one
+   * address, so the limit then bounds them together.
    */
   maxConnectionsPerClient?: number;
   /**
    * API keys, any of which a request must present as `Authorization: Bearer <key>` or `X-API-Key: <key>`; a missing
-   * or wrong key gets 401. `/health`, `/ready`, `/v2/health/live`, `/v2/health/ready` and nginx's `/nginx-health`
+   * or wrong key gets 401. `/health`, `/ready`, `/v2/health/live`, `/v2/health/ready` and the proxy's `/nginx-health`
    * stay open for probes. 1 to 16 keys of 32 to 256 token characters (`openssl rand -hex 32`); keep them in stack
    * config as a secret (`pulumi config set --secret apiKeys '["..."]'`). Only salted HMAC-SHA256 digests reach the
-   * containers. Rotate by adding the new key, moving clients, then removing the old one. Default: none, no check.
+   * containers. Rotate by adding the new key, moving clients, then removing the old one. Defaults to none, no check.
    */
   apiKeys?: string[];
-  /** TLS at nginx with this certificate and key (runtime `docker` only). Default: none, plain HTTP. */
+  /** TLS at the proxy with this certificate and key (runtime `docker` only). Defaults to none, plain HTTP. */
   tls?: Tls;
   /**
    * Where the service runs: `docker`, one Docker engine, or `swarm`, the services of a Docker Swarm (set `swarm`
    * and `registry`). Everything else means the same on both; validation names the fields one runtime does not take.
-   * Default: `docker`.
+   * Defaults to `docker`.
    */
   runtime?: Runtime;
-  /** Swarm settings; only with `runtime: swarm`. Default: every field's own default. */
+  /** Swarm settings; only with `runtime: swarm`. Defaults to every field's own default. */
   swarm?: Swarm;
 }

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { JsonValue } from "./args.js";
@@ -69,4 +70,18 @@ function readMetadata(file: string): Pick<ModelDirectoryFacts, "metadata" | "met
       featureCount: Array.isArray(record.feature_names) && record.feature_names.length > 0 ? record.feature_names.length : undefined,
     },
   };
+}
+
+/**
+ * The directory of the running program's `Pulumi.yaml`, against which relative paths in args resolve,
+ * whatever `main` says (a compiled `dist/index.js`, a TypeScript file).
+ *
+ * The Node.js language host hands it to a program it runs. It does not reach a component provider (a
+ * construct request carries no project directory): there, and under unit-test mocks, the SDK answers a
+ * placeholder, and the working directory stands in. The engine starts a provider in the directory it runs
+ * the program from, which is the project directory for a YAML or Go program.
+ */
+export function pulumiProjectDirectory(): string {
+  const root = pulumi.getRootDirectory();
+  return path.isAbsolute(root) ? root : process.cwd();
 }

@@ -1,5 +1,4 @@
-import { Checker, isPlainObject } from "./checker.js";
-import { IPV4_ADDRESS } from "./ipv4.js";
+import { Checker, IPV4_ADDRESS, isPlainObject } from "./checker.js";
 import { RUNTIMES, SWARM_PUBLISH_MODES } from "./args.js";
 import { type ContainerResources, type RuntimeSpec } from "./spec.js";
 import { MODEL_SERVICE_DEFAULTS as DEFAULTS, MODEL_SERVICE_FIELDS, rangeOf } from "./fields.js";

@@ -4,8 +4,7 @@ import { RESTART_POLICIES, type JsonValue, type ModelServiceArgs } from "./args.
 import { BUILTIN_MODEL_NAME, BUILTIN_MODEL_SMOKE_TEST_INSTANCES, BUILTIN_MODEL_VERSION, type ModelServiceSpec, type ModelSource, type RegistrySpec } from "./spec.js";
 import { defaultGunicornWorkers, MODEL_SERVICE_ARG_NAMES, MODEL_SERVICE_DEFAULTS as DEFAULTS, MODEL_SERVICE_FIELDS as F, rangeOf } from "./fields.js";
 import { dockerCpusString } from "../containers/hardening.js";
-import { Checker, isPlainObject } from "./checker.js";
-import { IPV4_ADDRESS } from "./ipv4.js";
+import { Checker, IPV4_ADDRESS, isPlainObject } from "./checker.js";
 import { ModelServiceConfigError } from "./configError.js";
 import { resolveRuntime } from "./runtimeValidation.js";
 import { RESERVED_API_ENVIRONMENT } from "../containers/apiEnvironment.js";
