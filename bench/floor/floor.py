@@ -51,8 +51,8 @@ def ours(rounds, calls):
     import io
     import joblib
     import numpy as np
-    from modelserver.app import create_app
-    from modelserver.state import EXTENSION_KEY
+    from modelserver.http.app import create_app
+    from modelserver.http.state import EXTENSION_KEY
 
     sys.stdout = io.StringIO()  # the app logs one line per request to stdout
     app = create_app()
