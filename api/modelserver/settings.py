@@ -148,15 +148,6 @@ class Settings:
 
     @classmethod
     def read(cls, env: Environment) -> "Settings":
-        from .http.auth import ApiKeys  # Flask: not needed by gunicorn.conf.py, which reads GunicornSettings
-
-        salt, digests = env.text("API_KEY_SALT"), env.text("API_KEY_DIGESTS")
-        if (salt is None) != (digests is None):
-            raise SettingsError("API_KEY_SALT and API_KEY_DIGESTS must be set together")
-        try:
-            api_keys = ApiKeys.parse(salt, digests) if salt is not None and digests is not None else None
-        except ValueError as error:
-            raise SettingsError(f"API_KEY_DIGESTS {error}") from None
         model_dir = env.text("MODEL_DIR")
         assert model_dir is not None  # the contract gives a default
         return cls(
@@ -167,8 +158,23 @@ class Settings:
             max_batch_size=env.integer("MAX_BATCH_SIZE"),
             # Only when set: prometheus_client is in multiprocess mode exactly when the variable is set.
             metrics_multiprocess_dir=env.text(METRICS_DIR_VARIABLE) if env.is_set(METRICS_DIR_VARIABLE) else None,
-            api_keys=api_keys,
+            api_keys=_api_keys(env),
         )
+
+
+def _api_keys(env: Environment) -> Optional["ApiKeys"]:
+    """The accepted API keys, None when neither variable is set (no key required)."""
+    from .http.auth import ApiKeys  # Flask: not needed by gunicorn.conf.py, which reads GunicornSettings
+
+    salt, digests = env.text("API_KEY_SALT"), env.text("API_KEY_DIGESTS")
+    if salt is None and digests is None:
+        return None
+    if salt is None or digests is None:
+        raise SettingsError("API_KEY_SALT and API_KEY_DIGESTS must be set together")
+    try:
+        return ApiKeys.parse(salt, digests)
+    except ValueError as error:
+        raise SettingsError(f"API_KEY_DIGESTS {error}") from None
 
 
 @dataclass(frozen=True)
@@ -177,7 +183,7 @@ class GunicornSettings:
 
     ``workers`` defaults to one per usable CPU, at most 8: each worker holds its own copy of the model, and a
     worker runs Python on one core at a time, so more workers than the CPU quota only get throttled together.
-    ``threads`` above 1 selects gunicorn's gthread worker (see api/README.md for why the default is 2).
+    ``threads`` above 1 selects gunicorn's gthread worker (api/README.md says why the default is 2).
     ``keepalive`` outlasts nginx's upstream idle timeout, so the proxy, not gunicorn, closes idle upstream
     connections and never sends a request on a connection gunicorn just closed. ``metrics_dir`` is where
     every worker writes its metrics (``PROMETHEUS_MULTIPROC_DIR``).

@@ -47,7 +47,9 @@ def seed(rounds, calls):
 
 def ours(rounds, calls):
     sys.path.insert(0, "/app")
-    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # one process: the app's own registry
+    from modelserver.settings import METRICS_DIR_VARIABLE
+
+    os.environ.pop(METRICS_DIR_VARIABLE, None)  # one process: the app's own registry
     import io
     import joblib
     import numpy as np
