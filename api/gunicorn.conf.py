@@ -1,11 +1,11 @@
 """gunicorn configuration of the model server: `gunicorn -c /app/gunicorn.conf.py`.
 
-Every setting comes from the environment (GUNICORN_*, PORT; see modelserver/serving.py for the
-defaults). Prometheus runs in multiprocess mode: the directory is created here, before the app
-(and prometheus_client) are imported, emptied when gunicorn starts and dead workers' live gauges
-are removed, so /metrics on any worker counts the requests of all of them.
+Every setting comes from the environment, read by modelserver/settings.py with the names, defaults
+and ranges of environment.json. Prometheus runs in multiprocess mode: the directory is created here,
+before the app (and prometheus_client) are imported, emptied when gunicorn starts and dead workers'
+live gauges are removed, so /metrics on any worker counts the requests of all of them.
 
-At start the master builds the app once (serving.check_app_loads): a model that cannot be
+At start the master builds the app once (startup.check_app_loads): a model that cannot be
 loaded stops gunicorn with one JSON log line and exit code 4 before any worker starts.
 """
 
@@ -13,30 +13,33 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/modelserver-metrics")
-os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from modelserver.serving.cpus import available_cpus  # noqa: E402  (needs the path above)
+from modelserver.settings import METRICS_DIR_VARIABLE, GunicornSettings  # noqa: E402
+
+_settings = GunicornSettings.from_env(os.environ, available_cpus())
+os.environ[METRICS_DIR_VARIABLE] = _settings.metrics_dir
+os.makedirs(_settings.metrics_dir, exist_ok=True)
 
 # Imported here, not in child_exit: imports inside gunicorn's SIGCHLD handler can re-enter.
 from prometheus_client import multiprocess  # noqa: E402  (needs PROMETHEUS_MULTIPROC_DIR above)
 
-from modelserver import logs, serving  # noqa: E402  (needs the path above)
+from modelserver.observability import logs  # noqa: E402
+from modelserver.serving import startup  # noqa: E402
+from modelserver.serving.logger import log_config  # noqa: E402
 
-# No caller frame, thread or process lookups in LogRecords: none of the JSON lines prints them (modelserver/logs.py).
+# No caller frame, thread or process lookups in LogRecords: none of the JSON lines prints them
+# (modelserver/observability/logs.py).
 logs.lean_log_records()
 
-_settings = serving.ServingSettings.from_env(os.environ, serving.available_cpus())
-
-wsgi_app = "modelserver.app:create_app()"
+wsgi_app = "modelserver.http.app:create_app()"
 bind = [_settings.bind]
 workers = _settings.workers
-# One thread: gunicorn's sync worker, which answers each request in the worker's only thread, as the seed's
-# stack does. gthread's poller thread hands every request to a pool thread; profiled with one pool thread, the
-# GIL and futex hand-offs between the two cost 10-25% of a worker's CPU per request (bench/README.md). The sync
-# worker answers Connection: close, which nginx in front (it buffers requests and answers) handles; gthread, and
-# with it keep-alive, is used for more threads.
-# The sync worker is gunicorn's own, with the app's log lines written in batches (modelserver/gunicorn_worker.py).
+# One thread: gunicorn's sync worker, with the app's log lines written in batches
+# (modelserver/serving/worker.py); it answers Connection: close, which nginx in front handles. More threads:
+# gunicorn's gthread worker, with keep-alive (api/README.md says why the default is 2).
 threads = _settings.threads
-worker_class = "modelserver.gunicorn_worker.BatchedLogSyncWorker" if threads == 1 else "gthread"
+worker_class = "modelserver.serving.worker.BatchedLogSyncWorker" if threads == 1 else "gthread"
 timeout = _settings.timeout
 graceful_timeout = _settings.graceful_timeout
 keepalive = _settings.keepalive
@@ -56,17 +59,17 @@ limit_request_field_size = 0
 
 accesslog = None  # the app logs one JSON line per request itself
 # gunicorn 20.1 builds every request's access-log fields whenever logconfig_dict is set, even with no
-# access log; this logger class skips that (3% of a request in the profile, bench/README.md).
-logger_class = "modelserver.gunicorn_logger.NoAccessLogLogger"
+# access log; this logger class skips that.
+logger_class = "modelserver.serving.logger.NoAccessLogLogger"
 errorlog = "-"
 loglevel = "info"
-logconfig_dict = serving.log_config()
+logconfig_dict = log_config()
 
 
 def on_starting(server):
-    serving.reset_metrics_dir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    startup.reset_metrics_dir(_settings.metrics_dir)
     if not server.cfg.preload_app:  # with preload gunicorn has built the app already
-        serving.check_app_loads()
+        startup.check_app_loads()
 
 
 def worker_exit(server, worker):

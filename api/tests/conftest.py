@@ -14,8 +14,8 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 import models  # noqa: E402
-from modelserver.app import create_app  # noqa: E402
-from modelserver.config import Settings  # noqa: E402
+from modelserver.http.app import create_app  # noqa: E402
+from modelserver.settings import Settings  # noqa: E402
 
 
 @pytest.fixture

@@ -47,12 +47,14 @@ def seed(rounds, calls):
 
 def ours(rounds, calls):
     sys.path.insert(0, "/app")
-    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # one process: the app's own registry
+    from modelserver.settings import METRICS_DIR_VARIABLE
+
+    os.environ.pop(METRICS_DIR_VARIABLE, None)  # one process: the app's own registry
     import io
     import joblib
     import numpy as np
-    from modelserver.app import create_app
-    from modelserver.state import EXTENSION_KEY
+    from modelserver.http.app import create_app
+    from modelserver.http.state import EXTENSION_KEY
 
     sys.stdout = io.StringIO()  # the app logs one line per request to stdout
     app = create_app()

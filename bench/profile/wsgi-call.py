@@ -44,10 +44,15 @@ def call_once(app) -> None:
 
 def main() -> None:
     sys.path.insert(0, "/app")
-    os.makedirs(os.environ.get("PROMETHEUS_MULTIPROC_DIR", "/tmp/modelserver-metrics"), exist_ok=True)
-    from modelserver import logs
-    from modelserver.app import create_app  # needs the path and the metrics directory above
-    from modelserver.gunicorn_worker import LOG_BUFFER_BYTES, LOG_BUFFER_SECONDS
+    from modelserver.settings import METRICS_DIR_VARIABLE, GunicornSettings
+
+    # As gunicorn.conf.py does: prometheus_client in multiprocess mode, its directory in place.
+    metrics_dir = GunicornSettings.from_env(os.environ, cpus=1).metrics_dir
+    os.environ[METRICS_DIR_VARIABLE] = metrics_dir
+    os.makedirs(metrics_dir, exist_ok=True)
+    from modelserver.http.app import create_app  # needs the path and the metrics directory above
+    from modelserver.observability import logs
+    from modelserver.serving.worker import LOG_BUFFER_BYTES, LOG_BUFFER_SECONDS
 
     # As in a sync worker: gunicorn.conf.py's lean log records, the worker's batched log lines.
     logs.lean_log_records()

@@ -17,8 +17,8 @@ TRAIN_SCRIPT = Path(modelserver.__file__).resolve().parent.parent / "train_iris.
 
 @pytest.fixture(scope="module")
 def iris_client():
-    from modelserver.app import create_app
-    from modelserver.config import Settings
+    from modelserver.http.app import create_app
+    from modelserver.settings import Settings
 
     return create_app(Settings(model_dir=str(MODEL_DIR))).test_client()
 

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from modelserver import logs
+from modelserver.observability import logs
 
 
 @pytest.fixture

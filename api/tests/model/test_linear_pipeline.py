@@ -6,9 +6,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from modelserver.estimators import SklearnCalls
-from modelserver.linear_pipeline import linear_pipeline
-from modelserver.model import CheckedAnswer, NonFiniteOutput
+from modelserver.model.estimators import SklearnCalls
+from modelserver.model.linear_pipeline import linear_pipeline
+from modelserver.model.loaded_model import CheckedAnswer, NonFiniteOutput
 
 
 @pytest.fixture(scope="module")

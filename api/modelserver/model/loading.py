@@ -27,7 +27,7 @@ import numpy as np
 
 from .digest import directory_digest
 from .estimators import SklearnCalls, is_sklearn_estimator
-from .model import JointPredictFn, LoadedModel, ModelInfo, PredictFn, Prediction, PredictionError, value_type
+from .loaded_model import JointPredictFn, LoadedModel, ModelInfo, PredictFn, Prediction, PredictionError, value_type
 
 MODEL_JSON = "model.json"
 JOBLIB_FILE = "model.joblib"

@@ -28,7 +28,7 @@ def test_ready_is_503_until_the_model_is_loaded_and_warmed_up(make_app, classifi
 def test_ready_stays_503_when_loading_fails(make_app, tmp_path):
     import pytest
 
-    from modelserver.loading import ModelLoadError
+    from modelserver.model.loading import ModelLoadError
 
     app = make_app(tmp_path / "missing", load_model=False)
     with pytest.raises(ModelLoadError):

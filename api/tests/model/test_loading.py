@@ -6,8 +6,7 @@ import os
 import pytest
 
 import models
-from modelserver.config import ConfigError, Settings
-from modelserver.loading import ModelLoadError, load_model
+from modelserver.model.loading import ModelLoadError, load_model
 
 
 def test_joblib_model_loads_with_metadata(classifier_dir):
@@ -135,26 +134,3 @@ def test_create_app_logs_one_json_line_and_raises_when_loading_fails(make_app, t
 def test_invalid_name_override(classifier_dir, name):
     with pytest.raises(ModelLoadError, match="MODEL_NAME"):
         load_model(str(classifier_dir), name=name)
-
-
-def test_settings_from_env():
-    settings = Settings.from_env(
-        {
-            "MODEL_DIR": "/models/x",
-            "MODEL_NAME": "n",
-            "MODEL_VERSION": "v",
-            "MAX_BODY_BYTES": "2048",
-            "MAX_BATCH_SIZE": "7",
-            "PROMETHEUS_MULTIPROC_DIR": "/tmp/m",
-        }
-    )
-    assert settings == Settings("/models/x", "n", "v", 2048, 7, "/tmp/m")
-    assert Settings.from_env({}) == Settings()
-    assert Settings.from_env({"MODEL_NAME": "  "}).model_name is None
-
-
-@pytest.mark.parametrize("env", [{"MAX_BODY_BYTES": "1MB"}, {"MAX_BATCH_SIZE": "0"}, {"MAX_BATCH_SIZE": "-5"}])
-def test_settings_reject_bad_values(env):
-    name = next(iter(env))
-    with pytest.raises(ConfigError, match=name):
-        Settings.from_env(env)

@@ -11,8 +11,8 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
 
 from helpers import assert_error, post_json
-from modelserver.estimators import PREDICT_IS_ARGMAX_OF_PROBA, SklearnCalls, is_sklearn_estimator
-from modelserver.model import CheckedAnswer, LoadedModel, NonFiniteOutput, PredictionError
+from modelserver.model.estimators import PREDICT_IS_ARGMAX_OF_PROBA, SklearnCalls, is_sklearn_estimator
+from modelserver.model.loaded_model import CheckedAnswer, LoadedModel, NonFiniteOutput, PredictionError
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_a_checked_answer_is_named_with_the_labels_and_counted(data):
 
 
 def _info():
-    from modelserver.model import ModelInfo
+    from modelserver.model.loaded_model import ModelInfo
 
     return ModelInfo(
         name="m", version="1", n_features=4, feature_names=None, labels=("no", "yes"), digest="sha256:0",

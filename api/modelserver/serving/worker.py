@@ -1,4 +1,4 @@
-"""gunicorn's sync worker with the app's log lines written in batches (see logs._StdoutHandler).
+"""gunicorn's sync worker with the app's log lines written in batches (see observability.logs._StdoutHandler).
 
 The worker answers one request at a time and, between requests, only waits for the next connection. It flushes
 the buffered lines each time it is about to wait, so a line reaches the log as soon as the worker has nothing
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gunicorn.workers.sync import SyncWorker
 
-from .logs import buffer_log_lines, flush_log_lines
+from ..observability.logs import buffer_log_lines, flush_log_lines
 
 # About 55 request lines; far below a pipe's 64 KiB, so one write never blocks on a reader that keeps up.
 LOG_BUFFER_BYTES = 16 * 1024

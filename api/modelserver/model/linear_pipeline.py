@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .model import NonFiniteOutput
+from .loaded_model import NonFiniteOutput
 
 _PROBE_ROWS = 16
 _PROBE_SEED = 0

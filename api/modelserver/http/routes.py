@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from .inputs import instances_from_body, read_json, to_matrix
-from .model import ModelInfo
+from ..model.loaded_model import ModelInfo
 from .state import current_state, ready_model
 
 blueprint = Blueprint("service", __name__)

@@ -1,9 +1,9 @@
 """Optional API keys, checked before any other work is done for a request.
 
-The server never sees the keys themselves: ``API_KEY_SALT`` holds a per-service salt and ``API_KEY_DIGESTS`` the
-comma-separated hex HMAC-SHA256(salt, key) of every accepted key (rendered by components/apiKeys.ts). A request
-presents its key as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; the HMAC of what it presents is
-compared with every digest in constant time. Health endpoints stay open so probes need no key.
+The server never sees the keys themselves: it gets a per-service salt and the comma-separated hex
+HMAC-SHA256(salt, key) of every accepted key (``API_KEY_SALT`` and ``API_KEY_DIGESTS``, read by
+:mod:`modelserver.settings`). A request presents its key as ``Authorization: Bearer <key>`` or
+``X-API-Key: <key>``; the HMAC of what it presents is compared with every digest in constant time. Health endpoints stay open so probes need no key.
 """
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from typing import Mapping, Optional, Type
+from typing import Mapping, Optional
 
 from flask import Flask, Response, request
 
-from .envvars import env_text
 from .errors import error_response
 
-SALT_ENV = "API_KEY_SALT"
-DIGESTS_ENV = "API_KEY_DIGESTS"
 OPEN_PATHS = frozenset({"/health", "/ready", "/v2/health/live", "/v2/health/ready"})
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _MAX_KEY_LENGTH = 1024
@@ -34,18 +31,12 @@ class ApiKeys:
     digests: tuple[bytes, ...]
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], error: Type[ValueError]) -> Optional["ApiKeys"]:
-        """None when neither variable is set (no key required); ``error`` when only one is or a digest is bad."""
-        salt = env_text(env, SALT_ENV)
-        digests = env_text(env, DIGESTS_ENV)
-        if salt is None and digests is None:
-            return None
-        if salt is None or digests is None:
-            raise error(f"{SALT_ENV} and {DIGESTS_ENV} must be set together")
+    def parse(cls, salt: str, digests: str) -> "ApiKeys":
+        """The keys of a salt and comma-separated digests; ValueError naming the entry when a digest is bad."""
         parsed = []
         for index, digest in enumerate(digests.split(",")):
             if not _DIGEST.match(digest.strip()):
-                raise error(f"{DIGESTS_ENV} entry {index} must be 64 lowercase hex digits (HMAC-SHA256)")
+                raise ValueError(f"entry {index} must be 64 lowercase hex digits (HMAC-SHA256)")
             parsed.append(bytes.fromhex(digest.strip()))
         return cls(salt=salt.encode("utf-8"), digests=tuple(parsed))
 

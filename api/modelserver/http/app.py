@@ -9,13 +9,13 @@ from flask.json.provider import DefaultJSONProvider
 
 from . import routes, v2
 from .auth import install_api_key_check
-from .config import Settings
+from ..settings import Settings
 from .errors import register_error_handlers
 from .inputs import drain_unread_body
-from .logs import get_logger
-from .metrics import Metrics
-from .model import ModelSlot
-from .observability import install_request_hooks
+from ..observability.logs import get_logger
+from ..observability.metrics import Metrics
+from ..model.loaded_model import ModelSlot
+from ..observability.request_hooks import install_request_hooks
 from .state import EXTENSION_KEY, ServerState
 
 

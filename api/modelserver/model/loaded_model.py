@@ -1,6 +1,6 @@
 """The served model as the routes see it: what it is (``ModelInfo``) and ``predict`` on checked rows.
 
-How a model directory becomes a ``LoadedModel`` is :mod:`modelserver.loading`'s job.
+How a model directory becomes a ``LoadedModel`` is :mod:`modelserver.model.loading`'s job.
 """
 
 from __future__ import annotations

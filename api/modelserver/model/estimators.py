@@ -32,7 +32,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .linear_pipeline import linear_pipeline
-from .model import CheckedAnswer, NonFiniteOutput, PredictionError
+from .loaded_model import CheckedAnswer, NonFiniteOutput, PredictionError
 
 _PASSTHROUGH = (None, "passthrough")
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 from flask import current_app
 
-from .config import Settings
+from ..settings import Settings
 from .errors import ApiError
-from .loading import ModelLoadError, load_model
-from .metrics import Metrics
-from .model import LoadedModel, ModelSlot, NonFiniteOutput, Prediction, PredictionError
+from ..model.loading import ModelLoadError, load_model
+from ..observability.metrics import Metrics
+from ..model.loaded_model import LoadedModel, ModelSlot, NonFiniteOutput, Prediction, PredictionError
 
 EXTENSION_KEY = "modelserver"
 

@@ -12,7 +12,7 @@ from flask import Blueprint, request
 
 from .errors import ApiError
 from .inputs import read_json
-from .model import LoadedModel
+from ..model.loaded_model import LoadedModel
 from .state import current_state, ready_model
 from .tensors import datatype_for, decode_input, output_tensor, requested_outputs
 

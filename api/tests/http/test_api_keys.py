@@ -7,8 +7,8 @@ import hmac
 import pytest
 
 from helpers import assert_error, post_json
-from modelserver.auth import ApiKeys, presented_key
-from modelserver.config import ConfigError, Settings
+from modelserver.http.auth import ApiKeys, presented_key
+from modelserver.settings import Settings, SettingsError
 
 SALT = "0123456789abcdef0123456789abcdef"
 OLD_KEY = "k" * 40
@@ -28,13 +28,13 @@ def keys_env(*keys: str) -> dict:
 
 @pytest.fixture
 def keyed_client(make_app, classifier_dir):
-    keys = ApiKeys.from_env(keys_env(OLD_KEY, NEW_KEY), ConfigError)
+    keys = Settings.from_env(keys_env(OLD_KEY, NEW_KEY)).api_keys
     return make_app(classifier_dir, api_keys=keys).test_client()
 
 
 def test_digest_matches_the_typescript_rendering():
     assert digest(OLD_KEY) == OLD_KEY_DIGEST_FROM_TYPESCRIPT
-    keys = ApiKeys.from_env({"API_KEY_SALT": SALT, "API_KEY_DIGESTS": OLD_KEY_DIGEST_FROM_TYPESCRIPT}, ConfigError)
+    keys = ApiKeys.parse(SALT, OLD_KEY_DIGEST_FROM_TYPESCRIPT)
     assert keys.accepts(OLD_KEY)
     assert not keys.accepts(OLD_KEY + "x")
 
@@ -87,7 +87,7 @@ def test_without_keys_nothing_is_checked(client):
     ],
 )
 def test_bad_key_settings_fail_at_start_naming_the_variable(env):
-    with pytest.raises(ConfigError, match="API_KEY_"):
+    with pytest.raises(SettingsError, match="API_KEY_"):
         Settings.from_env(env)
 
 

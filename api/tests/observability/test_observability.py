@@ -59,7 +59,7 @@ def test_model_load_is_logged(make_app, classifier_dir, capsys):
 def test_log_formatter_keeps_exceptions_on_one_line():
     import logging
 
-    from modelserver.logs import JsonFormatter
+    from modelserver.observability.logs import JsonFormatter
 
     try:
         raise ValueError("boom\nsecond line")
@@ -127,7 +127,7 @@ def test_in_flight_gauge_returns_to_zero_after_errors(app, client):
 def test_the_cached_process_id_is_renewed_in_a_forked_child():
     import os
 
-    from modelserver.process_id import ProcessId
+    from modelserver.observability.process_id import ProcessId
 
     process_id = ProcessId()
     assert process_id() == os.getpid()

@@ -1,0 +1,1 @@
+"""What the server tells its operators: JSON log lines, Prometheus metrics, per-request bookkeeping."""
