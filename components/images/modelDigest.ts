@@ -5,7 +5,7 @@ import { hashFile } from "./contentHash.js";
 import { isIgnored, parseIgnoreFile, type IgnorePattern } from "./ignorePatterns.js";
 
 /**
- * The model digest exactly as the api computes it for `/metadata` (api/modelserver/digest.py): every
+ * The model digest exactly as the api computes it for `/metadata` (api/modelserver/model/digest.py): every
  * regular file below the directory (symlinks to files followed, `__pycache__` directories left out),
  * sorted by relative '/'-separated path compared byte-wise, hashed as the lines `sha256sum` prints
  * (`<hex>  <path>\n`); the result is `sha256:<hex>`. Files the build's ignore file keeps out of the

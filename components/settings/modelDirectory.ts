@@ -17,7 +17,7 @@ export interface ModelDirectoryFacts {
   readonly metadataError?: string;
 }
 
-/** The parts of `model.json` (api/modelserver/loading.py) this component uses. */
+/** The parts of `model.json` (api/modelserver/model/loading.py) this component uses. */
 export interface ModelMetadata {
   readonly name?: string;
   readonly version?: string;

@@ -32,7 +32,7 @@ const RATE_LIMIT = F.rateLimit.members;
 const CLIENT_TIMEOUTS = F.clientTimeouts.members;
 
 const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-/** Model names and versions appear in api URLs; the api accepts exactly these (api/modelserver/loading.py). */
+/** Model names and versions appear in api URLs; the api accepts exactly these (api/modelserver/model/loading.py). */
 const MODEL_IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const MODEL_IDENTIFIER_RULE = "1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit";
 const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;

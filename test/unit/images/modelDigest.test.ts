@@ -22,7 +22,7 @@ afterEach(() => {
 });
 
 describe("modelDirectoryDigest", () => {
-  it("equals the digest the api reports (value computed with api/modelserver/digest.py)", () => {
+  it("equals the digest the api reports (value computed with api/modelserver/model/digest.py)", () => {
     expect(modelDirectoryDigest(dir)).toBe("sha256:ea823df3584d442828480ad51296e92ff4f4cbda25aecf1736d3627cda6e9666");
   });
 
