@@ -11,15 +11,10 @@
 import { createHmac } from "node:crypto";
 import { sha256Hex } from "../images/contentHash.js";
 
-/** Environment variable with the salt, in every api replica when keys are configured. */
-export const API_KEY_SALT_ENV = "API_KEY_SALT";
-/** Environment variable with the comma-separated hex HMAC-SHA256 digests of the accepted keys. */
-export const API_KEY_DIGESTS_ENV = "API_KEY_DIGESTS";
 
 /** Shortest and longest accepted key, and how many keys may be active at once (rotation overlaps two or three). */
 export const API_KEY_MIN_LENGTH = 32;
 export const API_KEY_MAX_LENGTH = 256;
-export const API_KEY_MAX_COUNT = 16;
 /** RFC 6750 token68 characters, so a key travels unchanged in `Authorization: Bearer <key>`. */
 const API_KEY_PATTERN = /^[A-Za-z0-9._~+/=-]+$/;
 
@@ -60,12 +55,4 @@ export function apiKeyProblem(key: unknown): string | undefined {
 /** The spec of a validated, non-empty key list. */
 export function apiKeysSpec(keys: readonly string[], salt: string): ApiKeysSpec {
   return { keys, salt, digests: keys.map((key) => apiKeyDigest(salt, key)) };
-}
-
-/** The api environment for `spec`: the salt and the digests, never the keys. */
-export function apiKeysEnvironment(spec: ApiKeysSpec | undefined): Record<string, string> {
-  if (spec === undefined) {
-    return {};
-  }
-  return { [API_KEY_SALT_ENV]: spec.salt, [API_KEY_DIGESTS_ENV]: spec.digests.join(",") };
 }

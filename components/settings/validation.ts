@@ -9,7 +9,7 @@ import { ModelServiceConfigError } from "./configError.js";
 import { resolveRuntime } from "./runtimeValidation.js";
 import { RESERVED_API_ENVIRONMENT } from "../containers/apiEnvironment.js";
 import { RESERVED_LABEL_PREFIX } from "../containers/labels.js";
-import { API_KEY_MAX_COUNT, apiKeyProblem, apiKeySalt, apiKeysSpec, type ApiKeysSpec } from "./apiKeys.js";
+import { apiKeyProblem, apiKeySalt, apiKeysSpec, type ApiKeysSpec } from "./apiKeys.js";
 import { tlsMaterialProblems, type TlsSpec } from "./tlsMaterial.js";
 
 /** Facts about the deployment that validation needs besides the args. */
@@ -244,8 +244,9 @@ function resolveApiKeys(check: Checker, value: unknown, context: SpecContext): A
   if (value === undefined) {
     return undefined;
   }
-  if (!Array.isArray(value) || value.length < 1 || value.length > API_KEY_MAX_COUNT) {
-    check.reject("apiKeys", SECRET, `a list of 1 to ${API_KEY_MAX_COUNT} keys`);
+  const [min, max] = rangeOf(F.apiKeys);
+  if (!Array.isArray(value) || value.length < min || value.length > max) {
+    check.reject("apiKeys", SECRET, `a list of ${min} to ${max} keys`);
     return undefined;
   }
   let valid = true;

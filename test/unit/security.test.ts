@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { API_KEY_DIGESTS_ENV, API_KEY_SALT_ENV, apiKeyDigest, apiKeySalt, apiKeysEnvironment } from "../../components/settings/apiKeys.js";
+import { apiKeyDigest, apiKeySalt } from "../../components/settings/apiKeys.js";
 import { ModelServiceConfigError } from "../../components/settings/configError.js";
 import type { ModelServiceArgs } from "../../components/settings/args.js";
 import { proxyContainerSettings } from "../../components/runtimes/docker/proxyContainer.js";
@@ -43,11 +43,10 @@ describe("API keys", () => {
     const salt = apiKeySalt("model-service-unit", "unit", "iris");
     expect(spec.apiKeys?.digests).toEqual([apiKeyDigest(salt, KEY_A), apiKeyDigest(salt, KEY_B)]);
     const env = apiEnvironment(spec);
-    expect(env[API_KEY_SALT_ENV]).toBe(salt);
-    expect(env[API_KEY_DIGESTS_ENV]).toBe(spec.apiKeys?.digests.join(","));
+    expect(env.API_KEY_SALT).toBe(salt);
+    expect(env.API_KEY_DIGESTS).toBe(spec.apiKeys?.digests.join(","));
     expect(Object.values(env).join("\n")).not.toContain(KEY_A);
     expect(Object.values(env).join("\n")).not.toContain(KEY_B);
-    expect(apiKeysEnvironment(undefined)).toEqual({});
     expect(Object.keys(apiEnvironment(specFor())).some((name) => name.startsWith("API_KEY"))).toBe(false);
   });
 
