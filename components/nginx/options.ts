@@ -1,4 +1,5 @@
 import { IPV4_ADDRESS } from "../settings/checker.js";
+import { MODEL_SERVICE_DEFAULTS } from "../settings/fields.js";
 /**
  * Options of the nginx proxy config, their defaults, their validation and the values derived from them.
  * Pure: no I/O, no Pulumi, no ModelService settings. The renderer is `renderNginxConfig` in config.ts.
@@ -161,7 +162,7 @@ export interface NginxConfigOptions {
   /**
    * Connections one client address may have with a request in progress (`limit_conn`, keyed by
    * `$binary_remote_addr`); more are answered 429. Connections still sending their headers are not counted
-   * (`clientTimeouts.headerSeconds` bounds those). 0 turns the limit off. Integer 0 to 100000; default 100.
+   * (`clientTimeouts.headerSeconds` bounds those). 0 turns the limit off. Integer 0 to 100000; defaults to ModelService's default, 1000.
    * Behind Docker's userland proxy every client on the host's loopback shares one address.
    */
   readonly maxConnectionsPerClient?: number;
@@ -208,8 +209,9 @@ export const NGINX_CONFIG_DEFAULTS = {
   gzip: true,
   gzipMinLengthBytes: 1024,
   trustForwardedHeaders: false,
-  clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
-  maxConnectionsPerClient: 1000,
+  // The same defaults a ModelService has, from its field table.
+  clientTimeouts: MODEL_SERVICE_DEFAULTS.clientTimeouts,
+  maxConnectionsPerClient: MODEL_SERVICE_DEFAULTS.maxConnectionsPerClient,
   tls: false,
 } as const satisfies Omit<ResolvedNginxConfigOptions, "upstreams" | "maxBodyBytes" | "upstreamTimeoutSeconds">;
 
