@@ -15,7 +15,7 @@ import { holdHeavyLock, type HeldLock } from "../integration/support/heavyLock.j
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "../integration/support/pulumi.js";
 import { normalisePreviewJson, normaliseReview, previewJson, runReviewCli } from "../integration/support/review.js";
 import { NAMESPACE } from "../integration/support/rollouts.js";
-import { startTestbed, stopTestbed, type Testbed } from "./support/testbed.js";
+import { startTestbed, stopTestbed, swarmStackConfig, type Testbed } from "./support/testbed.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const goldenDir = join(repoRoot, "test/unit/review/golden");
@@ -70,21 +70,9 @@ describe("review of a deployed Swarm stack", () => {
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     };
-    await scratch.stack.setAllConfig({
-      [`${NAMESPACE}:runtime`]: { value: "swarm" },
-      [`${NAMESPACE}:replicas`]: { value: "2" },
-      [`${NAMESPACE}:hostPort`]: { value: String(PORT) },
-      [`${NAMESPACE}:apiCpus`]: { value: "0.5" },
-      [`${NAMESPACE}:gunicornThreads`]: { value: "1" },
-      [`${NAMESPACE}:startupTimeoutSeconds`]: { value: "60" },
-      [`${NAMESPACE}:registry`]: {
-        value: JSON.stringify({ server: testbed.registry, username: testbed.registryUser, password: testbed.registryPassword, deleteFromRegistry: true }),
-        secret: true,
-      },
-      [`${NAMESPACE}:swarm`]: {
-        value: JSON.stringify({ managerHost: testbed.manager.dockerHost, address: testbed.manager.address, updateMonitorSeconds: 5 }),
-      },
-    });
+    await scratch.stack.setAllConfig(
+      Object.fromEntries(Object.entries(swarmStackConfig(testbed, 2, PORT)).map(([key, value]) => [`${NAMESPACE}:${key}`, value])),
+    );
     const result = await scratch.stack.up({ onOutput: () => undefined });
     expect(result.outputs.apiServiceName.value).toBe(API_SERVICE);
     expect(result.outputs.proxyServiceName.value).toBe(PROXY_SERVICE);

@@ -25,6 +25,7 @@ import {
   serviceTasks,
   startTestbed,
   stopTestbed,
+  swarmStackConfig,
   waitFor,
   type Testbed,
 } from "./support/testbed.js";
@@ -79,21 +80,9 @@ describe("ModelService on a 3-node Docker Swarm", () => {
     execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
     testbed = startTestbed(repoRoot, 3);
     scratch = await createScratchStack(repoRoot, STACK);
-    await scratch.stack.setAllConfig({
-      [`${NAMESPACE}:runtime`]: { value: "swarm" },
-      [`${NAMESPACE}:replicas`]: { value: "3" },
-      [`${NAMESPACE}:hostPort`]: { value: String(PORT) },
-      [`${NAMESPACE}:apiCpus`]: { value: "0.5" },
-      [`${NAMESPACE}:gunicornThreads`]: { value: "1" },
-      [`${NAMESPACE}:startupTimeoutSeconds`]: { value: "60" },
-      [`${NAMESPACE}:registry`]: {
-        value: JSON.stringify({ server: testbed.registry, username: testbed.registryUser, password: testbed.registryPassword, deleteFromRegistry: true }),
-        secret: true,
-      },
-      [`${NAMESPACE}:swarm`]: {
-        value: JSON.stringify({ managerHost: testbed.manager.dockerHost, address: testbed.manager.address, updateMonitorSeconds: 5 }),
-      },
-    });
+    await scratch.stack.setAllConfig(
+      Object.fromEntries(Object.entries(swarmStackConfig(testbed, 3, PORT)).map(([key, value]) => [`${NAMESPACE}:${key}`, value])),
+    );
   }, 900_000);
 
   afterAll(async () => {

@@ -141,3 +141,23 @@ export async function registryContents(testbed: Testbed): Promise<Record<string,
   }
   return contents;
 }
+
+/**
+ * Stack config (keys without the project namespace) of a ModelService on this test bed: runtime swarm, the test
+ * bed's registry (secret) and manager, small api tasks, quick health monitoring.
+ */
+export function swarmStackConfig(testbed: Testbed, replicas: number, hostPort: number): Record<string, { value: string; secret?: boolean }> {
+  return {
+    runtime: { value: "swarm" },
+    replicas: { value: String(replicas) },
+    hostPort: { value: String(hostPort) },
+    apiCpus: { value: "0.5" },
+    gunicornThreads: { value: "1" },
+    startupTimeoutSeconds: { value: "60" },
+    registry: {
+      value: JSON.stringify({ server: testbed.registry, username: testbed.registryUser, password: testbed.registryPassword, deleteFromRegistry: true }),
+      secret: true,
+    },
+    swarm: { value: JSON.stringify({ managerHost: testbed.manager.dockerHost, address: testbed.manager.address, updateMonitorSeconds: 5 }) },
+  };
+}
