@@ -67,6 +67,16 @@ export function encodeNginxConfigForEnv(config: string): string {
   return Buffer.from(config, "utf8").toString("base64");
 }
 
+/** The config that a `NGINX_CONF_B64` value carries. */
+export function decodeNginxConfigFromEnv(value: string): string {
+  return Buffer.from(value, "base64").toString("utf8");
+}
+
+/** True when a rendered config terminates TLS: its server listens with `ssl` (the `tls` option). */
+export function nginxConfigTerminatesTls(config: string): boolean {
+  return new RegExp(`^\\s*listen ${NGINX_LISTEN_PORT} ssl\\b`, "m").test(config);
+}
+
 /**
  * The statuses nginx answers itself with a JSON body `{"error": {"code", "message", "request_id"}}`, in the api's
  * error shape; 413 and 503 use the api's codes for the same statuses.

@@ -42,6 +42,13 @@ describe(".github/workflows/preview-review.yml", () => {
     expect(pkg.files).toContain(pkg.bin["model-service-review"].split("/").slice(0, 2).join("/"));
   });
 
+  it("runs the policy pack on the selected stack, with the stack's policy config when there is one", () => {
+    const policy = job.steps.find((step) => step.run?.includes("--policy-pack"));
+    expect(policy?.run).toContain('pulumi preview --stack "$STACK" --non-interactive --policy-pack policy "${config[@]}"');
+    expect(policy?.run).toContain('policy/config/$STACK.json');
+    expect(pkg.files).toEqual(expect.arrayContaining(["policy/PulumiPolicy.yaml", "policy/index.js", "policy/package.json", "dist/policy"]));
+  });
+
   it("updates one comment per stack, found by a marker", () => {
     expect(job.env.REVIEW_MARKER).toBe("<!-- model-service-review: ${{ matrix.stack }} -->");
     const post = job.steps.find((step) => step.uses?.startsWith("actions/github-script@"));
