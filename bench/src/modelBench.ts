@@ -49,6 +49,11 @@ export async function benchModels(argv: readonly string[], root: string): Promis
   mkdirSync(outDir, { recursive: true });
   mkdirSync(scratch, { recursive: true });
   const startedAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  if (options.fromRaw !== undefined) {
+    const raw = JSON.parse(readFileSync(resolve(root, options.fromRaw), "utf8")) as { command: string; startedAt?: string; options: ModelBenchOptions; samples: ModelSample[] };
+    await writeResults(raw.options, root, outDir, raw.command, raw.startedAt ?? "unknown", raw.samples);
+    return;
+  }
   const lock = new HeavyLock(LOCK_FILE, options.lock);
   const ours = new OurStack(root, STACK_NAME, options.environment, PORTS.ours);
   const seed = new SeedStack(join(root, "bench", "seed"), SEED_PREFIX, { nginx: PORTS.seedNginx, api: PORTS.seedApi }, process.env.MS_BASE_IMAGE ?? "debian:bookworm-slim");
@@ -102,7 +107,7 @@ export async function benchModels(argv: readonly string[], root: string): Promis
                 }
               }
             });
-            writeFileSync(join(outDir, "bench-models-raw.partial.json"), JSON.stringify({ command, options, samples }, null, 1) + "\n");
+            writeFileSync(join(outDir, "bench-models-raw.partial.json"), JSON.stringify({ command, startedAt, options, samples }, null, 1) + "\n");
           }
         }
       }

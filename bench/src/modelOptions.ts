@@ -24,6 +24,8 @@ export interface ModelBenchOptions {
   readonly keep: boolean;
   readonly lock: boolean;
   readonly outDir: string;
+  /** Re-render the report from this raw file (bench-models-raw.json or its .partial) instead of measuring. */
+  readonly fromRaw?: string;
 }
 
 export const MODEL_USAGE = `npm run bench -- --models [options]
@@ -37,9 +39,10 @@ export const MODEL_USAGE = `npm run bench -- --models [options]
   --environment ENV   deploy ours with Pulumi.ENV.yaml (default dev), plus the model, threads and batching
   --keep              leave both stacks running
   --no-lock           do not take /tmp/ms-heavy.lock (only when it is wedged)
-  --out DIR           results directory (default bench/results/models)`;
+  --out DIR           results directory (default bench/results/models)
+  --from-raw FILE     write the report and chart again from a raw file (also a .partial.json of a cut-short run)`;
 
-const VALUE_FLAGS = ["--kinds", "--batching", "--rounds", "--durations", "--connections", "--long-connections", "--threads", "--environment", "--out"];
+const VALUE_FLAGS = ["--kinds", "--batching", "--rounds", "--durations", "--connections", "--long-connections", "--threads", "--environment", "--out", "--from-raw"];
 const SWITCHES = ["--models", "--keep", "--no-lock"];
 
 export function parseModelOptions(argv: readonly string[]): ModelBenchOptions {
@@ -95,6 +98,7 @@ export function parseModelOptions(argv: readonly string[]): ModelBenchOptions {
     keep: argv.includes("--keep"),
     lock: !argv.includes("--no-lock"),
     outDir: value("--out") ?? "bench/results/models",
+    ...(value("--from-raw") === undefined ? {} : { fromRaw: value("--from-raw") }),
   };
 }
 
