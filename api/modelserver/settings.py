@@ -122,6 +122,7 @@ class Settings:
     """Everything the Flask app needs to know that is not part of the model itself.
 
     ``api_keys`` (from ``API_KEY_SALT``/``API_KEY_DIGESTS``) makes every endpoint but health require a key.
+    ``batch_max_rows`` and ``batch_max_wait_microseconds`` bound adaptive batching (model/batching.py).
     ``metrics_multiprocess_dir`` is set when prometheus_client runs in multiprocess mode
     (``PROMETHEUS_MULTIPROC_DIR`` set; gunicorn.conf.py always sets it): ``/metrics`` then aggregates the
     files of every gunicorn worker instead of the calling worker's own registry.
@@ -134,9 +135,16 @@ class Settings:
     max_batch_size: int = _CONTRACT["MAX_BATCH_SIZE"]["default"]
     metrics_multiprocess_dir: Optional[str] = None
     api_keys: Optional["ApiKeys"] = None
+    batch_max_rows: int = _CONTRACT["BATCH_MAX_ROWS"]["default"]
+    batch_max_wait_microseconds: int = _CONTRACT["BATCH_MAX_WAIT_MICROSECONDS"]["default"]
 
     def __post_init__(self) -> None:
-        for name, value in (("MAX_BODY_BYTES", self.max_body_bytes), ("MAX_BATCH_SIZE", self.max_batch_size)):
+        for name, value in (
+            ("MAX_BODY_BYTES", self.max_body_bytes),
+            ("MAX_BATCH_SIZE", self.max_batch_size),
+            ("BATCH_MAX_ROWS", self.batch_max_rows),
+            ("BATCH_MAX_WAIT_MICROSECONDS", self.batch_max_wait_microseconds),
+        ):
             minimum = _CONTRACT[name]["minimum"]
             if value < minimum:
                 raise SettingsError(f"{name} must be at least {minimum}, got {value}")
@@ -159,6 +167,8 @@ class Settings:
             # Only when set: prometheus_client is in multiprocess mode exactly when the variable is set.
             metrics_multiprocess_dir=env.text(METRICS_DIR_VARIABLE) if env.is_set(METRICS_DIR_VARIABLE) else None,
             api_keys=_api_keys(env),
+            batch_max_rows=env.integer("BATCH_MAX_ROWS"),
+            batch_max_wait_microseconds=env.integer("BATCH_MAX_WAIT_MICROSECONDS"),
         )
 
 

@@ -57,6 +57,9 @@ def test_defaults_are_the_contract_defaults():
         CONTRACT["MODEL_DIR"]["default"], CONTRACT["MAX_BODY_BYTES"]["default"], CONTRACT["MAX_BATCH_SIZE"]["default"]
     )
     assert (app.model_name, app.model_version, app.api_keys) == (None, None, None)
+    assert (app.batch_max_rows, app.batch_max_wait_microseconds) == (
+        CONTRACT["BATCH_MAX_ROWS"]["default"], CONTRACT["BATCH_MAX_WAIT_MICROSECONDS"]["default"]
+    )
     assert gunicorn == GunicornSettings(
         bind=f"0.0.0.0:{CONTRACT['PORT']['default']}",
         workers=2,
@@ -125,6 +128,8 @@ def test_app_settings_from_the_environment():
         }
     )
     assert app == Settings("/models/x", "n", "v", 2048, 7, "/tmp/m")
+    batching = Settings.from_env({"BATCH_MAX_ROWS": "1", "BATCH_MAX_WAIT_MICROSECONDS": "0"})
+    assert (batching.batch_max_rows, batching.batch_max_wait_microseconds) == (1, 0)
     assert Settings.from_env({"MODEL_NAME": "  "}).model_name is None
 
 

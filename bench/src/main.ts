@@ -11,6 +11,7 @@ import { writeChart, chartScript } from "./chart.js";
 import { measureDeploySpeed, type DeploySpeed } from "./deploySpeed.js";
 import { measureFloor, type FloorResult } from "./floor.js";
 import { measureLoad } from "./loadRun.js";
+import { benchModels } from "./modelBench.js";
 import { parseOptions, type BenchOptions } from "./options.js";
 import { OurStack, type StackOutputs } from "./ourStack.js";
 import { renderReport, resultsTable, targetsTable, type ScenarioInfo } from "./report.js";
@@ -44,9 +45,13 @@ const IRIS_ROWS = [
 ];
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
   // Compiled to dist/bench/bench/src/main.js: the repository is four levels up.
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
+  if (process.argv.includes("--models")) {
+    await benchModels(process.argv.slice(2), root); // model kinds, batching on and off (modelBench.ts)
+    return;
+  }
+  const options = parseOptions(process.argv.slice(2));
   const benchDir = join(root, "bench");
   const outDir = resolve(root, options.outDir);
   const scratch = join(root, ".state", "bench-scratch");

@@ -72,11 +72,14 @@ export class SeedStack {
     await this.compose(["build", "-q"], 1800);
   }
 
-  /** `docker-compose up -d` and wait for the first prediction through nginx; returns the seconds that took. */
-  async up(): Promise<number> {
+  /**
+   * `docker-compose up -d` and wait for the first prediction through nginx (of `body`, JSON text; default one iris
+   * row); returns the seconds that took.
+   */
+  async up(body?: string): Promise<number> {
     const started = performance.now();
     await this.compose(["up", "-d", "--no-build"], 300);
-    await waitForPrediction(this.predictUrl, 120);
+    await waitForPrediction(this.predictUrl, 120, undefined, body);
     return (performance.now() - started) / 1000;
   }
 
@@ -85,8 +88,8 @@ export class SeedStack {
   }
 }
 
-/** Polls `POST url` with one iris row until it answers 200 (and, when given, the body matches). */
-export async function waitForPrediction(url: string, timeoutSeconds: number, expect?: RegExp): Promise<string> {
+/** Polls `POST url` with `body` (JSON text; default one iris row) until it answers 200 (and, when given, the answer matches). */
+export async function waitForPrediction(url: string, timeoutSeconds: number, expect?: RegExp, body?: string): Promise<string> {
   const deadline = performance.now() + timeoutSeconds * 1000;
   let last = "";
   while (performance.now() < deadline) {
@@ -94,7 +97,7 @@ export async function waitForPrediction(url: string, timeoutSeconds: number, exp
       const response = await fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }),
+        body: body ?? JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }),
         signal: AbortSignal.timeout(5000),
       });
       last = `${response.status} ${await response.text()}`;

@@ -14,10 +14,21 @@ export type Environment = Record<string, string>;
 /** How the component makes each variable it sets; `undefined`: not set for this spec. */
 type FromSpec = (spec: ModelServiceSpec) => string | undefined;
 
+/**
+ * A variable set only when its value is not the contract's default (the api reads that default itself), so adding
+ * the variable changed no existing container's environment.
+ */
+const unlessDefault =
+  (name: string, value: (spec: ModelServiceSpec) => number): FromSpec =>
+  (spec) =>
+    value(spec) === apiVariable(name).default ? undefined : String(value(spec));
+
 /** The variables the component sets, each with what it is made from. */
 const SET_BY_COMPONENT = {
   API_KEY_DIGESTS: (spec) => spec.apiKeys?.digests.join(","),
   API_KEY_SALT: (spec) => spec.apiKeys?.salt,
+  BATCH_MAX_ROWS: unlessDefault("BATCH_MAX_ROWS", (spec) => spec.batching.maxRows),
+  BATCH_MAX_WAIT_MICROSECONDS: unlessDefault("BATCH_MAX_WAIT_MICROSECONDS", (spec) => spec.batching.maxWaitMicroseconds),
   // On SIGTERM (a replica being replaced or removed) a request in flight may still take the full timeout.
   GUNICORN_GRACEFUL_TIMEOUT: (spec) => String(spec.gunicorn.timeoutSeconds),
   GUNICORN_KEEPALIVE: (spec) => String(proxyUpstreamLimits(spec).upstreamKeepaliveSeconds),

@@ -201,6 +201,18 @@ export interface ModelServiceArgs {
   /** Most rows one prediction request may carry (integer, 1 to 100000). Defaults to 1000. */
   maxBatchSize?: number;
   /**
+   * Adaptive batching: the requests that reach one gunicorn worker while its model is busy are answered by one
+   * model call of at most this many rows, each request getting exactly its own rows' answers and its own errors
+   * (integer, 1 to 100000; 1 turns batching off). Applies to scikit-learn models and to `predictor.py` models that
+   * set `ACCEPTS_BATCHES = True`; requests share a call only when `gunicornThreads` is above 1. Defaults to 64.
+   */
+  batchMaxRows?: number;
+  /**
+   * Longest a batch waits, in microseconds, for requests that have already reached the worker and are still being
+   * read; a lone request waits for no one (integer, 0 to 1000000). Defaults to 500.
+   */
+  batchMaxWaitMicroseconds?: number;
+  /**
    * Seconds a new replica may take to load its model and answer `/ready` before the deployment fails (integer, 10
    * to 3600). Defaults to 120.
    */

@@ -70,6 +70,8 @@ export interface ModelServiceSpec {
   readonly gunicorn: { readonly workers: number; readonly threads: number; readonly timeoutSeconds: number };
   readonly maxBodyBytes: number;
   readonly maxBatchSize: number;
+  /** Adaptive batching in each worker: most rows per model call (1: off) and the longest wait for announced requests. */
+  readonly batching: { readonly maxRows: number; readonly maxWaitMicroseconds: number };
   readonly startupTimeoutSeconds: number;
   readonly api: ContainerResources;
   readonly proxy: ContainerResources;

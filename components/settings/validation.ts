@@ -71,6 +71,12 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
   );
   const maxBodyBytes = check.integer("maxBodyBytes", raw.maxBodyBytes, ...rangeOf(F.maxBodyBytes), DEFAULTS.maxBodyBytes);
   const maxBatchSize = check.integer("maxBatchSize", raw.maxBatchSize, ...rangeOf(F.maxBatchSize), DEFAULTS.maxBatchSize);
+  const batching = {
+    maxRows: check.integer("batchMaxRows", raw.batchMaxRows, ...rangeOf(F.batchMaxRows), DEFAULTS.batchMaxRows),
+    maxWaitMicroseconds: check.integer("batchMaxWaitMicroseconds", raw.batchMaxWaitMicroseconds, ...rangeOf(F.batchMaxWaitMicroseconds),
+      DEFAULTS.batchMaxWaitMicroseconds,
+    ),
+  };
   const startupTimeoutSeconds = check.integer("startupTimeoutSeconds", raw.startupTimeoutSeconds, ...rangeOf(F.startupTimeoutSeconds),
     DEFAULTS.startupTimeoutSeconds,
   );
@@ -129,6 +135,7 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
     gunicorn: { workers, threads, timeoutSeconds },
     maxBodyBytes,
     maxBatchSize,
+    batching,
     startupTimeoutSeconds,
     api: { memoryMb: apiMemoryMb, cpus: apiCpus },
     proxy: { memoryMb: proxyMemoryMb, cpus: proxyCpus },

@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { parseDockerStats, parseMemory } from "../../bench/src/dockerStats.js";
 import type { MeasuredLoad } from "../../bench/src/loadRun.js";
+import { loadMinutes, parseModelOptions } from "../../bench/src/modelOptions.js";
+import { modelChartScript, modelTable, modelTargets, summarizeModels, targetsTable as modelTargetsTable, type ModelSample, type ModelStack } from "../../bench/src/modelReport.js";
 import { parseOptions } from "../../bench/src/options.js";
 import { resultsTable, targetsTable } from "../../bench/src/report.js";
 import { median, throughputDrift, worstSecondRatio } from "../../bench/src/stats.js";
@@ -125,5 +127,73 @@ describe("options", () => {
   it("rejects unknown options and bad values", () => {
     expect(() => parseOptions(["--fast"])).toThrow(/unknown option --fast/);
     expect(() => parseOptions(["--rounds", "0"])).toThrow(/--rounds: got 0/);
+  });
+});
+
+describe("model kinds (npm run bench -- --models)", () => {
+  const sample = (stack: ModelStack, phase: "on" | "off", round: number, connections: number, rps: number, p99: number): ModelSample => ({
+    kind: "forest",
+    phase,
+    stack,
+    seconds: 20,
+    connections,
+    round,
+    result: load(rps, p99),
+  });
+  const samples = [
+    sample("seed", "on", 1, 32, 600, 100),
+    sample("on", "on", 1, 32, 1800, 40),
+    sample("seed", "on", 2, 32, 700, 120),
+    sample("on", "on", 2, 32, 1600, 60),
+    sample("seed", "off", 1, 32, 800, 110),
+    sample("off", "off", 1, 32, 900, 90),
+    sample("on", "on", 1, 1, 300, 4),
+    sample("off", "off", 1, 1, 300, 4.8),
+  ];
+
+  it("takes medians over rounds, the seed's over both batching phases", () => {
+    const [c1, c32] = summarizeModels(samples);
+    expect(c1).toMatchObject({ kind: "forest", seconds: 20, connections: 1 });
+    expect(c32!.stacks.seed).toMatchObject({ runs: 3, requestsPerSecond: 700, p99Ms: 110 });
+    expect(c32!.stacks.on).toMatchObject({ runs: 2, requestsPerSecond: 1700, p99Ms: 50 });
+    expect(c32!.stacks.off).toMatchObject({ runs: 1, requestsPerSecond: 900 });
+  });
+
+  it("checks the issue's targets and says by how much they are missed", () => {
+    const rows = summarizeModels(samples);
+    const targets = modelTargets(rows);
+    const byName = (part: string) => targets.find((target) => target.name.includes(part));
+    expect(byName("c=32: ours (batching on) / seed req/s")?.measured).toBeCloseTo(1700 / 700);
+    expect(byName("c=32: ours (batching on) / seed p99")?.measured).toBeCloseTo(50 / 110);
+    expect(byName("c=1: p50 batching on / off")?.measured).toBeCloseTo(1 / 1.2);
+    const table = modelTargetsTable(targets);
+    expect(table).toContain("| forest, 20 s runs, c=32: ours (batching on) / seed req/s | 2.43 | >= 2.5 | **no** | 3% below |");
+    expect(table).toContain("| forest, 20 s runs, c=32: ours (batching on) / seed p99 | 0.45 | <= 0.5 | yes | – |");
+    expect(modelTable(rows)).toContain("| forest | 20 s | 32 | 700 | 1700 | 2.43x | 900 | 1.29x |");
+  });
+
+  it("plots every kind's seed and ours with batching on and off", () => {
+    const script = modelChartScript(summarizeModels(samples), 20, "chart.png");
+    expect(script).toContain("$forest_on << EOD\n1 300.0 4.00\n32 1700.0 50.00\nEOD");
+    expect(script).toContain("title 'ours, batching off'");
+  });
+
+  it("parses its options and refuses what it does not know", () => {
+    expect(parseModelOptions(["--models"])).toMatchObject({
+      kinds: ["forest", "predictor", "iris"],
+      batching: ["on", "off"],
+      durations: [20, 60],
+      connections: [1, 8, 32, 128],
+      threads: 8,
+      outDir: "bench/results/models",
+    });
+    const short = parseModelOptions(["--models", "--kinds", "forest", "--durations", "20", "--rounds", "2"]);
+    expect(short).toMatchObject({ kinds: ["forest"], durations: [20], rounds: 2 });
+    expect(loadMinutes(short)).toBeCloseTo((1 * 2 * 2 * 20 * 4 * 2) / 60);
+    const long = parseModelOptions(["--models", "--kinds", "forest", "--rounds", "1", "--long-connections", "32"]);
+    expect(long).toMatchObject({ connections: [1, 8, 32, 128], longConnections: [32] });
+    expect(loadMinutes(long)).toBeCloseTo((2 * (20 * 4 + 60 * 1) * 2) / 60);
+    expect(() => parseModelOptions(["--models", "--kinds", "svm"])).toThrow(/--kinds: got svm/);
+    expect(() => parseModelOptions(["--models", "--fast"])).toThrow(/unknown option --fast/);
   });
 });

@@ -14,6 +14,7 @@ from .errors import register_error_handlers
 from .inputs import drain_unread_body
 from ..observability.logs import get_logger
 from ..observability.metrics import Metrics
+from ..model.batching import Batcher
 from ..model.loaded_model import ModelSlot
 from ..observability.request_hooks import install_request_hooks
 from .state import EXTENSION_KEY, ServerState
@@ -39,7 +40,10 @@ def create_app(config: Optional[Settings] = None, *, load_model: bool = True) ->
     settings = config if config is not None else Settings.from_env()
     logger = get_logger()
     metrics = Metrics(settings.metrics_multiprocess_dir)
-    state = ServerState(settings=settings, slot=ModelSlot(), metrics=metrics, logger=logger)
+    batcher = Batcher(
+        settings.batch_max_rows, settings.batch_max_wait_microseconds / 1_000_000, observe=metrics.observe_batch
+    )
+    state = ServerState(settings=settings, slot=ModelSlot(), metrics=metrics, logger=logger, batcher=batcher)
 
     app = Flask("modelserver")
     # Flask's own limit (werkzeug enforces it for form parsing); inputs.read_body enforces the

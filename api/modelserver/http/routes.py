@@ -42,9 +42,10 @@ def predict() -> dict[str, Any]:
     """``{"instances": [[...], ...]}`` (or one row ``[...]``) -> predictions (+ probabilities)."""
     state = current_state()
     model = ready_model()
-    body = read_json(request, state.settings.max_body_bytes)
-    rows = to_matrix(instances_from_body(body), model.info.n_features, state.settings.max_batch_size)
-    prediction = state.predict(model, rows)
+    with state.batcher.arrival():  # a batch in progress may wait for these rows while they are read
+        body = read_json(request, state.settings.max_body_bytes)
+        rows = to_matrix(instances_from_body(body), model.info.n_features, state.settings.max_batch_size)
+        prediction = state.predict(model, rows)
     answer: dict[str, Any] = {"predictions": prediction.predictions}
     if prediction.probabilities is not None:
         answer["probabilities"] = prediction.probabilities

@@ -13,6 +13,7 @@ from ..settings import Settings
 from .errors import ApiError
 from ..model.loading import ModelLoadError, load_model
 from ..observability.metrics import Metrics
+from ..model.batching import Batcher
 from ..model.loaded_model import LoadedModel, ModelSlot, NonFiniteOutput, Prediction, PredictionError
 
 EXTENSION_KEY = "modelserver"
@@ -24,6 +25,7 @@ class ServerState:
     slot: ModelSlot
     metrics: Metrics
     logger: logging.Logger
+    batcher: Batcher
 
     def load_model(self) -> LoadedModel:
         """Load and warm up the configured model; log one JSON line whether it works or not."""
@@ -54,13 +56,13 @@ class ServerState:
         return model
 
     def predict(self, model: LoadedModel, rows: np.ndarray, probabilities: bool = True) -> Prediction:
-        """Predict checked rows and count them.
+        """Predict checked rows (through the batcher: possibly in one call with concurrent requests) and count them.
 
         A non-finite answer (NaN/inf from extreme inputs) is the input's fault: 422. Any other model
         failure is logged and becomes a JSON 500.
         """
         try:
-            prediction = model.predict(rows, probabilities=probabilities)
+            prediction = self.batcher.predict(model, rows, probabilities=probabilities)
         except NonFiniteOutput as error:
             raise ApiError(
                 422, "non_finite_prediction", "the model's answer for this input is not a finite number"

@@ -68,20 +68,21 @@ def infer(name: str, version: Optional[str] = None) -> dict[str, Any]:
     state = current_state()
     model = _model(name, version)
     info = model.info
-    body = read_json(request, state.settings.max_body_bytes)
-    if not isinstance(body, dict):
-        raise ApiError(422, "invalid_request", "body must be a JSON object")
-    request_id = body.get("id")
-    if request_id is not None and not isinstance(request_id, str):
-        raise ApiError(422, "invalid_request", "id must be a string")
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list) or len(inputs) != 1:
-        raise ApiError(422, "invalid_request", f"inputs must be a list holding exactly one tensor ({INPUT_NAME})")
+    with state.batcher.arrival():  # a batch in progress may wait for these rows while they are read
+        body = read_json(request, state.settings.max_body_bytes)
+        if not isinstance(body, dict):
+            raise ApiError(422, "invalid_request", "body must be a JSON object")
+        request_id = body.get("id")
+        if request_id is not None and not isinstance(request_id, str):
+            raise ApiError(422, "invalid_request", "id must be a string")
+        inputs = body.get("inputs")
+        if not isinstance(inputs, list) or len(inputs) != 1:
+            raise ApiError(422, "invalid_request", f"inputs must be a list holding exactly one tensor ({INPUT_NAME})")
 
-    available = [PREDICT_OUTPUT] + ([PROBA_OUTPUT] if info.has_probabilities else [])
-    wanted = requested_outputs(body, available) or available
-    rows = decode_input(inputs[0], info.n_features, state.settings.max_batch_size)
-    prediction = state.predict(model, rows, probabilities=PROBA_OUTPUT in wanted)
+        available = [PREDICT_OUTPUT] + ([PROBA_OUTPUT] if info.has_probabilities else [])
+        wanted = requested_outputs(body, available) or available
+        rows = decode_input(inputs[0], info.n_features, state.settings.max_batch_size)
+        prediction = state.predict(model, rows, probabilities=PROBA_OUTPUT in wanted)
 
     count = rows.shape[0]
     outputs = []

@@ -83,9 +83,15 @@ class LoadedModel:
         predict_proba: Optional[PredictFn] = None,
         classes: Optional[Sequence[Any]] = None,
         joint: Optional[JointPredictFn] = None,
+        batchable: bool = False,
     ):
-        """``joint``, when given, answers predictions and probabilities in one call (see estimators.py)."""
+        """``joint``, when given, answers predictions and probabilities in one call (see estimators.py).
+
+        ``batchable``: each row's answer depends on that row alone, so the rows of several requests may be
+        predicted in one call (batching.py).
+        """
         self.info = info
+        self.batchable = batchable
         self._predict = predict
         self._predict_proba = predict_proba
         self._joint = joint

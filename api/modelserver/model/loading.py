@@ -5,7 +5,9 @@ A model directory holds either
 * ``model.joblib``: a scikit-learn (or any) estimator with ``predict`` (and optionally
   ``predict_proba``), saved with ``joblib.dump``; or
 * ``predictor.py``: a module with ``load(model_dir) -> model``, ``predict(model, rows)`` and
-  optionally ``predict_proba(model, rows)``, where ``rows`` is a 2-D float64 numpy array.
+  optionally ``predict_proba(model, rows)``, where ``rows`` is a 2-D float64 numpy array, and optionally
+  ``ACCEPTS_BATCHES = True`` when each row's answer depends on that row alone (concurrent requests' rows
+  may then share one call).
   ``predictor.py`` wins when both files exist (it may load ``model.joblib`` itself).
 
 plus an optional ``model.json``: ``name``, ``version``, ``feature_names``, ``labels``, ``example``
@@ -35,6 +37,9 @@ PREDICTOR_FILE = "predictor.py"
 DEFAULT_NAME = "model"
 DEFAULT_VERSION = "1"
 _PREDICTOR_MODULE = "modelserver_user_predictor"
+# predictor.py sets this to True when each row's answer depends on that row alone: the rows of concurrent
+# requests may then be predicted in one call (batching.py).
+ACCEPTS_BATCHES = "ACCEPTS_BATCHES"
 
 # Names and versions appear in URLs (/v2/models/{name}/versions/{version}).
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -55,9 +60,10 @@ class _Backend:
     framework_version: Optional[str]
     estimator: str
     joint: Optional[JointPredictFn] = None
+    batchable: bool = False
 
     def model(self, info: ModelInfo) -> LoadedModel:
-        return LoadedModel(info, self.predict, self.predict_proba, self.classes, self.joint)
+        return LoadedModel(info, self.predict, self.predict_proba, self.classes, self.joint, self.batchable)
 
 
 def load_model(model_dir: str, name: Optional[str] = None, version: Optional[str] = None) -> LoadedModel:
@@ -162,6 +168,8 @@ def _load_joblib(root: Path) -> _Backend:
         framework_version=framework_version,
         estimator=type(estimator).__name__,
         joint=SklearnCalls(estimator) if is_sklearn_estimator(estimator) else None,
+        # scikit-learn's predict answers each row on its own; another library's estimator may not.
+        batchable=is_sklearn_estimator(estimator),
     )
 
 
@@ -196,7 +204,16 @@ def _load_predictor(root: Path) -> _Backend:
         framework="python",
         framework_version=f"{sys.version_info.major}.{sys.version_info.minor}",
         estimator=type(model).__name__,
+        batchable=_accepts_batches(module, path),
     )
+
+
+def _accepts_batches(module: Any, path: Path) -> bool:
+    """``ACCEPTS_BATCHES = True`` in predictor.py: each row's answer depends on that row alone."""
+    value = getattr(module, ACCEPTS_BATCHES, False)
+    if not isinstance(value, bool):
+        raise ModelLoadError(f"{path} {ACCEPTS_BATCHES} must be True or False, got {value!r}")
+    return value
 
 
 def _model_info(

@@ -8,7 +8,7 @@ Without it (tests, a single process) the app's own registry is rendered.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import values as prometheus_values
@@ -17,6 +17,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from ..model.loaded_model import ModelInfo
 from .process_id import current_pid
 
+BATCH_ROWS_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 100000)
+BATCH_REQUESTS_BUCKETS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
+QUEUE_WAIT_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 if prometheus_values.ValueClass is not prometheus_values.MutexValue:  # PROMETHEUS_MULTIPROC_DIR is set
@@ -24,7 +27,7 @@ if prometheus_values.ValueClass is not prometheus_values.MutexValue:  # PROMETHE
 
 
 class Metrics:
-    """The server's metrics: requests, latency, in-flight requests, predictions, the model."""
+    """The server's metrics: requests, latency, in-flight requests, predictions, batches, the model."""
 
     content_type = CONTENT_TYPE_LATEST
 
@@ -47,6 +50,19 @@ class Metrics:
         )
         self.predictions = Counter(
             "modelserver_predictions_total", "Rows predicted.", registry=self.registry,
+        )
+        self.batch_rows = Histogram(
+            "modelserver_batch_rows", "Rows per model call (adaptive batching: the rows of every request it answered).",
+            buckets=BATCH_ROWS_BUCKETS, registry=self.registry,
+        )
+        self.batch_requests = Histogram(
+            "modelserver_batch_requests", "Requests answered per model call (adaptive batching).",
+            buckets=BATCH_REQUESTS_BUCKETS, registry=self.registry,
+        )
+        self.batch_queue_wait = Histogram(
+            "modelserver_batch_queue_wait_seconds",
+            "Time a request waited for its model call to start (adaptive batching).",
+            buckets=QUEUE_WAIT_BUCKETS, registry=self.registry,
         )
         self.model_load_seconds = Gauge(
             "modelserver_model_load_seconds", "Seconds the model took to load and warm up (slowest worker).",
@@ -92,6 +108,13 @@ class Metrics:
         requests, latency = children
         requests.inc()
         latency.observe(seconds)
+
+    def observe_batch(self, rows: int, requests: int, waits: Sequence[float]) -> None:
+        """One model call of the batcher: its rows, its requests and how long each request waited for it."""
+        self.batch_rows.observe(rows)
+        self.batch_requests.observe(requests)
+        for wait in waits:
+            self.batch_queue_wait.observe(wait)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of all workers (multiprocess) or of this app."""

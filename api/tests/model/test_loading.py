@@ -105,6 +105,10 @@ def test_unreadable_joblib(classifier_dir):
         ),
         ("def load(d):\n    return 1\n\ndef predict(m, rows):\n    return [1, 2, 3]\n", "predict returned shape"),
         ("def load(d):\n    return 1\n\ndef predict(m, rows):\n    return rows\n", "predict returned shape"),
+        (
+            "ACCEPTS_BATCHES = 'yes'\n\ndef load(d):\n    return 1\n\ndef predict(m, rows):\n    return rows[:, 0]\n",
+            "ACCEPTS_BATCHES must be True or False",
+        ),
     ],
 )
 def test_bad_predictor_is_a_clear_error(tmp_path, source, message):
@@ -134,3 +138,11 @@ def test_create_app_logs_one_json_line_and_raises_when_loading_fails(make_app, t
 def test_invalid_name_override(classifier_dir, name):
     with pytest.raises(ModelLoadError, match="MODEL_NAME"):
         load_model(str(classifier_dir), name=name)
+
+
+def test_scikit_learn_models_batch_and_predictors_only_when_they_say_so(tmp_path, classifier_dir):
+    assert load_model(str(classifier_dir)).batchable
+    plain = models.write_predictor(tmp_path / "plain")
+    assert not load_model(str(plain)).batchable
+    batching = models.write_predictor(tmp_path / "batching", source="ACCEPTS_BATCHES = True\n" + models.PREDICTOR_SOURCE)
+    assert load_model(str(batching)).batchable

@@ -141,3 +141,17 @@ def test_the_cached_process_id_is_renewed_in_a_forked_child():
     os.waitpid(child, 0)
     assert reported == child != os.getpid()
     assert process_id() == os.getpid()
+
+
+def test_each_model_call_records_its_rows_requests_and_queue_wait(client):
+    post_json(client, "/predict", {"instances": [[1, 1, 1], [2, 2, 2], [3, 3, 3]]})
+    body = {"inputs": [{"name": "input-0", "shape": [2, 3], "datatype": "FP64", "data": [1] * 6}]}
+    post_json(client, "/v2/models/tiny/infer", body)
+    post_json(client, "/predict", {"instances": [[1, "x", 1]]})  # refused before the model: no call
+    text = client.get("/metrics").get_data(as_text=True)
+    assert metric_value(text, "modelserver_batch_rows_count") == 2
+    assert metric_value(text, "modelserver_batch_rows_sum") == 5
+    assert metric_value(text, "modelserver_batch_rows_bucket", le="2.0") == 1
+    assert metric_value(text, "modelserver_batch_requests_sum") == 2
+    assert metric_value(text, "modelserver_batch_queue_wait_seconds_count") == 2
+    assert metric_value(text, "modelserver_batch_queue_wait_seconds_sum") >= 0

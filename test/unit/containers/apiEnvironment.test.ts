@@ -52,6 +52,19 @@ describe("apiEnvironment", () => {
     expect(apiStopGraceSeconds(spec)).toBe(80);
   });
 
+  it("sets the batching variables only when they differ from the api's own defaults", () => {
+    const names = (environment: Record<string, string>) => Object.keys(environment).filter((name) => name.startsWith("BATCH_"));
+    const atDefaults = specFor({
+      batchMaxRows: apiVariable("BATCH_MAX_ROWS").default as number,
+      batchMaxWaitMicroseconds: apiVariable("BATCH_MAX_WAIT_MICROSECONDS").default as number,
+    });
+    expect(names(apiEnvironment(specFor()))).toEqual([]);
+    expect(names(apiEnvironment(atDefaults))).toEqual([]);
+    expect(apiEnvironment(specFor({ batchMaxRows: 1 }))).toMatchObject({ BATCH_MAX_ROWS: "1" });
+    expect(names(apiEnvironment(specFor({ batchMaxRows: 1 })))).toEqual(["BATCH_MAX_ROWS"]);
+    expect(apiEnvironment(specFor({ batchMaxWaitMicroseconds: 0 }))).toMatchObject({ BATCH_MAX_WAIT_MICROSECONDS: "0" });
+  });
+
   it("sets the API key salt and digests only with API keys", () => {
     const spec = specFor({ apiKeys: [API_KEY] });
     expect(apiEnvironment(spec)).toMatchObject({ API_KEY_SALT: spec.apiKeys?.salt, API_KEY_DIGESTS: spec.apiKeys?.digests.join(",") });
@@ -61,7 +74,7 @@ describe("apiEnvironment", () => {
 
 describe("the api environment contract (api/environment.json)", () => {
   it("has every variable the component sets, each reserved", () => {
-    const set = Object.keys(apiEnvironment(specFor({ apiKeys: [API_KEY] })));
+    const set = Object.keys(apiEnvironment(specFor({ apiKeys: [API_KEY], batchMaxRows: 1, batchMaxWaitMicroseconds: 0 })));
     expect(set).toEqual([...COMPONENT_API_VARIABLES]);
     for (const name of set) {
       expect(apiVariable(name).reserved, name).toBe(true);
