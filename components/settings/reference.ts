@@ -52,10 +52,11 @@ function row(name: string, declared: DocumentedField, field: FieldSpec): string 
   const typeText = declared.typeText;
   const notes = [field.kind === "integer" ? "integer" : "", field.secret === true ? "secret" : ""].filter((note) => note !== "");
   const type = notes.length === 0 ? cell(typeText) : `${cell(typeText)} (${notes.join(", ")})`;
-  return `| \`${name}\` | ${type} | ${cell(defaultOf(field, declared.optional !== false))} | ${cell(allowed(field))} | ${RUNTIMES[field.runtime]} |`;
+  const takes = `${field.takes === "input" ? "`Input`" : "plain"}: ${field.because}`;
+  return `| \`${name}\` | ${type} | ${cell(defaultOf(field, declared.optional !== false))} | ${cell(allowed(field))} | ${RUNTIMES[field.runtime]} | ${cell(takes)} |`;
 }
 
-const HEADER = ["| Field | Type | Default | Allowed | Runtime |", "|---|---|---|---|---|"];
+const HEADER = ["| Field | Type | Default | Allowed | Runtime | Input or plain |", "|---|---|---|---|---|---|"];
 
 /** The whole of docs/reference.md. */
 export function renderReference(input: ReferenceInput): string {
@@ -68,7 +69,10 @@ export function renderReference(input: ReferenceInput): string {
     "Every setting of `ModelService`: as `ModelServiceArgs` fields in a program, as keys of the project's namespace in",
     "stack config (`pulumi config set model-service:replicas 3`, objects as JSON or with `--path`). Fields marked",
     "*secret* are kept encrypted in the state and shown as `(secret)` in messages. *Runtime* says where a field applies:",
-    "validation refuses a field that the stack's runtime does not take.",
+    "validation refuses a field that the stack's runtime does not take. *Input or plain* says whether a program may pass",
+    "another resource's output (`pulumi.Input`, checked when its value is known: an invalid one fails `pulumi up`,",
+    "naming the field) or must pass a value known when the program runs (checked when the component is constructed),",
+    "and why.",
     "",
     "## Args",
     "",
