@@ -1,4 +1,5 @@
 import type { FieldSpec } from "./fields.js";
+import type { ResourceOptionSpec } from "./resourceOptions.js";
 
 /**
  * docs/reference.md, rendered from the field table and the doc comments of the Args and of the component's outputs
@@ -24,6 +25,8 @@ export interface ReferenceInput {
   readonly nested: Readonly<Record<string, { readonly typeName: string; readonly members: readonly DocumentedField[] }>>;
   /** The component's outputs with their doc comments. */
   readonly outputs: readonly DocumentedField[];
+  /** The resource options table (resourceOptions.ts). */
+  readonly options: Readonly<Record<string, ResourceOptionSpec>>;
 }
 
 const RUNTIMES: Readonly<Record<FieldSpec["runtime"], string>> = { both: "both", docker: "docker", swarm: "swarm" };
@@ -94,5 +97,16 @@ export function renderReference(input: ReferenceInput): string {
   }
   lines.push("", "## Outputs", "", "| Output | Type | Description |", "|---|---|---|");
   lines.push(...input.outputs.map((output) => `| \`${output.name}\` | ${cell(output.typeText)} | ${cell(output.doc)} |`), "");
+  lines.push(
+    "## Resource options",
+    "",
+    "What each Pulumi resource option given to a `ModelService` (`new ModelService(name, args, opts)`, YAML `options:`)",
+    "means for its children: the images, network, containers or Swarm services, volumes and commands.",
+    "",
+    "| Option | Reaches | What it means |",
+    "|---|---|---|",
+    ...Object.entries(input.options).map(([name, option]) => `| \`${name}\` | ${option.reach} | ${cell(option.meaning)} |`),
+    "",
+  );
   return lines.join("\n");
 }
