@@ -67,8 +67,8 @@ export function modelServiceArgsFromConfig(values: Readonly<Record<string, unkno
 /**
  * Reads every `<namespace>:<key>` of the current stack's config and converts it with `modelServiceArgsFromConfig`,
  * then keeps secrets secret (`configSecrets`): a key set with `pulumi config set --secret` (also with `--path`,
- * e.g. one variable under `environment`) reaches ModelService as Pulumi secrets, and so do `apiKeys`, `tls` and
- * `registry.password` always. Use a namespace that holds only ModelService settings.
+ * e.g. one variable under `environment`) reaches ModelService as Pulumi secrets; `apiKeys`, `tls` and
+ * `registry.password` ModelService keeps secret itself. Use a namespace that holds only ModelService settings.
  */
 export function loadModelServiceArgs(namespace: string): ModelServiceArgs {
   const prefix = `${namespace}:`;
@@ -89,10 +89,10 @@ export function loadModelServiceArgs(namespace: string): ModelServiceArgs {
 /**
  * `args` with their secrets made Pulumi secrets, item by item where a field takes an Input per item: every Input
  * part (`takes: "input"` in the field table) of a key in `secretKeys` (the config keys set with `--secret`, as the
- * engine reports them: a whole key is secret when any path in it is), and of every field that holds a secret
- * (`apiKeys`, `tls`, `registry.password`) whether set with `--secret` or not. A secret key of a plain field is
- * refused, naming it: a plain value would be stored in plain text in the containers' settings. Members of an
- * object that are plain (`registry.server`) stay plain: they are not secrets.
+ * engine reports them: a whole key is secret when any path in it is), such as `environment` and `labels` values.
+ * The fields that hold a secret (`apiKeys`, `tls`, `registry`) are left to ModelService, which keeps them secret
+ * itself (`registry.password` is made a secret here, with or without `--secret`). A secret key of a plain field is
+ * refused, naming it: a plain value would be stored in plain text in the containers' settings.
  */
 export function configSecrets(args: ModelServiceArgs, secretKeys: readonly string[], namespace: string): ModelServiceArgs {
   const problems: ConfigProblem[] = [];
@@ -102,8 +102,10 @@ export function configSecrets(args: ModelServiceArgs, secretKeys: readonly strin
     if (field === undefined || value === undefined) {
       continue;
     }
-    const secret = secretKeys.includes(key) || field.secret === true;
-    if (!secret) {
+    // Fields that hold a secret (apiKeys, tls, registry) are kept secret by ModelService itself: only digests of
+    // the keys and a secret stdin of the TLS material reach resources, so their plain values give the same
+    // inputs as ever (an existing deployment is left as it is); registry.password is made a secret below.
+    if (!secretKeys.includes(key) || field.secret === true || key === "registry") {
       continue;
     }
     if (field.takes === "input") {
