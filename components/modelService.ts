@@ -18,6 +18,7 @@ import type { ModelServiceNetwork } from "./runtimes/docker/network.js";
 import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./commands/smokeTest.js";
 import { deployDocker, deploySwarm, type DockerDeployment, type SwarmDeployment } from "./runtimes/index.js";
 import { resolveModelServiceSpec } from "./settings/validation.js";
+import { checkResourceOptions, dockerServiceName, withChildOptions } from "./settings/resourceOptions.js";
 
 /** The resources and settings one `ModelService` is made of (see its getters). */
 interface ModelServiceParts {
@@ -158,14 +159,16 @@ export class ModelService extends pulumi.ComponentResource {
 
 
   constructor(name: string, args: ModelServiceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    checkResourceOptions(name, opts);
     const spec = resolveModelServiceSpec(args, {
-      serviceName: name,
+      serviceName: dockerServiceName(name, opts?.aliases),
       stack: pulumi.getStack(),
       project: pulumi.getProject(),
       projectDir: pulumiProjectDirectory(),
       inspectModelDirectory,
     });
-    super("model-service:index:ModelService", name, {}, opts);
+    // Resource options reach the children as settings/resourceOptions.ts defines.
+    super("model-service:index:ModelService", name, {}, withChildOptions(opts));
     const prefix = resourcePrefix(spec.serviceName, spec.stack);
 
     const apiImage = new ModelApiImage(

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { commandScript } from "./scripts.js";
 import type { ModelServiceSpec } from "../settings/spec.js";
 import { serviceUrl } from "../containers/addresses.js";
+import { isKnownNow, withSecrecy } from "../settings/inputChecks.js";
 
 /**
  * The post-deploy smoke test (smokeTest.sh), run on the machine running Pulumi: wait (bounded) until `/ready`
@@ -18,18 +19,23 @@ export const SMOKE_TEST_SCRIPT = commandScript("smokeTest.sh");
 /** The smoke test's secret inputs: the first API key, when keys are required (a Pulumi secret in the state). */
 export function smokeTestSecretEnvironment(spec: ModelServiceSpec): Record<string, pulumi.Output<string>> {
   const key = spec.apiKeys?.keys[0];
-  return key === undefined ? {} : { API_KEY: pulumi.secret(key) };
+  return key === undefined ? {} : { API_KEY: pulumi.Output.isInstance(key) ? withSecrecy(key as pulumi.Output<string>, true) : pulumi.secret(key) };
 }
 
 /** Seconds the prediction may take beyond gunicorn's own timeout. */
 const PREDICT_TIMEOUT_MARGIN_SECONDS = 5;
 
-/** The smoke test's inputs, passed as environment variables (plain, sorted, deterministic). */
-export function smokeTestEnvironment(spec: ModelServiceSpec): Record<string, string> {
+/**
+ * The smoke test's inputs, passed as environment variables (sorted, deterministic); plain strings, except the
+ * request body when the rows are an Output.
+ */
+export function smokeTestEnvironment(spec: ModelServiceSpec): Record<string, pulumi.Input<string>> {
+  const { instances } = spec.smokeTest;
+  const body = (rows: unknown): string => JSON.stringify({ instances: rows });
   return {
     EXPECTED_MODEL_NAME: spec.modelName,
     EXPECTED_MODEL_VERSION: spec.modelVersion,
-    PREDICT_BODY: JSON.stringify({ instances: spec.smokeTest.instances }),
+    PREDICT_BODY: isKnownNow(instances) ? body(instances) : pulumi.output(instances).apply(body),
     PREDICT_TIMEOUT_SECONDS: String(spec.gunicorn.timeoutSeconds + PREDICT_TIMEOUT_MARGIN_SECONDS),
     READY_TIMEOUT_SECONDS: String(spec.smokeTest.timeoutSeconds),
     SERVICE_URL: serviceUrl(spec),

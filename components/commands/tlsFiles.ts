@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TlsSpec } from "../settings/tlsMaterial.js";
 import { commandScript } from "./scripts.js";
+import { withSecrecy } from "../settings/inputChecks.js";
 
 /**
  * Writes the certificate and key into the proxy's TLS volume, then reloads the proxy when it runs already (a new
@@ -20,5 +21,5 @@ export const PROXY_TLS_FILES_SCRIPT = commandScript("tlsFiles.sh");
 /** The material as the script reads it: the certificate's base64, then the key's, one line each; a Pulumi secret. */
 export function proxyTlsFilesStdin(tls: TlsSpec): pulumi.Output<string> {
   const line = (pem: string): string => Buffer.from(pem, "utf8").toString("base64");
-  return pulumi.secret(`${line(tls.certificate)}\n${line(tls.privateKey)}\n`);
+  return withSecrecy(pulumi.all([tls.certificate, tls.privateKey]).apply(([certificate, privateKey]) => `${line(certificate)}\n${line(privateKey)}\n`), true);
 }

@@ -4,15 +4,22 @@
  * (api/environment.json), checked when this module loads, so a name the model server does not read fails at once.
  * The same record goes to every runtime: the docker runtime writes it as `NAME=value` entries, Swarm takes it as is.
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { ModelServiceSpec } from "../settings/spec.js";
+import { isKnownNow } from "../settings/inputChecks.js";
 import { API_ENVIRONMENT_CONTRACT_FILE, apiVariable, reservedApiVariables } from "./environmentContract.js";
 import { proxyUpstreamLimits } from "./proxyNginxConfig.js";
 
-/** A container environment: variable names to values. */
-export type Environment = Record<string, string>;
+/** A container environment: variable names to values; a user's value may be an Output (`ModelServiceArgs.environment`). */
+export type Environment = Record<string, pulumi.Input<string>>;
 
 /** How the component makes each variable it sets; `undefined`: not set for this spec. */
-type FromSpec = (spec: ModelServiceSpec) => string | undefined;
+type FromSpec = (spec: ModelServiceSpec) => pulumi.Input<string> | undefined;
+
+/** The items joined by commas: a string when every item is known now, else an Output. */
+function commaList(items: readonly pulumi.Input<string>[]): pulumi.Input<string> {
+  return items.every((item) => isKnownNow(item)) ? (items as string[]).join(",") : pulumi.all([...items]).apply((known) => known.join(","));
+}
 
 /**
  * A variable set only when its value is not the contract's default (the api reads that default itself), so adding
@@ -25,7 +32,7 @@ const unlessDefault =
 
 /** The variables the component sets, each with what it is made from. */
 const SET_BY_COMPONENT = {
-  API_KEY_DIGESTS: (spec) => spec.apiKeys?.digests.join(","),
+  API_KEY_DIGESTS: (spec) => (spec.apiKeys === undefined ? undefined : commaList(spec.apiKeys.digests)),
   API_KEY_SALT: (spec) => spec.apiKeys?.salt,
   BATCH_MAX_ROWS: unlessDefault("BATCH_MAX_ROWS", (spec) => spec.batching.maxRows),
   BATCH_MAX_WAIT_MICROSECONDS: unlessDefault("BATCH_MAX_WAIT_MICROSECONDS", (spec) => spec.batching.maxWaitMicroseconds),

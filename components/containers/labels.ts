@@ -1,3 +1,5 @@
+import type * as pulumi from "@pulumi/pulumi";
+
 /** Label keys this component sets start with this prefix; user labels may not use it. */
 export const RESERVED_LABEL_PREFIX = "model-service.";
 
@@ -26,18 +28,19 @@ export interface LabelTarget {
   /** Digest of the served model, for api containers only: previews and `docker ps --filter label=...` show it. */
   readonly modelDigest?: string;
   /** User labels added on top (already validated not to use the reserved prefix). */
-  readonly extra?: Readonly<Record<string, string>>;
+  readonly extra?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /** A Docker label as the `@pulumi/docker` resources take it. */
 export interface DockerLabel {
   readonly label: string;
-  readonly value: string;
+  /** A user's label value may be an Output (`ModelServiceArgs.labels`). */
+  readonly value: pulumi.Input<string>;
 }
 
 /** The labels of one object as a key-sorted list, so identical settings always give identical inputs. */
 export function modelServiceLabels(target: LabelTarget): DockerLabel[] {
-  const labels: Record<string, string> = {
+  const labels: Record<string, pulumi.Input<string>> = {
     ...target.extra,
     [LABEL_KEYS.project]: target.project,
     [LABEL_KEYS.stack]: target.stack,

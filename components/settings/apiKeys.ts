@@ -9,6 +9,7 @@
  * (`openssl rand -hex 32`); validation refuses short ones.
  */
 import { createHmac } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../images/contentHash.js";
 
 
@@ -20,12 +21,12 @@ const API_KEY_PATTERN = /^[A-Za-z0-9._~+/=-]+$/;
 
 /** What validation keeps of the configured keys. */
 export interface ApiKeysSpec {
-  /** The keys in plaintext, for the post-deploy smoke test only (passed to it as a Pulumi secret). */
-  readonly keys: readonly string[];
+  /** The keys, for the post-deploy smoke test only (passed to it as a Pulumi secret); Outputs are checked when known. */
+  readonly keys: readonly pulumi.Input<string>[];
   /** Per-service salt (hex). */
   readonly salt: string;
-  /** HMAC-SHA256(salt, key) of each key, hex, in the order given. */
-  readonly digests: readonly string[];
+  /** HMAC-SHA256(salt, key) of each key, hex, in the order given; an Output (not secret) for a key that is one. */
+  readonly digests: readonly pulumi.Input<string>[];
 }
 
 /** The salt of one service: stable for the same project, stack and service, different between them. */

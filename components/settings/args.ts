@@ -92,8 +92,11 @@ export interface Registry {
    * `<server>/model-service-api:<tag>`.
    */
   server: string;
-  /** User name for the push; when omitted the Docker client's own credentials for `server` are used. */
-  username?: string;
+  /**
+   * User name for the push, e.g. another resource's output; when omitted the Docker client's own credentials for
+   * `server` are used.
+   */
+  username?: pulumi.Input<string>;
   /** Password or token for the push (keep it secret, e.g. `config.requireSecret(...)`); requires `username`. */
   password?: pulumi.Input<string>;
   /**
@@ -129,13 +132,16 @@ export interface ClientTimeouts {
 
 /** TLS at the proxy: the published port then serves HTTPS only (TLS 1.2 and 1.3). */
 export interface Tls {
-  /** PEM certificate chain, leaf first. Keep it in stack config as a secret along with the key. */
-  certificate: string;
+  /**
+   * PEM certificate chain, leaf first, e.g. `config.requireSecret("tlsCertificate")` or another resource's output.
+   * Keep it in stack config as a secret along with the key.
+   */
+  certificate: pulumi.Input<string>;
   /**
    * Unencrypted PEM private key of the certificate, e.g. from `pulumi config set --secret --path tls.privateKey`.
    * It reaches the proxy as a file in a Docker volume the component owns, never as an environment variable.
    */
-  privateKey: string;
+  privateKey: pulumi.Input<string>;
 }
 
 /**
@@ -153,9 +159,10 @@ export type TlsArgs = Tls;
 export type SwarmArgs = Swarm;
 
 /**
- * Everything a `ModelService` can be told. Every field is optional and plain (no Outputs except the
- * registry password), so the whole set is validated when the component is constructed and an
- * unchanged program always produces identical inputs.
+ * Everything a `ModelService` can be told. Every field is optional. Values that may come from another resource
+ * (API keys, environment values, label values, TLS material, registry credentials, smoke-test rows) take a
+ * `pulumi.Input` and are checked when they are known; the fields that decide which resources exist or what the
+ * proxy's config says are plain values, checked when the component is constructed.
  */
 export interface ModelServiceArgs {
   /**
@@ -233,11 +240,15 @@ export interface ModelServiceArgs {
   rateLimit?: RateLimit;
   /**
    * Extra environment variables for the api containers (names `[A-Za-z_][A-Za-z0-9_]*`; the variables this
-   * component sets itself are refused). Defaults to none.
+   * component sets itself are refused). Each value may be another resource's output, e.g. a database URL; a secret
+   * value stays secret in the state. Defaults to none.
    */
-  environment?: Record<string, string>;
-  /** Extra Docker labels for every container (keys must not start with `model-service.`). Defaults to none. */
-  labels?: Record<string, string>;
+  environment?: Record<string, pulumi.Input<string>>;
+  /**
+   * Extra Docker labels for every container (keys must not start with `model-service.`); each value may be another
+   * resource's output. Defaults to none.
+   */
+  labels?: Record<string, pulumi.Input<string>>;
   /**
    * Base image for the api and proxy images, passed as build arg `BASE_IMAGE`; it must exist locally or be
    * pullable. Defaults to `debian:bookworm-slim`.
@@ -261,9 +272,9 @@ export interface ModelServiceArgs {
    * when `model.json` has neither.
    */
   // `any`, not `JsonValue`: every Pulumi language sees "a list of any JSON values" (the schema cannot carry a
-  // recursive union); validation rejects what JSON cannot carry, naming the field, before anything is created.
+  // recursive union); validation rejects what JSON cannot carry, naming the field: at construction, or when an output is known.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  smokeTestInstances?: any[];
+  smokeTestInstances?: pulumi.Input<any[]>;
   /** Seconds the post-deploy smoke test waits for `/ready` through the proxy (integer, 5 to 3600). Defaults to 60. */
   smokeTestTimeoutSeconds?: number;
   /** Timeouts the proxy applies to slow and idle clients. Defaults to every member's default: 10 s for headers, body and send, 65 s keep-alive. */
@@ -279,9 +290,11 @@ export interface ModelServiceArgs {
    * or wrong key gets 401. `/health`, `/ready`, `/v2/health/live`, `/v2/health/ready` and the proxy's `/nginx-health`
    * stay open for probes. 1 to 16 keys of 32 to 256 token characters (`openssl rand -hex 32`); keep them in stack
    * config as a secret (`pulumi config set --secret apiKeys '["..."]'`). Only salted HMAC-SHA256 digests reach the
-   * containers. Rotate by adding the new key, moving clients, then removing the old one. Defaults to none, no check.
+   * containers. Each key may be another resource's output (a generated password, `config.requireSecret(...)`); it
+   * stays secret end to end. Rotate by adding the new key, moving clients, then removing the old one. Defaults to
+   * none, no check.
    */
-  apiKeys?: string[];
+  apiKeys?: pulumi.Input<string>[];
   /** TLS at the proxy with this certificate and key (runtime `docker` only). Defaults to none, plain HTTP. */
   tls?: Tls;
   /**

@@ -46,83 +46,104 @@ export interface FieldSpec {
   readonly runtime: FieldRuntime;
   /** The members of an `object` field. */
   readonly members?: Readonly<Record<string, FieldSpec>>;
+  /**
+   * `input`: the field takes a `pulumi.Input`, so its value may be another resource's output, checked when it is
+   * known; `plain`: a value known when the program runs, checked when the component is constructed.
+   */
+  readonly takes: "input" | "plain";
+  /** Why the field takes what it takes, in the reference's words. */
+  readonly because: string;
 }
+
+/** The reasons the reference gives for each field taking an Input or a plain value. */
+const INPUT_SECRET = { takes: "input", because: "a secret that may come from another resource or `requireSecret` config; it stays secret" } as const;
+const INPUT_SETTING = { takes: "input", because: "it only reaches the containers' settings, so another resource's output may give it" } as const;
+const INPUT_CREDENTIAL = { takes: "input", because: "a registry credential, only used to push, so another resource's output may give it" } as const;
+const INPUT_SMOKE = { takes: "input", because: "only the post-deploy smoke test sends it" } as const;
+const PLAIN_GRAPH = { takes: "plain", because: "it decides which resources or containers exist" } as const;
+const PLAIN_NGINX = { takes: "plain", because: "it is rendered into the proxy's nginx config when the component is constructed" } as const;
+const PLAIN_LIMIT = { takes: "plain", because: "a container limit, checked against the other limits when the component is constructed" } as const;
+const PLAIN_IMAGE = { takes: "plain", because: "the images are built from it when the program runs" } as const;
+const PLAIN_IDENTITY = { takes: "plain", because: "it names the model in the api's settings and the component's outputs" } as const;
+const PLAIN_ADDRESS = { takes: "plain", because: "it decides the published port binding and the exported URLs" } as const;
+const PLAIN_PRESENCE = { takes: "plain", because: "whether it is set decides the resources and the nginx config; its members say what they take" } as const;
+const PLAIN_SETTING = { takes: "plain", because: "it is checked with the other settings when the component is constructed" } as const;
 
 /** The api's defaults are the server's own (api/environment.json), so the two never disagree. */
 const apiDefault = (name: string): number => apiVariable(name).default as number;
 
 const CLIENT_TIMEOUT_FIELDS = {
-  headerSeconds: { kind: "integer", min: 1, max: 3600, default: 10, runtime: "both" },
-  bodySeconds: { kind: "integer", min: 1, max: 3600, default: 10, runtime: "both" },
-  sendSeconds: { kind: "integer", min: 1, max: 3600, default: 10, runtime: "both" },
-  keepaliveSeconds: { kind: "integer", min: 0, max: 3600, default: 65, runtime: "both" },
+  headerSeconds: { kind: "integer", min: 1, max: 3600, default: 10, runtime: "both", ...PLAIN_NGINX },
+  bodySeconds: { kind: "integer", min: 1, max: 3600, default: 10, runtime: "both", ...PLAIN_NGINX },
+  sendSeconds: { kind: "integer", min: 1, max: 3600, default: 10, runtime: "both", ...PLAIN_NGINX },
+  keepaliveSeconds: { kind: "integer", min: 0, max: 3600, default: 65, runtime: "both", ...PLAIN_NGINX },
 } as const satisfies Record<keyof ClientTimeouts, FieldSpec>;
 
 const RATE_LIMIT_FIELDS = {
-  requestsPerSecond: { kind: "integer", min: 1, max: 100_000, runtime: "both" },
-  burst: { kind: "integer", min: 0, max: 100_000, derivedDefault: "`requestsPerSecond`", runtime: "both" },
+  requestsPerSecond: { kind: "integer", min: 1, max: 100_000, runtime: "both", ...PLAIN_NGINX },
+  burst: { kind: "integer", min: 0, max: 100_000, derivedDefault: "`requestsPerSecond`", runtime: "both", ...PLAIN_NGINX },
 } as const satisfies Record<keyof RateLimit, FieldSpec>;
 
 const REGISTRY_FIELDS = {
-  server: { kind: "string", runtime: "both" },
-  username: { kind: "string", runtime: "both" },
-  password: { kind: "string", secret: true, runtime: "both" },
-  deleteFromRegistry: { kind: "boolean", default: false, runtime: "both" },
+  server: { kind: "string", runtime: "both", ...PLAIN_IMAGE },
+  username: { kind: "string", runtime: "both", ...INPUT_CREDENTIAL },
+  password: { kind: "string", secret: true, runtime: "both", ...INPUT_SECRET },
+  deleteFromRegistry: { kind: "boolean", default: false, runtime: "both", ...PLAIN_GRAPH },
 } as const satisfies Record<keyof Registry, FieldSpec>;
 
 const TLS_FIELDS = {
-  certificate: { kind: "string", secret: true, runtime: "docker" },
-  privateKey: { kind: "string", secret: true, runtime: "docker" },
+  certificate: { kind: "string", secret: true, runtime: "docker", ...INPUT_SECRET },
+  privateKey: { kind: "string", secret: true, runtime: "docker", ...INPUT_SECRET },
 } as const satisfies Record<keyof Tls, FieldSpec>;
 
 const SWARM_FIELDS = {
-  managerHost: { kind: "string", derivedDefault: "the stack's Docker engine", runtime: "swarm" },
-  address: { kind: "string", default: "127.0.0.1", runtime: "swarm" },
-  publishMode: { kind: "enum", values: SWARM_PUBLISH_MODES, default: "host" as SwarmPublishMode, runtime: "swarm" },
-  proxyReplicas: { kind: "integer", min: 1, max: 32, default: 2, runtime: "swarm" },
-  apiConstraints: { kind: "list", runtime: "swarm" },
-  maxReplicasPerNode: { kind: "integer", min: 0, max: 32, default: 0, runtime: "swarm" },
-  apiReservedCpus: { kind: "number", min: 0.01, derivedDefault: "a quarter of `apiCpus`", runtime: "swarm" },
-  apiReservedMemoryMb: { kind: "integer", min: 16, derivedDefault: "half of `apiMemoryMb`", runtime: "swarm" },
-  updateMonitorSeconds: { kind: "integer", min: 1, max: 600, default: 10, runtime: "swarm" },
+  managerHost: { kind: "string", derivedDefault: "the stack's Docker engine", runtime: "swarm", ...PLAIN_GRAPH },
+  address: { kind: "string", default: "127.0.0.1", runtime: "swarm", ...PLAIN_ADDRESS },
+  publishMode: { kind: "enum", values: SWARM_PUBLISH_MODES, default: "host" as SwarmPublishMode, runtime: "swarm", ...PLAIN_GRAPH },
+  proxyReplicas: { kind: "integer", min: 1, max: 32, default: 2, runtime: "swarm", ...PLAIN_GRAPH },
+  apiConstraints: { kind: "list", runtime: "swarm", ...PLAIN_SETTING },
+  maxReplicasPerNode: { kind: "integer", min: 0, max: 32, default: 0, runtime: "swarm", ...PLAIN_SETTING },
+  apiReservedCpus: { kind: "number", min: 0.01, derivedDefault: "a quarter of `apiCpus`", runtime: "swarm", ...PLAIN_LIMIT },
+  apiReservedMemoryMb: { kind: "integer", min: 16, derivedDefault: "half of `apiMemoryMb`", runtime: "swarm", ...PLAIN_LIMIT },
+  updateMonitorSeconds: { kind: "integer", min: 1, max: 600, default: 10, runtime: "swarm", ...PLAIN_SETTING },
 } as const satisfies Record<keyof Swarm, FieldSpec>;
 
 /** Every `ModelServiceArgs` field. */
 export const MODEL_SERVICE_FIELDS = {
-  modelDir: { kind: "string", derivedDefault: "the built-in iris model", runtime: "both" },
-  modelName: { kind: "string", derivedDefault: "`iris` for the built-in model, else `name` of model.json, else the directory's name", runtime: "both" },
-  modelVersion: { kind: "string", derivedDefault: "`1.0.0` for the built-in model, else `version` of model.json, else `1`", runtime: "both" },
-  replicas: { kind: "integer", min: 1, max: 32, default: 2, runtime: "both" },
-  gunicornWorkers: { kind: "integer", min: 1, max: 64, derivedDefault: "one per CPU of `apiCpus`, rounded up", runtime: "both" },
-  gunicornThreads: { kind: "integer", min: 1, max: 64, default: apiDefault("GUNICORN_THREADS"), runtime: "both" },
-  gunicornTimeoutSeconds: { kind: "integer", min: 1, max: 3600, default: apiDefault("GUNICORN_TIMEOUT"), runtime: "both" },
-  maxBodyBytes: { kind: "integer", min: 1024, max: 104_857_600, default: apiDefault("MAX_BODY_BYTES"), runtime: "both" },
-  maxBatchSize: { kind: "integer", min: 1, max: 100_000, default: apiDefault("MAX_BATCH_SIZE"), runtime: "both" },
-  batchMaxRows: { kind: "integer", min: 1, max: 100_000, default: apiDefault("BATCH_MAX_ROWS"), runtime: "both" },
-  batchMaxWaitMicroseconds: { kind: "integer", min: 0, max: 1_000_000, default: apiDefault("BATCH_MAX_WAIT_MICROSECONDS"), runtime: "both" },
-  startupTimeoutSeconds: { kind: "integer", min: 10, max: 3600, default: 120, runtime: "both" },
-  apiMemoryMb: { kind: "integer", min: 128, max: 65_536, default: 512, runtime: "both" },
-  apiCpus: { kind: "number", min: 0.1, max: 64, default: 1, runtime: "both" },
-  proxyMemoryMb: { kind: "integer", min: 64, max: 8192, default: 128, runtime: "both" },
-  proxyCpus: { kind: "number", min: 0.1, max: 64, default: 1, runtime: "both" },
-  hostAddress: { kind: "string", default: "127.0.0.1", runtime: "docker" },
-  hostPort: { kind: "integer", min: 1, max: 65_535, default: 8080, runtime: "both" },
-  rateLimit: { kind: "object", derivedDefault: "no limit", runtime: "both", members: RATE_LIMIT_FIELDS },
-  environment: { kind: "map", derivedDefault: "none", runtime: "both" },
-  labels: { kind: "map", derivedDefault: "none", runtime: "both" },
-  baseImage: { kind: "string", default: "debian:bookworm-slim", runtime: "both" },
-  registry: { kind: "object", derivedDefault: "none: images stay in the stack's Docker engine", runtime: "both", members: REGISTRY_FIELDS },
-  restartPolicy: { kind: "enum", values: RESTART_POLICIES, default: "unless-stopped" as RestartPolicy, runtime: "docker" },
-  logMaxSize: { kind: "string", default: "10m", runtime: "both" },
-  logMaxFiles: { kind: "integer", min: 1, max: 100, default: 3, runtime: "both" },
-  smokeTestInstances: { kind: "list", min: 1, derivedDefault: "the model's example rows (see the field)", runtime: "both" },
-  smokeTestTimeoutSeconds: { kind: "integer", min: 5, max: 3600, default: 60, runtime: "both" },
-  clientTimeouts: { kind: "object", derivedDefault: "every member's default", runtime: "both", members: CLIENT_TIMEOUT_FIELDS },
-  maxConnectionsPerClient: { kind: "integer", min: 0, max: 100_000, default: 1000, runtime: "both" },
-  apiKeys: { kind: "list", min: 1, max: 16, secret: true, derivedDefault: "none: no key is required", runtime: "both" },
-  tls: { kind: "object", secret: true, derivedDefault: "none: plain HTTP", runtime: "docker", members: TLS_FIELDS },
-  runtime: { kind: "enum", values: RUNTIMES, default: "docker" as Runtime, runtime: "both" },
-  swarm: { kind: "object", derivedDefault: "every member's default", runtime: "swarm", members: SWARM_FIELDS },
+  modelDir: { kind: "string", derivedDefault: "the built-in iris model", runtime: "both", ...PLAIN_IMAGE },
+  modelName: { kind: "string", derivedDefault: "`iris` for the built-in model, else `name` of model.json, else the directory's name", runtime: "both", ...PLAIN_IDENTITY },
+  modelVersion: { kind: "string", derivedDefault: "`1.0.0` for the built-in model, else `version` of model.json, else `1`", runtime: "both", ...PLAIN_IDENTITY },
+  replicas: { kind: "integer", min: 1, max: 32, default: 2, runtime: "both", ...PLAIN_GRAPH },
+  gunicornWorkers: { kind: "integer", min: 1, max: 64, derivedDefault: "one per CPU of `apiCpus`, rounded up", runtime: "both", ...PLAIN_LIMIT },
+  gunicornThreads: { kind: "integer", min: 1, max: 64, default: apiDefault("GUNICORN_THREADS"), runtime: "both", ...PLAIN_LIMIT },
+  gunicornTimeoutSeconds: { kind: "integer", min: 1, max: 3600, default: apiDefault("GUNICORN_TIMEOUT"), runtime: "both", ...PLAIN_NGINX },
+  maxBodyBytes: { kind: "integer", min: 1024, max: 104_857_600, default: apiDefault("MAX_BODY_BYTES"), runtime: "both", ...PLAIN_NGINX },
+  maxBatchSize: { kind: "integer", min: 1, max: 100_000, default: apiDefault("MAX_BATCH_SIZE"), runtime: "both", ...PLAIN_SETTING },
+  batchMaxRows: { kind: "integer", min: 1, max: 100_000, default: apiDefault("BATCH_MAX_ROWS"), runtime: "both", ...PLAIN_SETTING },
+  batchMaxWaitMicroseconds: { kind: "integer", min: 0, max: 1_000_000, default: apiDefault("BATCH_MAX_WAIT_MICROSECONDS"), runtime: "both", ...PLAIN_SETTING },
+  startupTimeoutSeconds: { kind: "integer", min: 10, max: 3600, default: 120, runtime: "both", ...PLAIN_SETTING },
+  apiMemoryMb: { kind: "integer", min: 128, max: 65_536, default: 512, runtime: "both", ...PLAIN_LIMIT },
+  apiCpus: { kind: "number", min: 0.1, max: 64, default: 1, runtime: "both", ...PLAIN_LIMIT },
+  proxyMemoryMb: { kind: "integer", min: 64, max: 8192, default: 128, runtime: "both", ...PLAIN_LIMIT },
+  proxyCpus: { kind: "number", min: 0.1, max: 64, default: 1, runtime: "both", ...PLAIN_LIMIT },
+  hostAddress: { kind: "string", default: "127.0.0.1", runtime: "docker", ...PLAIN_ADDRESS },
+  hostPort: { kind: "integer", min: 1, max: 65_535, default: 8080, runtime: "both", ...PLAIN_GRAPH },
+  rateLimit: { kind: "object", derivedDefault: "no limit", runtime: "both", ...PLAIN_NGINX, members: RATE_LIMIT_FIELDS },
+  environment: { kind: "map", derivedDefault: "none", runtime: "both", ...INPUT_SETTING },
+  labels: { kind: "map", derivedDefault: "none", runtime: "both", ...INPUT_SETTING },
+  baseImage: { kind: "string", default: "debian:bookworm-slim", runtime: "both", ...PLAIN_IMAGE },
+  registry: { kind: "object", derivedDefault: "none: images stay in the stack's Docker engine", runtime: "both", ...PLAIN_PRESENCE, members: REGISTRY_FIELDS },
+  restartPolicy: { kind: "enum", values: RESTART_POLICIES, default: "unless-stopped" as RestartPolicy, runtime: "docker", ...PLAIN_SETTING },
+  logMaxSize: { kind: "string", default: "10m", runtime: "both", ...PLAIN_SETTING },
+  logMaxFiles: { kind: "integer", min: 1, max: 100, default: 3, runtime: "both", ...PLAIN_SETTING },
+  smokeTestInstances: { kind: "list", min: 1, derivedDefault: "the model's example rows (see the field)", runtime: "both", ...INPUT_SMOKE },
+  smokeTestTimeoutSeconds: { kind: "integer", min: 5, max: 3600, default: 60, runtime: "both", ...PLAIN_SETTING },
+  clientTimeouts: { kind: "object", derivedDefault: "every member's default", runtime: "both", ...PLAIN_NGINX, members: CLIENT_TIMEOUT_FIELDS },
+  maxConnectionsPerClient: { kind: "integer", min: 0, max: 100_000, default: 1000, runtime: "both", ...PLAIN_NGINX },
+  apiKeys: { kind: "list", min: 1, max: 16, secret: true, derivedDefault: "none: no key is required", runtime: "both", ...INPUT_SECRET },
+  tls: { kind: "object", secret: true, derivedDefault: "none: plain HTTP", runtime: "docker", ...PLAIN_PRESENCE, members: TLS_FIELDS },
+  runtime: { kind: "enum", values: RUNTIMES, default: "docker" as Runtime, runtime: "both", ...PLAIN_GRAPH },
+  swarm: { kind: "object", derivedDefault: "every member's default", runtime: "swarm", ...PLAIN_GRAPH, members: SWARM_FIELDS },
 } as const satisfies Record<keyof ModelServiceArgs, FieldSpec>;
 
 /** The field table's type: each field's entry with its literal range and default. */

@@ -1,4 +1,5 @@
 import type { FieldSpec } from "./fields.js";
+import type { ResourceOptionSpec } from "./resourceOptions.js";
 
 /**
  * docs/reference.md, rendered from the field table and the doc comments of the Args and of the component's outputs
@@ -24,6 +25,8 @@ export interface ReferenceInput {
   readonly nested: Readonly<Record<string, { readonly typeName: string; readonly members: readonly DocumentedField[] }>>;
   /** The component's outputs with their doc comments. */
   readonly outputs: readonly DocumentedField[];
+  /** The resource options table (resourceOptions.ts). */
+  readonly options: Readonly<Record<string, ResourceOptionSpec>>;
 }
 
 const RUNTIMES: Readonly<Record<FieldSpec["runtime"], string>> = { both: "both", docker: "docker", swarm: "swarm" };
@@ -52,10 +55,11 @@ function row(name: string, declared: DocumentedField, field: FieldSpec): string 
   const typeText = declared.typeText;
   const notes = [field.kind === "integer" ? "integer" : "", field.secret === true ? "secret" : ""].filter((note) => note !== "");
   const type = notes.length === 0 ? cell(typeText) : `${cell(typeText)} (${notes.join(", ")})`;
-  return `| \`${name}\` | ${type} | ${cell(defaultOf(field, declared.optional !== false))} | ${cell(allowed(field))} | ${RUNTIMES[field.runtime]} |`;
+  const takes = `${field.takes === "input" ? "`Input`" : "plain"}: ${field.because}`;
+  return `| \`${name}\` | ${type} | ${cell(defaultOf(field, declared.optional !== false))} | ${cell(allowed(field))} | ${RUNTIMES[field.runtime]} | ${cell(takes)} |`;
 }
 
-const HEADER = ["| Field | Type | Default | Allowed | Runtime |", "|---|---|---|---|---|"];
+const HEADER = ["| Field | Type | Default | Allowed | Runtime | Input or plain |", "|---|---|---|---|---|---|"];
 
 /** The whole of docs/reference.md. */
 export function renderReference(input: ReferenceInput): string {
@@ -68,7 +72,10 @@ export function renderReference(input: ReferenceInput): string {
     "Every setting of `ModelService`: as `ModelServiceArgs` fields in a program, as keys of the project's namespace in",
     "stack config (`pulumi config set model-service:replicas 3`, objects as JSON or with `--path`). Fields marked",
     "*secret* are kept encrypted in the state and shown as `(secret)` in messages. *Runtime* says where a field applies:",
-    "validation refuses a field that the stack's runtime does not take.",
+    "validation refuses a field that the stack's runtime does not take. *Input or plain* says whether a program may pass",
+    "another resource's output (`pulumi.Input`, checked when its value is known: an invalid one fails `pulumi up`,",
+    "naming the field) or must pass a value known when the program runs (checked when the component is constructed),",
+    "and why.",
     "",
     "## Args",
     "",
@@ -90,5 +97,16 @@ export function renderReference(input: ReferenceInput): string {
   }
   lines.push("", "## Outputs", "", "| Output | Type | Description |", "|---|---|---|");
   lines.push(...input.outputs.map((output) => `| \`${output.name}\` | ${cell(output.typeText)} | ${cell(output.doc)} |`), "");
+  lines.push(
+    "## Resource options",
+    "",
+    "What each Pulumi resource option given to a `ModelService` (`new ModelService(name, args, opts)`, YAML `options:`)",
+    "means for its children: the images, network, containers or Swarm services, volumes and commands.",
+    "",
+    "| Option | Reaches | What it means |",
+    "|---|---|---|",
+    ...Object.entries(input.options).map(([name, option]) => `| \`${name}\` | ${option.reach} | ${cell(option.meaning)} |`),
+    "",
+  );
   return lines.join("\n");
 }

@@ -29,7 +29,7 @@ export interface ContainerResources {
 /** A registry after validation. */
 export interface RegistrySpec {
   readonly server: string;
-  readonly username?: string;
+  readonly username?: pulumi.Input<string>;
   readonly password?: pulumi.Input<string>;
   readonly deleteFromRegistry: boolean;
 }
@@ -78,15 +78,16 @@ export interface ModelServiceSpec {
   readonly hostAddress: string;
   readonly hostPort: number;
   readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
-  /** Extra api environment, keys sorted. */
-  readonly environment: Readonly<Record<string, string>>;
-  /** Extra container labels, keys sorted. */
-  readonly labels: Readonly<Record<string, string>>;
+  /** Extra api environment, keys sorted; a value may be an Output (checked when known). */
+  readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Extra container labels, keys sorted; a value may be an Output (checked when known). */
+  readonly labels: Readonly<Record<string, pulumi.Input<string>>>;
   readonly baseImage: string;
   readonly registry?: RegistrySpec;
   readonly restartPolicy: RestartPolicy;
   readonly logging: { readonly maxSize: string; readonly maxFiles: number };
-  readonly smokeTest: { readonly instances: readonly JsonValue[]; readonly timeoutSeconds: number };
+  /** The rows may be an Output (checked when known). */
+  readonly smokeTest: { readonly instances: pulumi.Input<readonly JsonValue[]>; readonly timeoutSeconds: number };
   readonly clientTimeouts: Readonly<Required<ClientTimeouts>>;
   readonly maxConnectionsPerClient: number;
   /** Present when API keys are required. */

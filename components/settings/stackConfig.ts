@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config.js";
 import type { ModelServiceArgs } from "./args.js";
 import { MODEL_SERVICE_FIELDS, SECRET_ARG_NAMES, type FieldKind, type FieldSpec } from "./fields.js";
 import { ModelServiceConfigError, type ConfigProblem } from "./configError.js";
@@ -64,25 +65,90 @@ export function modelServiceArgsFromConfig(values: Readonly<Record<string, unkno
 }
 
 /**
- * Reads every `<namespace>:<key>` of the current stack's config and converts it with
- * `modelServiceArgsFromConfig`; `registry.password` is marked secret. Use a namespace that holds only
- * ModelService settings. Set `apiKeys` and `tls` with `pulumi config set --secret`: the program gets them in
- * plaintext, hashes the keys and hands the TLS material to the proxy only as Pulumi secrets.
+ * Reads every `<namespace>:<key>` of the current stack's config and converts it with `modelServiceArgsFromConfig`,
+ * then keeps secrets secret (`configSecrets`): a key set with `pulumi config set --secret` (also with `--path`,
+ * e.g. one variable under `environment`) reaches ModelService as Pulumi secrets; `apiKeys`, `tls` and
+ * `registry.password` ModelService keeps secret itself. Use a namespace that holds only ModelService settings.
  */
 export function loadModelServiceArgs(namespace: string): ModelServiceArgs {
   const prefix = `${namespace}:`;
   const values: Record<string, unknown> = {};
+  const secretKeys: string[] = [];
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (fullKey.startsWith(prefix)) {
-      values[fullKey.slice(prefix.length)] = value;
+      const key = fullKey.slice(prefix.length);
+      values[key] = value;
+      if (isConfigSecret(fullKey)) {
+        secretKeys.push(key);
+      }
     }
   }
-  const args = modelServiceArgsFromConfig(values, namespace);
-  const password = args.registry?.password;
-  return args.registry === undefined || password === undefined
-    ? args
-    : { ...args, registry: { ...args.registry, password: pulumi.secret(password) } };
+  return configSecrets(modelServiceArgsFromConfig(values, namespace), secretKeys, namespace);
 }
+
+/**
+ * `args` with their secrets made Pulumi secrets, item by item where a field takes an Input per item: every Input
+ * part (`takes: "input"` in the field table) of a key in `secretKeys` (the config keys set with `--secret`, as the
+ * engine reports them: a whole key is secret when any path in it is), such as `environment` and `labels` values.
+ * The fields that hold a secret (`apiKeys`, `tls`, `registry`) are left to ModelService, which keeps them secret
+ * itself (`registry.password` is made a secret here, with or without `--secret`). A secret key of a plain field is
+ * refused, naming it: a plain value would be stored in plain text in the containers' settings.
+ */
+export function configSecrets(args: ModelServiceArgs, secretKeys: readonly string[], namespace: string): ModelServiceArgs {
+  const problems: ConfigProblem[] = [];
+  const result: Record<string, unknown> = { ...args };
+  for (const [key, value] of Object.entries(args) as [string, unknown][]) {
+    const field = fieldOf(key);
+    if (field === undefined || value === undefined) {
+      continue;
+    }
+    // Fields that hold a secret (apiKeys, tls, registry) are kept secret by ModelService itself: only digests of
+    // the keys and a secret stdin of the TLS material reach resources, so their plain values give the same
+    // inputs as ever (an existing deployment is left as it is); registry.password is made a secret below.
+    if (!secretKeys.includes(key) || field.secret === true || key === "registry") {
+      continue;
+    }
+    if (field.takes === "input") {
+      result[key] = secretItems(key, value);
+    } else if (field.members !== undefined && Object.values(field.members).some((member) => member.takes === "input") && isObject(value)) {
+      result[key] = Object.fromEntries(
+        Object.entries(value).map(([member, memberValue]) => [member, field.members?.[member]?.takes === "input" ? pulumi.secret(memberValue) : memberValue]),
+      );
+    } else {
+      problems.push({ field: `${namespace}:${key}`, value: "(secret)", allowed: `a value not set with --secret: ${key} is a plain setting (${field.because})` });
+    }
+  }
+  const registry = result.registry;
+  if (isObject(registry) && registry.password !== undefined && !pulumi.Output.isInstance(registry.password)) {
+    result.registry = { ...registry, password: pulumi.secret(registry.password) };
+  }
+  if (problems.length > 0) {
+    throw new ModelServiceConfigError(`stack config "${namespace}"`, problems);
+  }
+  return result as ModelServiceArgs;
+}
+
+/** The fields that take an Input per item; the others take one Input for the whole value. */
+function secretItems(key: string, value: unknown): unknown {
+  if (key === "apiKeys" && Array.isArray(value)) {
+    return value.map((item) => pulumi.secret(item));
+  }
+  if ((key === "environment" || key === "labels") && isObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, pulumi.secret(item)]));
+  }
+  return pulumi.secret(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !pulumi.Output.isInstance(value);
+}
+
+/**
+ * Whether the engine reports config key `fullKey` as secret (set with `--secret`): the SDK's own check, the one
+ * `pulumi.Config.get` warns with, which its type declarations leave out (it reads the secret keys the language
+ * host passes, and those `pulumi.runtime.setAllConfig(config, secretKeys)` sets).
+ */
+const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret(fullKey: string): boolean }).isConfigSecret;
 
 type Conversion = { ok: true; value: unknown } | { ok: false; allowed: string };
 

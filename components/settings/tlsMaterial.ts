@@ -3,13 +3,14 @@
  * Messages never repeat the private key.
  */
 import { X509Certificate, createPrivateKey } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
 
-/** A certificate chain and its key, PEM text, after validation. */
+/** A certificate chain and its key, PEM text, after validation (Outputs are checked when they are known). */
 export interface TlsSpec {
   /** PEM certificate chain, leaf first. */
-  readonly certificate: string;
+  readonly certificate: pulumi.Input<string>;
   /** PEM private key of the leaf certificate (PKCS#8, PKCS#1 or SEC1), unencrypted. */
-  readonly privateKey: string;
+  readonly privateKey: pulumi.Input<string>;
 }
 
 /** One problem with the TLS material: the field and what it should be. */

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import type { ModelDirectoryInspector, ModelMetadata } from "./modelDirectory.js";
 import { RESTART_POLICIES, type JsonValue, type ModelServiceArgs } from "./args.js";
 import { BUILTIN_MODEL_NAME, BUILTIN_MODEL_SMOKE_TEST_INSTANCES, BUILTIN_MODEL_VERSION, type ModelServiceSpec, type ModelSource, type RegistrySpec } from "./spec.js";
@@ -9,7 +10,9 @@ import { ModelServiceConfigError } from "./configError.js";
 import { resolveRuntime } from "./runtimeValidation.js";
 import { RESERVED_API_ENVIRONMENT } from "../containers/apiEnvironment.js";
 import { RESERVED_LABEL_PREFIX } from "../containers/labels.js";
-import { apiKeyProblem, apiKeySalt, apiKeysSpec, type ApiKeysSpec } from "./apiKeys.js";
+import { apiKeyDigest, apiKeyProblem, apiKeySalt, apiKeysSpec, type ApiKeysSpec } from "./apiKeys.js";
+import { checkedInput, isKnownNow, OUTPUT_VALUE, withSecrecy, type DeferredCheckContext } from "./inputChecks.js";
+import type { FieldSpec } from "./fields.js";
 import { tlsMaterialProblems, type TlsSpec } from "./tlsMaterial.js";
 
 /** Facts about the deployment that validation needs besides the args. */
@@ -50,10 +53,15 @@ const LOG_SIZE = /^[1-9]\d{0,5}[kmg]$/;
 export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, context: SpecContext): ModelServiceSpec {
   const raw: Record<string, unknown> = { ...(args ?? {}) };
   const check = new Checker();
+  const later: DeferredCheckContext = { subject: `ModelService arguments for "${context.serviceName}"` };
 
   for (const key of Object.keys(raw)) {
     if (!(MODEL_SERVICE_ARG_NAMES as readonly string[]).includes(key)) {
       check.reject(key, raw[key], `no such field; known fields are ${MODEL_SERVICE_ARG_NAMES.join(", ")}`);
+    } else if ((F[key as keyof typeof F] as FieldSpec).takes === "plain" && !isKnownNow(raw[key])) {
+      // A plain field given an Output: refused here, naming the field and why, instead of "expected an integer".
+      check.reject(key, OUTPUT_VALUE, `a value known when the program runs, not a pulumi.Input: ${(F[key as keyof typeof F] as FieldSpec).because}`);
+      delete raw[key];
     }
   }
   if (!SERVICE_NAME.test(context.serviceName)) {
@@ -111,8 +119,8 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
   const maxConnectionsPerClient = check.integer("maxConnectionsPerClient", raw.maxConnectionsPerClient, ...rangeOf(F.maxConnectionsPerClient),
     DEFAULTS.maxConnectionsPerClient,
   );
-  const apiKeys = resolveApiKeys(check, raw.apiKeys, context);
-  const tls = resolveTls(check, raw.tls, context.now ?? new Date());
+  const apiKeys = resolveApiKeys(check, raw.apiKeys, context, later);
+  const tls = resolveTls(check, raw.tls, context.now ?? new Date(), later);
 
   const model = resolveModel(check, raw.modelDir, context);
   const modelName = check.derived("modelName", raw.modelName, MODEL_IDENTIFIER, MODEL_IDENTIFIER_RULE, defaultModelName(model));
@@ -142,14 +150,14 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
     hostAddress,
     hostPort,
     rateLimit: resolveRateLimit(check, raw.rateLimit),
-    environment: resolveEnvironment(check, raw.environment),
-    labels: resolveLabels(check, raw.labels),
+    environment: resolveEnvironment(check, raw.environment, later),
+    labels: resolveLabels(check, raw.labels, later),
     baseImage,
-    registry: resolveRegistry(check, raw.registry),
+    registry: resolveRegistry(check, raw.registry, later),
     restartPolicy,
     logging: { maxSize: logMaxSize, maxFiles: logMaxFiles },
     smokeTest: {
-      instances: resolveSmokeTestInstances(check, raw.smokeTestInstances, model, maxBatchSize),
+      instances: resolveSmokeTestInstances(check, raw.smokeTestInstances, model, maxBatchSize, later),
       timeoutSeconds: smokeTestTimeoutSeconds,
     },
     clientTimeouts,
@@ -246,8 +254,11 @@ function resolveClientTimeouts(check: Checker, value: unknown): ModelServiceSpec
   };
 }
 
-/** Keys are secrets: every problem is reported with the value `(secret)`. */
-function resolveApiKeys(check: Checker, value: unknown, context: SpecContext): ApiKeysSpec | undefined {
+/**
+ * Keys are secrets: every problem is reported with the value `(secret)`. The list's length is plain; each key may
+ * be an Output, and then the keys are checked together (repeats too) when they are known.
+ */
+function resolveApiKeys(check: Checker, value: unknown, context: SpecContext, later: DeferredCheckContext): ApiKeysSpec | undefined {
   if (value === undefined) {
     return undefined;
   }
@@ -256,22 +267,34 @@ function resolveApiKeys(check: Checker, value: unknown, context: SpecContext): A
     check.reject("apiKeys", SECRET, `a list of ${min} to ${max} keys`);
     return undefined;
   }
-  let valid = true;
-  value.forEach((key: unknown, index) => {
+  const salt = apiKeySalt(context.project, context.stack, context.serviceName);
+  const problemsBefore = check.problems.length;
+  const keys = checkedInput<unknown[]>(check, value.every((key) => isKnownNow(key)) ? value : pulumi.all(value), checkApiKeys, later);
+  if (isKnownNow(keys)) {
+    return check.problems.length === problemsBefore ? apiKeysSpec(keys as string[], salt) : undefined;
+  }
+  const known = keys as pulumi.Output<string[]>;
+  return {
+    keys: value.map((_, index) => known.apply((all) => all[index])),
+    salt,
+    // A salted HMAC of a long random key, as visible as with plain keys (the api's environment shows it).
+    digests: value.map((_, index) => withSecrecy(known.apply((all) => apiKeyDigest(salt, all[index])), false)),
+  };
+}
+
+function checkApiKeys(check: Checker, keys: unknown[]): void {
+  keys.forEach((key: unknown, index) => {
     const problem = apiKeyProblem(key);
     if (problem !== undefined) {
       check.reject(`apiKeys[${index}]`, SECRET, problem);
-      valid = false;
-    } else if (value.indexOf(key) !== index) {
-      check.reject(`apiKeys[${index}]`, SECRET, `a key not listed before (it repeats apiKeys[${value.indexOf(key)}])`);
-      valid = false;
+    } else if (keys.indexOf(key) !== index) {
+      check.reject(`apiKeys[${index}]`, SECRET, `a key not listed before (it repeats apiKeys[${keys.indexOf(key)}])`);
     }
   });
-  return valid ? apiKeysSpec(value as string[], apiKeySalt(context.project, context.stack, context.serviceName)) : undefined;
 }
 
 /** The certificate is public, the key is not: neither is repeated in messages, to keep them short and safe. */
-function resolveTls(check: Checker, value: unknown, now: Date): TlsSpec | undefined {
+function resolveTls(check: Checker, value: unknown, now: Date, later: DeferredCheckContext): TlsSpec | undefined {
   if (value === undefined) {
     return undefined;
   }
@@ -280,25 +303,61 @@ function resolveTls(check: Checker, value: unknown, now: Date): TlsSpec | undefi
     return undefined;
   }
   check.unknownFields("tls", value, ["certificate", "privateKey"], SECRET);
-  const problems = tlsMaterialProblems(value.certificate, value.privateKey, now);
-  for (const problem of problems) {
-    check.reject(problem.field, SECRET, problem.allowed);
+  const { certificate, privateKey } = value;
+  const problemsBefore = check.problems.length;
+  const pair = checkedInput<unknown[]>(
+    check,
+    isKnownNow(certificate) && isKnownNow(privateKey) ? [certificate, privateKey] : pulumi.all([certificate, privateKey]),
+    (checker, [knownCertificate, knownKey]) => {
+      for (const problem of tlsMaterialProblems(knownCertificate, knownKey, now)) {
+        checker.reject(problem.field, SECRET, problem.allowed);
+      }
+    },
+    later,
+  );
+  if (isKnownNow(pair)) {
+    return check.problems.length === problemsBefore ? { certificate: certificate as string, privateKey: privateKey as string } : undefined;
   }
-  return problems.length === 0 ? { certificate: value.certificate as string, privateKey: value.privateKey as string } : undefined;
+  const known = pair as pulumi.Output<string[]>;
+  return { certificate: known.apply(([pem]) => pem), privateKey: known.apply(([, pem]) => pem) };
 }
 
 /** Shown instead of a secret value in error messages. */
 const SECRET = "(secret)";
 
-function resolveEnvironment(check: Checker, value: unknown): Record<string, string> {
-  const entries = check.stringMap("environment", value);
+/** A map of `pulumi.Input<string>` values, keys sorted: a known value is checked now, an Output when it is known. */
+function inputStringMap(check: Checker, field: string, value: unknown, later: DeferredCheckContext): [string, pulumi.Input<string>][] {
+  if (value === undefined) {
+    return [];
+  }
+  if (!isPlainObject(value)) {
+    check.reject(field, value, "an object mapping names to string values");
+    return [];
+  }
+  return Object.keys(value)
+    .sort()
+    .map((key) => [
+      key,
+      checkedInput<unknown>(check, value[key] as pulumi.Input<unknown>, (checker, known) => {
+        if (typeof known !== "string") {
+          checker.reject(`${field}.${key}`, known, "a string");
+        }
+      }, later) as pulumi.Input<string>,
+    ]);
+}
+
+/** What an error shows of a map entry's value: the value when it is known now. */
+const shown = (value: pulumi.Input<string>): unknown => (isKnownNow(value) ? value : OUTPUT_VALUE);
+
+function resolveEnvironment(check: Checker, value: unknown, later: DeferredCheckContext): Record<string, pulumi.Input<string>> {
+  const entries = inputStringMap(check, "environment", value, later);
   for (const [name, entryValue] of entries) {
     if (!ENVIRONMENT_NAME.test(name)) {
-      check.reject(`environment.${name}`, entryValue, "a variable name of letters, digits and '_', not starting with a digit");
+      check.reject(`environment.${name}`, shown(entryValue), "a variable name of letters, digits and '_', not starting with a digit");
     } else if (RESERVED_API_ENVIRONMENT.includes(name)) {
       check.reject(
         `environment.${name}`,
-        entryValue,
+        shown(entryValue),
         `a variable this component does not set itself; ${name} is derived from the dedicated ModelService fields`,
       );
     }
@@ -306,19 +365,19 @@ function resolveEnvironment(check: Checker, value: unknown): Record<string, stri
   return Object.fromEntries(entries);
 }
 
-function resolveLabels(check: Checker, value: unknown): Record<string, string> {
-  const entries = check.stringMap("labels", value);
+function resolveLabels(check: Checker, value: unknown, later: DeferredCheckContext): Record<string, pulumi.Input<string>> {
+  const entries = inputStringMap(check, "labels", value, later);
   for (const [key, labelValue] of entries) {
     if (!LABEL_KEY.test(key)) {
-      check.reject(`labels.${key}`, labelValue, "a label key of letters, digits, '.', '_', '/' or '-'");
+      check.reject(`labels.${key}`, shown(labelValue), "a label key of letters, digits, '.', '_', '/' or '-'");
     } else if (key.startsWith(RESERVED_LABEL_PREFIX)) {
-      check.reject(`labels.${key}`, labelValue, `a key not starting with "${RESERVED_LABEL_PREFIX}" (reserved for this component)`);
+      check.reject(`labels.${key}`, shown(labelValue), `a key not starting with "${RESERVED_LABEL_PREFIX}" (reserved for this component)`);
     }
   }
   return Object.fromEntries(entries);
 }
 
-function resolveRegistry(check: Checker, value: unknown): RegistrySpec | undefined {
+function resolveRegistry(check: Checker, value: unknown, later: DeferredCheckContext): RegistrySpec | undefined {
   if (value === undefined) {
     return undefined;
   }
@@ -330,15 +389,20 @@ function resolveRegistry(check: Checker, value: unknown): RegistrySpec | undefin
   if (typeof value.server !== "string" || !REGISTRY_SERVER.test(value.server)) {
     check.reject("registry.server", value.server, "a registry host with optional port and lowercase path, e.g. registry.example.com:5000/ml");
   }
-  if (value.username !== undefined && (typeof value.username !== "string" || value.username === "")) {
-    check.reject("registry.username", value.username, "a non-empty string");
-  }
+  const username =
+    value.username === undefined
+      ? undefined
+      : (checkedInput<unknown>(check, value.username as pulumi.Input<unknown>, (checker, known) => {
+          if (typeof known !== "string" || known === "") {
+            checker.reject("registry.username", known, "a non-empty string");
+          }
+        }, later) as pulumi.Input<string>);
   if (value.password !== undefined && value.username === undefined) {
     check.reject("registry.password", "(secret)", "a password only together with registry.username");
   }
   return {
     server: String(value.server),
-    username: value.username as string | undefined,
+    username,
     password: value.password as RegistrySpec["password"],
     deleteFromRegistry: check.boolean("registry.deleteFromRegistry", value.deleteFromRegistry, false),
   };
@@ -354,7 +418,8 @@ function resolveSmokeTestInstances(
   value: unknown,
   model: ResolvedModel,
   maxBatchSize: number,
-): readonly JsonValue[] {
+  later: DeferredCheckContext,
+): pulumi.Input<readonly JsonValue[]> {
   if (value === undefined) {
     if (model.source.kind === "builtin") {
       return BUILTIN_MODEL_SMOKE_TEST_INSTANCES;
@@ -371,11 +436,11 @@ function resolveSmokeTestInstances(
     }
     return derived.slice(0, maxBatchSize);
   }
-  if (!Array.isArray(value) || value.length === 0 || value.length > maxBatchSize || !value.every(isJsonValue)) {
-    check.reject("smokeTestInstances", value, `a list of 1 to maxBatchSize (${maxBatchSize}) JSON rows`);
-    return BUILTIN_MODEL_SMOKE_TEST_INSTANCES;
-  }
-  return value as JsonValue[];
+  return checkedInput<unknown>(check, value as pulumi.Input<unknown>, (checker, rows) => {
+    if (!Array.isArray(rows) || rows.length === 0 || rows.length > maxBatchSize || !rows.every(isJsonValue)) {
+      checker.reject("smokeTestInstances", rows, `a list of 1 to maxBatchSize (${maxBatchSize}) JSON rows`);
+    }
+  }, later) as pulumi.Input<readonly JsonValue[]>;
 }
 
 function isJsonValue(value: unknown): boolean {

@@ -1,42 +1,115 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_ARG_NAMES } from "../../components/settings/fields.js";
+import { MODEL_SERVICE_FIELDS, type FieldSpec } from "../../components/settings/fields.js";
 import { ModelServiceConfigError, type ConfigProblem } from "../../components/settings/configError.js";
 
 /**
  * How the component package (provider/, for YAML, Go and the other languages) hands a program's inputs to
- * `ModelService`. The engine delivers an input as an Output when it is a secret (YAML `secret: true` config,
- * Go `RequireSecret`) or depends on another resource; `ModelService` takes plain values and validates them
- * when it is constructed, so they are resolved here first:
- *  - secrets only where the component keeps them secret (`apiKeys`, `tls`, `registry.password`, which is
- *    handed on as a secret again); a secret anywhere else would end up in plain text in a container's
- *    settings, so it is refused, naming the field;
- *  - a value that is not known yet (during a preview, from a resource not created yet) is refused, naming
- *    the field: every setting must be known when the program runs.
+ * `ModelService`. The engine delivers a value as an Output when it is a secret (YAML `secret: true` config, Go
+ * `RequireSecret`) or depends on another resource, at the top of a field or nested in it. The field table says
+ * which fields take a `pulumi.Input` (`takes: "input"`):
+ *  - an Input field, or an Input member of an object (`tls.certificate`, `registry.password`), gets its Output as
+ *    is, also one not known yet (a preview): ModelService checks it when it is known and keeps a secret secret;
+ *  - `apiKeys`, `environment` and `labels` take an Input per key or entry: their list or map must be known (its
+ *    length and names decide settings), a secret list or map is handed on entry by entry as secrets;
+ *  - a plain field (or plain member) is resolved to its value: one not known yet is refused, naming the field,
+ *    since it decides resources or the proxy's config when the component is constructed; a secret is refused too,
+ *    since a plain field would store it in plain text.
  */
-export async function plainModelServiceInputs(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+export async function modelServiceInputs(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
   const problems: ConfigProblem[] = [];
-  const plain: Record<string, unknown> = {};
+  const result: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(inputs)) {
-    const resolved = await resolveOutputs(value);
-    plain[field] = resolved.value;
-    if (!resolved.known) {
-      problems.push({ field, value: "(not known yet)", allowed: "a value known when the program runs, not an output of a resource still to be created" });
-    } else if (resolved.secret && !SECRET_INPUTS.has(field)) {
-      problems.push({ field, value: "(secret)", allowed: `a plain value: only ${[...SECRET_INPUTS].join(", ")} are kept secret by ModelService` });
-    }
+    result[field] = await fieldInput(field, value, fieldOf(MODEL_SERVICE_FIELDS, field), problems);
   }
   if (problems.length > 0) {
     throw new ModelServiceConfigError("ModelService inputs", problems);
   }
-  const registry = plain.registry;
-  if (isRecord(registry) && registry.password !== undefined) {
-    plain.registry = { ...registry, password: pulumi.secret(registry.password) };
-  }
-  return plain;
+  return result;
 }
 
-/** The inputs ModelService keeps secret itself. */
-const SECRET_INPUTS: ReadonlySet<string> = new Set([...SECRET_ARG_NAMES, "registry"]);
+/** The fields that take an Input per item of a list or entry of a map, whose list or map itself must be known. */
+const PER_ITEM_INPUTS: ReadonlySet<string> = new Set(["apiKeys", "environment", "labels"]);
+
+async function fieldInput(field: string, value: unknown, spec: FieldSpec | undefined, problems: ConfigProblem[]): Promise<unknown> {
+  if (spec?.takes === "input" && !PER_ITEM_INPUTS.has(field)) {
+    return value;
+  }
+  if (spec === undefined || (spec.takes === "plain" && spec.members === undefined)) {
+    return plainValue(field, value, problems);
+  }
+  const outer = await topLevel(field, value, spec, problems);
+  if (outer === undefined) {
+    return undefined;
+  }
+  const keepSecret = (item: unknown): unknown => (outer.secret ? pulumi.secret(item) : item);
+  if (PER_ITEM_INPUTS.has(field)) {
+    if (Array.isArray(outer.value)) {
+      return outer.value.map(keepSecret);
+    }
+    return isRecord(outer.value) ? mapValues(outer.value, keepSecret) : outer.value;
+  }
+  // An object of plain and Input members (tls, registry, rateLimit, ...).
+  if (!isRecord(outer.value)) {
+    return outer.value;
+  }
+  const members: Record<string, unknown> = {};
+  for (const [member, memberValue] of Object.entries(outer.value)) {
+    const memberSpec = fieldOf(spec.members ?? {}, member);
+    members[member] =
+      memberSpec?.takes === "input"
+        ? keepSecret(memberValue)
+        : outer.secret
+          ? refuseSecret(`${field}.${member}`, problems)
+          : await plainValue(`${field}.${member}`, memberValue, problems);
+  }
+  return members;
+}
+
+/** The value of a list, map or object field whose own shape must be known, and whether it was a secret as a whole. */
+async function topLevel(field: string, value: unknown, spec: FieldSpec, problems: ConfigProblem[]): Promise<{ value: unknown; secret: boolean } | undefined> {
+  if (!pulumi.Output.isInstance(value)) {
+    return { value, secret: false };
+  }
+  const output = value as unknown as OutputInternals;
+  const [known, secret] = await Promise.all([output.isKnown, pulumi.isSecret(value)]);
+  if (!known) {
+    const shape = spec.kind === "list" ? "list" : spec.kind === "map" ? "map" : "object";
+    problems.push({ field, value: NOT_KNOWN, allowed: `a ${shape} known when the program runs (its members may be outputs not known yet)` });
+    return undefined;
+  }
+  return { value: await output.promise(), secret };
+}
+
+/** A plain field's value with every Output in it resolved; refused when not known yet or a secret. */
+async function plainValue(field: string, value: unknown, problems: ConfigProblem[]): Promise<unknown> {
+  const resolved = await resolveOutputs(value);
+  if (!resolved.known) {
+    problems.push({ field, value: NOT_KNOWN, allowed: "a value known when the program runs, not an output of a resource still to be created" });
+  } else if (resolved.secret) {
+    return refuseSecret(field, problems);
+  }
+  return resolved.value;
+}
+
+function refuseSecret(field: string, problems: ConfigProblem[]): undefined {
+  problems.push({ field, value: "(secret)", allowed: `a plain value: only ${INPUT_FIELD_NAMES.join(", ")} take a secret and keep it secret` });
+  return undefined;
+}
+
+const NOT_KNOWN = "(not known yet)";
+
+/** The fields and members that take an Input, as messages name them. */
+const INPUT_FIELD_NAMES: readonly string[] = Object.entries(MODEL_SERVICE_FIELDS as Readonly<Record<string, FieldSpec>>).flatMap(([name, spec]) =>
+  spec.takes === "input"
+    ? [name]
+    : Object.entries(spec.members ?? {})
+        .filter(([, member]) => member.takes === "input")
+        .map(([member]) => `${name}.${member}`),
+);
+
+function fieldOf(fields: Readonly<Record<string, FieldSpec>>, name: string): FieldSpec | undefined {
+  return Object.hasOwn(fields, name) ? fields[name] : undefined;
+}
 
 /** What an Output holds; read through the SDK's internal promises, since a construct call may wait for them. */
 interface OutputInternals {
@@ -79,6 +152,10 @@ function combine(parts: readonly Resolved[], build: (values: unknown[]) => unkno
     known: parts.every((part) => part.known),
     secret: parts.some((part) => part.secret),
   };
+}
+
+function mapValues(record: Record<string, unknown>, map: (value: unknown) => unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -70,6 +70,10 @@ const SCHEMA_TYPE: Record<string, SchemaProperty> = {
   "any[]": { type: "array", items: { $ref: "pulumi.json#/Any" } },
   "string[]": { type: "array", items: { type: "string" } },
   "pulumi.Input<string>": { type: "string" },
+  // Inputs: the outer map or list is plain (its names and length are checked at construction), each value an Input.
+  "Record<string, pulumi.Input<string>>": { type: "object", additionalProperties: { type: "string" } },
+  "pulumi.Input<string>[]": { type: "array", items: { type: "string" } },
+  "pulumi.Input<any[]>": { type: "array", items: { $ref: "pulumi.json#/Any" } },
   ClientTimeouts: typeRef("ClientTimeouts"),
   RateLimit: typeRef("RateLimit"),
   Registry: typeRef("Registry"),
@@ -106,7 +110,12 @@ function expectPropertiesMatch(
     expect(property.description, `${where}.${field.name}: description`).toBe(field.doc);
     if (kind === "inputs") {
       // Plain values (validated when the component is constructed) unless TypeScript takes an Input.
-      expect(property.plain === true, `${where}.${field.name}: plain`).toBe(!field.typeText.startsWith("pulumi.Input<"));
+      expect(property.plain === true, `${where}.${field.name}: plain`).toBe(!/^pulumi\.Input<.*>$/.test(field.typeText));
+      // A plain list or map of Inputs (`pulumi.Input<string>[]`): every item takes an Input.
+      const items = property.items ?? property.additionalProperties;
+      if (items !== undefined && /^(?:Record<string, )?pulumi\.Input<[^>]*>(?:\[\]|>)$/.test(field.typeText)) {
+        expect(items.plain === true, `${where}.${field.name}: items take an Input`).toBe(false);
+      }
       const optional = property.optional === true || !(required ?? []).includes(field.name);
       expect(optional, `${where}.${field.name}: optional`).toBe(field.optional);
     }

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { API_TMPFS_MB, API_USER, hardenedContainerSettings, type HardenedSettings } from "../../containers/hardening.js";
 import { apiHealthcheck } from "../../containers/healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
@@ -10,7 +11,7 @@ const HEALTH_WAIT_MARGIN_SECONDS = 30;
 
 /** The plain (Output-free) inputs of api replica `index`; image, name and network are added by `deployDocker`. */
 export interface ApiContainerSettings extends HardenedSettings {
-  readonly envs: string[];
+  readonly envs: pulumi.Input<string>[];
   readonly labels: DockerLabel[];
 }
 

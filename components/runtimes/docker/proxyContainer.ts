@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { hardenedContainerSettings, PROXY_TMPFS_MB, PROXY_USER, type HardenedSettings } from "../../containers/hardening.js";
 import { proxyHealthcheck } from "../../containers/healthchecks.js";
 import { PROXY_STOP_GRACE_SECONDS, PROXY_SYSCTLS, proxyEnvironment } from "../../containers/proxySettings.js";
@@ -26,7 +27,7 @@ export interface MountedVolume {
 
 /** The plain inputs of the proxy container; image, name and network are added by `deployDocker`. */
 export interface ProxyContainerSettings extends HardenedSettings {
-  readonly envs: string[];
+  readonly envs: pulumi.Input<string>[];
   readonly labels: DockerLabel[];
   readonly ports: PublishedPort[];
   /** Namespaced kernel settings of the container (`PROXY_SYSCTLS`). */

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../../images/contentHash.js";
+import { containsOutputs } from "../../settings/inputChecks.js";
 import { modelServiceLabels } from "../../containers/labels.js";
 import type { DeploymentInputs } from "../index.js";
 import type { ModelServiceSpec, RegistrySpec } from "../../settings/spec.js";
@@ -20,7 +21,7 @@ export interface SwarmDeployment {
   /** The proxy tasks, publishing `hostPort`. */
   readonly proxyService: docker.Service;
   /** Hash of both services' plain settings: an in-place service update keeps the service's ID, not this. */
-  readonly taskSpecHash: string;
+  readonly taskSpecHash: pulumi.Input<string>;
 }
 
 /** What a Swarm deployment needs from the component. */
@@ -69,7 +70,12 @@ export function deploySwarm(inputs: SwarmDeploymentInputs): SwarmDeployment {
     serviceArgs(proxyServiceName(prefix), proxy, inputs.proxyImage.imageRef, network, spec.registry, [], CONVERGE_MARGIN_SECONDS),
     { ...opts, dependsOn: [apiService, ...inputs.imagesInUseAfter] },
   );
-  return { manager, network, apiService, proxyService, taskSpecHash: sha256Hex(JSON.stringify({ api, proxy })) };
+  const taskSpec = { api, proxy };
+  // A string when every setting is known now (as ever); with a user's Output in it, the hash of its value.
+  const taskSpecHash = containsOutputs(taskSpec)
+    ? pulumi.output(taskSpec).apply((known) => sha256Hex(JSON.stringify(known)))
+    : sha256Hex(JSON.stringify(taskSpec));
+  return { manager, network, apiService, proxyService, taskSpecHash };
 }
 
 function convergeSeconds(spec: ModelServiceSpec): number {

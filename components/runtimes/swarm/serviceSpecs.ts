@@ -11,7 +11,7 @@ import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js
 import type { ContainerResources, ModelServiceSpec, SwarmRuntimeSpec } from "../../settings/spec.js";
 import { NGINX_LISTEN_PORT } from "../../nginx/options.js";
 import { API_USER, PROXY_USER } from "../../containers/hardening.js";
-import { apiEnvironment, apiStopGraceSeconds } from "../../containers/apiEnvironment.js";
+import { apiEnvironment, apiStopGraceSeconds, type Environment } from "../../containers/apiEnvironment.js";
 import { PROXY_STOP_GRACE_SECONDS, PROXY_SYSCTLS, proxyEnvironment } from "../../containers/proxySettings.js";
 import { apiServiceRollout, proxyServiceRollout, taskRestartPolicy, type ServiceRollout, type TaskRestartPolicy } from "./rolloutPolicy.js";
 
@@ -19,7 +19,7 @@ import { apiServiceRollout, proxyServiceRollout, taskRestartPolicy, type Service
 export interface SwarmTaskSettings {
   readonly user: string;
   readonly readOnly: boolean;
-  readonly env: Record<string, string>;
+  readonly env: Environment;
   readonly labels: DockerLabel[];
   readonly healthcheck: DockerHealthcheck;
   readonly stopGracePeriod: string;

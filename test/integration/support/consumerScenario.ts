@@ -12,6 +12,7 @@ import { LABEL_KEYS } from "../../../components/containers/labels.js";
 import { REPOSITORY_ROOT } from "../../support/componentSource.js";
 import { containerLogs, inspectField } from "./docker.js";
 import { ConsumerStack, copyConsumerModel, predict, scratchDirectory } from "./consumerStack.js";
+import { secretFindings, type SearchedSecret } from "./secretSearch.js";
 import { packedModelService, type PackedPackage } from "./packedPackage.js";
 
 export interface ConsumerScenario {
@@ -29,6 +30,12 @@ export interface ConsumerScenario {
   configure?(stack: ConsumerStack): Promise<void>;
   /** Checks of the prepared project before it deploys (layout, resolution, generated SDK). */
   readonly checks?: Readonly<Record<string, (projectDir: string, packed: PackedPackage) => void | Promise<void>>>;
+  /** Steps run as tests, in order, after `checks` and before the deploy (previews, failing updates, ...). */
+  readonly beforeDeploy?: Readonly<Record<string, (stack: ConsumerStack) => Promise<void>>>;
+  /** Checks of the deployed stack, run as tests after the deploy and its prediction. */
+  readonly afterDeploy?: Readonly<Record<string, (stack: ConsumerStack) => Promise<void>>>;
+  /** Secrets the deployed stack must not show in plain text anywhere (secretSearch.ts); searched after the deploy. */
+  secrets?(stack: ConsumerStack): SearchedSecret[] | Promise<SearchedSecret[]>;
 
   /** What the deployed service must answer. */
   readonly expected: {
@@ -38,8 +45,11 @@ export interface ConsumerScenario {
     readonly modelVersion: string;
     readonly instances: unknown[];
     readonly predictions: unknown[];
-    /** The API key predictions must present, when the stack requires keys (set by `configure` as secret config). */
-    readonly apiKey?: string;
+    /**
+     * The API key predictions must present, when the stack requires keys: the key (set by `configure` as secret
+     * config), or the name of the secret stack output that holds a key the stack generated.
+     */
+    readonly apiKey?: string | { readonly output: string };
   };
 }
 
@@ -107,6 +117,20 @@ export function describeConsumer(scenario: ConsumerScenario): void {
       it(name, () => check(projectDir, packed), 300_000);
     }
 
+    for (const [name, step] of Object.entries(scenario.beforeDeploy ?? {})) {
+      it(name, () => step(stack), 900_000);
+    }
+
+    /** The API key to present: given, or read from the stack's secret output. */
+    const apiKeyOf = async (): Promise<string | undefined> => {
+      const apiKey = scenario.expected.apiKey;
+      if (apiKey === undefined || typeof apiKey === "string") {
+        return apiKey;
+      }
+      const { stdout } = await stack.pulumi(["stack", "output", apiKey.output, "--show-secrets", "--stack", scenario.stackName]);
+      return stdout.trim();
+    };
+
     it("deploys its own model with its own options and answers a correct prediction through nginx", async () => {
       const { outputs, seconds } = await stack.up().catch(async (error: unknown) => {
         throw new Error(`${String(error)}\n\ncontainers of stack ${scenario.stackName}:\n${await containerDiagnostics(scenario.stackName)}`);
@@ -115,19 +139,41 @@ export function describeConsumer(scenario: ConsumerScenario): void {
       expect(outputs.predictUrl).toBe(scenario.expected.predictUrl);
       expect(outputs.modelVersion).toBe(scenario.expected.modelVersion);
       expect(containersOf(scenario.stackName, "api")).toHaveLength(scenario.expected.replicas);
-      const { status, body } = await predict(String(outputs.predictUrl), scenario.expected.instances, scenario.expected.apiKey);
+      const { status, body } = await predict(String(outputs.predictUrl), scenario.expected.instances, await apiKeyOf());
       expect(status).toBe(200);
       expect(body.predictions).toEqual(scenario.expected.predictions);
       expect(body.model).toEqual({ name: scenario.expected.modelName, version: scenario.expected.modelVersion });
     }, 900_000);
 
-    const apiKey = scenario.expected.apiKey;
-    if (apiKey !== undefined) {
-      it("requires the API key from secret config and keeps it out of the state in plain text", async () => {
+    for (const [name, step] of Object.entries(scenario.afterDeploy ?? {})) {
+      it(name, () => step(stack), 300_000);
+    }
+
+    if (scenario.expected.apiKey !== undefined) {
+      it("requires the API key and keeps it out of the state in plain text", async () => {
+        const apiKey = (await apiKeyOf()) ?? "";
+        expect(apiKey.length).toBeGreaterThanOrEqual(32);
         expect((await predict(scenario.expected.predictUrl, scenario.expected.instances.slice(0, 1))).status).toBe(401);
+        expect((await predict(scenario.expected.predictUrl, scenario.expected.instances.slice(0, 1), `${apiKey.slice(1)}x`)).status).toBe(401);
         const { stdout } = await stack.pulumi(["stack", "export", "--stack", scenario.stackName]);
         expect(stdout).toContain("model-service:index:ModelService");
         expect(stdout).not.toContain(apiKey);
+      }, 300_000);
+    }
+
+    const secrets = scenario.secrets;
+    if (secrets !== undefined) {
+      it("shows no secret in plain text: state, stack export, engine output, docker inspect, logs", async () => {
+        const searched = await secrets(stack);
+        expect(searched.length).toBeGreaterThan(0);
+        const { stdout: exported } = await stack.pulumi(["stack", "export", "--stack", scenario.stackName]);
+        const findings = secretFindings(searched, {
+          backendDir: stack.backendDir,
+          exported,
+          engineOutput: stack.engineOutput.join("\n"),
+          stackName: scenario.stackName,
+        });
+        expect(findings).toEqual([]);
       }, 300_000);
     }
 

@@ -74,9 +74,24 @@ export class ConsumerStack {
     };
   }
 
+  /** What every `pulumi` command printed (or failed with), except those run with `--show-secrets`. */
+  readonly engineOutput: string[] = [];
+
   /** `pulumi <args>` in the project directory (with `--stack` where it applies). */
-  pulumi(args: readonly string[], timeoutMs?: number): Promise<CommandOutput> {
-    return runCommand("pulumi", [...args, "--non-interactive"], { cwd: this.projectDir, env: this.env, timeoutMs });
+  async pulumi(args: readonly string[], timeoutMs?: number): Promise<CommandOutput> {
+    const record = !args.includes("--show-secrets");
+    try {
+      const output = await runCommand("pulumi", [...args, "--non-interactive"], { cwd: this.projectDir, env: this.env, timeoutMs });
+      if (record) {
+        this.engineOutput.push(output.stdout, output.stderr);
+      }
+      return output;
+    } catch (error) {
+      if (record) {
+        this.engineOutput.push(String(error));
+      }
+      throw error;
+    }
   }
 
   async init(): Promise<void> {

@@ -53,7 +53,7 @@ describe("apiEnvironment", () => {
   });
 
   it("sets the batching variables only when they differ from the api's own defaults", () => {
-    const names = (environment: Record<string, string>) => Object.keys(environment).filter((name) => name.startsWith("BATCH_"));
+    const names = (environment: Record<string, unknown>) => Object.keys(environment).filter((name) => name.startsWith("BATCH_"));
     const atDefaults = specFor({
       batchMaxRows: apiVariable("BATCH_MAX_ROWS").default as number,
       batchMaxWaitMicroseconds: apiVariable("BATCH_MAX_WAIT_MICROSECONDS").default as number,

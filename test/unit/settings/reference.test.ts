@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_SERVICE_FIELDS, type FieldSpec } from "../../../components/settings/fields.js";
 import { renderReference } from "../../../components/settings/reference.js";
+import { MODEL_SERVICE_OPTIONS } from "../../../components/settings/resourceOptions.js";
 import { classOutputFields, interfaceFields, REPOSITORY_ROOT } from "../../support/componentSource.js";
 
 const ARGS_FILE = "components/settings/args.ts";
@@ -27,6 +28,7 @@ function reference(): string {
       Object.entries(NESTED_TYPES).map(([field, typeName]) => [field, { typeName, members: interfaceFields(ARGS_FILE, typeName) }]),
     ),
     outputs: classOutputFields("components/modelService.ts", "ModelService"),
+    options: MODEL_SERVICE_OPTIONS,
   });
 }
 
@@ -35,6 +37,9 @@ describe("docs/reference.md", () => {
     const rendered = reference();
     if (process.env.UPDATE_REFERENCE === "1") {
       writeFileSync(REFERENCE_FILE, rendered);
+    }
+    for (const option of Object.keys(MODEL_SERVICE_OPTIONS)) {
+      expect(rendered).toContain(`| \`${option}\` |`);
     }
     for (const name of Object.keys(MODEL_SERVICE_FIELDS)) {
       expect(rendered).toContain(`| \`${name}\` |`);

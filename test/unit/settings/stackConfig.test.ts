@@ -99,6 +99,40 @@ describe("loadModelServiceArgs", () => {
     expect(await pulumi.isSecret(password)).toBe(true);
   });
 
+  it("keeps values set with --secret secret item by item, also under environment, and leaves API keys and TLS to ModelService", async () => {
+    const key = "k".repeat(64);
+    pulumi.runtime.setAllConfig(
+      {
+        "model-service:environment": '{"DATABASE_URL":"postgres://u:pw@db/x","MODE":"fast"}',
+        "model-service:labels": '{"team":"ml"}',
+        "model-service:apiKeys": `["${key}"]`,
+        "model-service:tls": '{"certificate":"CERT","privateKey":"KEY"}',
+        "model-service:replicas": "2",
+      },
+      ["model-service:environment"],
+    );
+    const args = loadModelServiceArgs("model-service");
+    const environment = args.environment ?? {};
+    for (const name of ["DATABASE_URL", "MODE"]) {
+      expect(pulumi.Output.isInstance(environment[name]), name).toBe(true);
+      expect(await pulumi.isSecret(environment[name] as pulumi.Output<string>), name).toBe(true);
+    }
+    expect(await valueOf(environment.DATABASE_URL as pulumi.Output<string>)).toBe("postgres://u:pw@db/x");
+    // Not set with --secret and not a secret field: plain.
+    expect(args.labels).toEqual({ team: "ml" });
+    expect(args.replicas).toBe(2);
+    // Kept secret by ModelService itself (digests, a secret stdin): the same plain inputs as ever.
+    expect(args.apiKeys).toEqual([key]);
+    expect(args.tls).toEqual({ certificate: "CERT", privateKey: "KEY" });
+  });
+
+  it("refuses a plain setting set with --secret, naming the key (it would be stored in plain text)", () => {
+    pulumi.runtime.setAllConfig({ "model-service:replicas": "2", "model-service:hostAddress": "10.0.0.1" }, ["model-service:hostAddress"]);
+    expect(() => loadModelServiceArgs("model-service")).toThrow(
+      'model-service:hostAddress: got "(secret)"; expected a value not set with --secret: hostAddress is a plain setting',
+    );
+  });
+
   it("returns no args when the namespace has no config", () => {
     pulumi.runtime.setAllConfig({ "other:replicas": "9" });
     expect(loadModelServiceArgs("model-service")).toEqual({});
