@@ -221,7 +221,7 @@ export class ModelService extends pulumi.ComponentResource {
             ...smokeTestSecretEnvironment(spec),
             // Runtime docker: curl runs in the proxy container, on the engine's host.
             ...(dockerDeployment ? { PROXY_CONTAINER: dockerDeployment.proxyContainer.name } : {}),
-            BUILT_IMAGES: pulumi.interpolate`${apiImage.imageRef} ${proxyImage.imageRef}`,
+            BASE_IMAGE: spec.baseImage,
           },
           engine,
         ),

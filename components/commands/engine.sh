@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Points the docker CLI of a command at the engine the stack deploys to (components/engine/dockerEngine.ts:
 # engineEnvironment). Prepended to a command's script when the stack names an engine; DOCKER_HOST itself is read by
-# the docker CLI. ssh options reach the CLI's ssh through a wrapper first on PATH (the CLI has no flag for them);
-# TLS material is written to a private directory that DOCKER_CERT_PATH names. Both are removed when the script ends.
+# the docker CLI. For an ssh:// host the CLI's ssh is a wrapper first on PATH that adds the ssh options (the CLI has
+# no flag for them) and shares one connection among all docker calls of the script; TLS material is written to a
+# private directory that DOCKER_CERT_PATH names. The connection is closed and both removed when the script ends.
 # Environment: DOCKER_HOST, DOCKER_SSH_OPTS (one ssh argument per line), DOCKER_TLS_CA_PEM, DOCKER_TLS_CERT_PEM,
 # DOCKER_TLS_KEY_PEM (optional), DOCKER_CERT_PATH and DOCKER_TLS_VERIFY (optional).
 # Everything above the first command is left out of the text the command runs.
@@ -10,8 +11,11 @@
 set -euo pipefail
 engine_dir=$(mktemp -d)
 trap 'rm -rf "$engine_dir"' EXIT
-if [[ -n ${DOCKER_SSH_OPTS:-} ]]; then
-  mapfile -t engine_ssh_opts <<<"$DOCKER_SSH_OPTS"
+if [[ ${DOCKER_HOST:-} == ssh://* ]]; then
+  engine_ssh_opts=()
+  if [[ -n ${DOCKER_SSH_OPTS:-} ]]; then mapfile -t engine_ssh_opts <<<"$DOCKER_SSH_OPTS"; fi
+  # One connection for every docker call of the script (each call would open its own), closed when it ends.
+  engine_ssh_opts+=(-o ControlMaster=auto -o "ControlPath=$engine_dir/connection" -o ControlPersist=yes)
   {
     printf '#!/usr/bin/env bash\nexec %q' "$(command -v ssh)"
     printf ' %q' "${engine_ssh_opts[@]}"
@@ -19,6 +23,7 @@ if [[ -n ${DOCKER_SSH_OPTS:-} ]]; then
   } >"$engine_dir/ssh"
   chmod 0700 "$engine_dir/ssh"
   PATH="$engine_dir:$PATH"
+  trap '"$engine_dir/ssh" -O exit -- "${DOCKER_HOST#ssh://}" >/dev/null 2>&1 || true; rm -rf "$engine_dir"' EXIT
 fi
 if [[ -n ${DOCKER_TLS_CA_PEM:-}${DOCKER_TLS_CERT_PEM:-}${DOCKER_TLS_KEY_PEM:-} ]]; then
   (umask 0077; mkdir "$engine_dir/tls")

@@ -21,7 +21,7 @@ export const SMOKE_TEST_SCRIPT = commandScript("smokeTest.sh");
 
 /**
  * Run before the smoke test, once the builds are done (buildLeftovers.sh): removes the created and exited containers the classic builder
- * left on the engine for the layers of `BUILT_IMAGES`, and nothing else.
+ * left on the engine for images that descend from `BASE_IMAGE`, and nothing else.
  */
 export const BUILD_LEFTOVERS_SCRIPT = commandScript("buildLeftovers.sh");
 

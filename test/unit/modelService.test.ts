@@ -257,7 +257,7 @@ describe("ModelService with defaults", async () => {
       update: `${BUILD_LEFTOVERS_SCRIPT}${SMOKE_TEST_SCRIPT}`,
       interpreter: ["bash", "-c"],
       environment: {
-        BUILT_IMAGES: `${apiImageRef} ${fakeImageId(await valueOf(service.proxyImageName))}`,
+        BASE_IMAGE: "debian:bookworm-slim",
         PROXY_CONTAINER: "iris-unit-proxy-8080",
         EXPECTED_MODEL_NAME: "iris",
         EXPECTED_MODEL_VERSION: "1.0.0",

@@ -60,13 +60,15 @@ describe("engine.sh", () => {
     return { status: result.status, stdout: result.stdout };
   }
 
-  it("puts an ssh first on PATH that adds the options, each one argument, and hides the option text", () => {
+  it("puts an ssh first on PATH that adds the options, each one argument, and shares one connection", () => {
     const result = runPrelude(
-      { DOCKER_SSH_OPTS: "-i\n/tmp/a key\n-o\nUserKnownHostsFile=/tmp/kh" },
+      { DOCKER_HOST: "ssh://root@10.215.0.2", DOCKER_SSH_OPTS: "-i\n/tmp/a key\n-o\nUserKnownHostsFile=/tmp/kh" },
       'cat "$(command -v ssh)"; echo "opts=${DOCKER_SSH_OPTS:-unset}"',
     );
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^exec \S*ssh -i \/tmp\/a\\ key -o UserKnownHostsFile=\/tmp\/kh "\$@"$/m);
+    expect(result.stdout).toMatch(
+      /^exec \S*ssh -i \/tmp\/a\\ key -o UserKnownHostsFile=\/tmp\/kh -o ControlMaster=auto -o ControlPath=\S+\/connection -o ControlPersist=yes "\$@"$/m,
+    );
     expect(result.stdout).toContain("opts=unset");
   });
 
