@@ -51,6 +51,10 @@ const SERVICE_PARTS = new WeakMap<ModelService, ModelServiceParts>();
  * in place; with `runtime: swarm` they are Swarm services on an overlay network, the images are pushed
  * to the registry and run by digest. docs/rollouts.md says what each kind of change does.
  *
+ * Everything goes to the Docker engine the stack chose: the docker provider's stack config (`docker:host`,
+ * `docker:sshOpts`, TLS material) or a `docker.Provider` in `opts.providers`. The commands it runs with the `docker`
+ * CLI reach the same engine, and on another machine's engine the base image is copied there first (docs/remote.md).
+ *
  * Args are validated when the component is constructed: invalid args throw
  * `ModelServiceConfigError` before any resource is registered.
  */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The images of a service on another machine's engine (engineImages.ts). Create: the base image reaches that engine
 # without a registry: skipped when the engine has it; else copied from this machine's engine through the same
-# connection (docker save | docker load); else pulled by the engine. Delete (DELETE=1): removes the images of this
+# connection (docker save | docker load); else pulled by the engine. Nothing for this machine's engine (an explicit
+# provider's host is known only here). Delete (DELETE=1): removes the images of this
 # package's repositories that no container uses, the untagged images of their earlier build stages, and the base
 # image when this command copied it.
 # Environment: BASE_IMAGE, IMAGE_REPOSITORIES (separated by spaces), DELETE (1 on delete), DOCKER_HOST and what
@@ -10,7 +11,9 @@
 
 set -euo pipefail
 local_docker() { env -u DOCKER_HOST -u DOCKER_TLS_VERIFY -u DOCKER_CERT_PATH -u DOCKER_CONTEXT docker "$@"; }
-if [[ ${DELETE:-0} == 1 ]]; then
+if [[ ${DOCKER_HOST:-unix://} == unix://* ]]; then
+  echo "the engine is this machine's: its images stay as they are"
+elif [[ ${DELETE:-0} == 1 ]]; then
   # The untagged images of earlier build stages (the api's model training) descend from the base image too.
   stage_images=()
   if base_id=$(docker image inspect --format '{{.Id}}' "$BASE_IMAGE" 2>/dev/null); then

@@ -5,6 +5,7 @@ import {
   engineEnvironment,
   engineEnvironmentIsSecret,
   engineFromConfig,
+  isRemoteEngine,
   parseSshOpts,
   type DockerEngine,
 } from "./dockerEngine.js";
@@ -19,7 +20,10 @@ export const ENGINE_PRELUDE_SCRIPT = commandScript("engine.sh");
  * commands keep their inputs. With an explicit `docker.Provider` it is read from the provider's own inputs.
  */
 export interface CommandEngine {
-  /** Whether the engine may be another machine's: engine.sh runs first and the base image is copied there. */
+  /**
+   * Whether the engine may be another machine's (`ssh://`, `tcp://`; always with an explicit provider, whose host
+   * is known only at deploy time): engine.sh runs first and the base image is copied there.
+   */
   readonly remote: boolean;
   /** `DOCKER_HOST` and what engine.sh reads (a secret when it carries a private key). */
   readonly environment: pulumi.Input<Record<string, string>>;
@@ -42,7 +46,7 @@ export function commandEngine(provider: pulumi.ProviderResource | undefined): Co
     const engine = stackConfigEngine();
     const environment = engineEnvironment(engine);
     return {
-      remote: environment.DOCKER_HOST !== undefined,
+      remote: isRemoteEngine(engine),
       environment: engineEnvironmentIsSecret(environment) ? pulumi.secret(environment) : environment,
       host: engine.host,
     };
