@@ -6,7 +6,7 @@ import { engineEnvironment, type DockerEngine } from "./dockerEngine.js";
 /** Seconds the check may take in all: `pulumi preview` must fail well within 30 s. */
 export const ENGINE_CHECK_TIMEOUT_SECONDS = 20;
 /** Seconds ssh may take to connect. */
-const SSH_CONNECT_TIMEOUT_SECONDS = 8;
+const SSH_CONNECT_TIMEOUT_SECONDS = 5;
 
 /** What running `docker version` against the engine gave. */
 export interface EngineProbe {

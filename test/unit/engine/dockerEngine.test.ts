@@ -123,7 +123,7 @@ describe("describeEngineFailure", () => {
 
 describe("probeEngine", () => {
   it("makes ssh non-interactive with a short connect timeout, before the user's options", () => {
-    expect(probeEngine({ host: "ssh://u@h", sshOpts: ["-i", "/k"] }).sshOpts).toEqual(["-o", "BatchMode=yes", "-o", "ConnectTimeout=8", "-i", "/k"]);
+    expect(probeEngine({ host: "ssh://u@h", sshOpts: ["-i", "/k"] }).sshOpts).toEqual(["-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-i", "/k"]);
     expect(probeEngine({ host: "tcp://h:2376" })).toEqual({ host: "tcp://h:2376" });
   });
 });
