@@ -95,6 +95,13 @@ describe("smoke test script", () => {
     expect(result.output).toContain("answered HTTP 500");
   });
 
+  it("fails on a 422 that lasts until the deadline (a replica of the previous model answers 422 only while it is replaced)", async () => {
+    const url = await startFakeApi({ ready: true, predictStatus: 422, predictBody: '{"error": {"code": "wrong_feature_count", "message": "row 0 has 1 values; the model takes 4"}}' });
+    const result = await runSmokeTest(url, 2);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("answered HTTP 422");
+  });
+
   it("fails when the answer holds no predictions", async () => {
     const url = await startFakeApi({ ready: true, predictStatus: 200, predictBody: '{"model": {"name": "iris", "version": "1.0.0"}, "predictions": []}' });
     const result = await runSmokeTest(url);
