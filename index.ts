@@ -4,7 +4,7 @@
  * resource is registered, with an error that names every offending key.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadModelServiceArgs, ModelService, ModelServiceConfigError } from "./components/index.js";
+import { checkDockerEngine, loadModelServiceArgs, ModelService, ModelServiceConfigError, stackConfigEngine } from "./components/index.js";
 
 function createService(): ModelService {
   try {
@@ -18,6 +18,8 @@ function createService(): ModelService {
   }
 }
 
+// An engine on another machine (docker:host) that cannot be reached fails here, in one line, before any resource.
+checkDockerEngine(stackConfigEngine());
 const service = createService();
 
 export const url = service.url;
@@ -35,3 +37,5 @@ export const modelDigest = service.modelDigest;
 export const runtime = service.runtime;
 export const apiServiceName = service.apiServiceName;
 export const proxyServiceName = service.proxyServiceName;
+/** The smoke test's answer to the model's own smoke-test instances, made on the engine's host. */
+export const smokeTestPrediction = service.smokeTest.stdout.apply((stdout) => stdout.trimEnd().split("\n").pop() ?? "");

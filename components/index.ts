@@ -43,3 +43,6 @@ export type {
 export { MODEL_SERVICE_DEFAULTS } from "./settings/fields.js";
 export { ModelServiceConfigError, type ConfigProblem } from "./settings/configError.js";
 export { loadModelServiceArgs, modelServiceArgsFromConfig } from "./settings/stackConfig.js";
+export { type DockerEngine, engineFromConfig, isRemoteEngine } from "./engine/dockerEngine.js";
+export { stackConfigEngine } from "./engine/commandEngine.js";
+export { checkDockerEngine } from "./engine/engineCheck.js";

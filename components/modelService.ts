@@ -15,7 +15,9 @@ import { serviceUrl } from "./containers/addresses.js";
 import { nginxConfigOptions } from "./containers/proxyNginxConfig.js";
 import { BASH } from "./commands/scripts.js";
 import type { ModelServiceNetwork } from "./runtimes/docker/network.js";
-import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./commands/smokeTest.js";
+import { BUILD_LEFTOVERS_SCRIPT, SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./commands/smokeTest.js";
+import { commandEngine, engineCommandEnvironment, engineScript } from "./engine/commandEngine.js";
+import { engineImages } from "./commands/engineImages.js";
 import { deployDocker, deploySwarm, type DockerDeployment, type SwarmDeployment } from "./runtimes/index.js";
 import { resolveModelServiceSpec } from "./settings/validation.js";
 import { checkResourceOptions, dockerServiceName, withChildOptions } from "./settings/resourceOptions.js";
@@ -30,6 +32,8 @@ interface ModelServiceParts {
   /** Runtime `swarm`. */
   readonly swarm?: SwarmDeployment;
   readonly registryCleanups: command.local.Command[];
+  /** With an engine on another machine: the base image copied there, and the images removed from it on delete. */
+  readonly engineImages?: command.local.Command;
   readonly smokeTest: command.local.Command;
 }
 
@@ -47,6 +51,10 @@ const SERVICE_PARTS = new WeakMap<ModelService, ModelServiceParts>();
  * With `runtime: docker` (the default) they are containers on one engine and the proxy's config is applied
  * in place; with `runtime: swarm` they are Swarm services on an overlay network, the images are pushed
  * to the registry and run by digest. docs/rollouts.md says what each kind of change does.
+ *
+ * Everything goes to the Docker engine the stack chose: the docker provider's stack config (`docker:host`,
+ * `docker:sshOpts`, TLS material) or a `docker.Provider` in `opts.providers`. The commands it runs with the `docker`
+ * CLI reach the same engine, and on another machine's engine the base image is copied there first (docs/remote.md).
  *
  * Args are validated when the component is constructed: invalid args throw
  * `ModelServiceConfigError` before any resource is registered.
@@ -136,6 +144,13 @@ export class ModelService extends pulumi.ComponentResource {
   get registryCleanups(): command.local.Command[] {
     return this.parts().registryCleanups;
   }
+  /**
+   * With a docker engine on another machine (`docker:host` or a `docker.Provider` in `opts`): the command that copies
+   * the base image there before the builds, and removes the package's images from it when the service is destroyed.
+   */
+  get engineImages(): command.local.Command | undefined {
+    return this.parts().engineImages;
+  }
   /** The post-deploy smoke test. */
   get smokeTest(): command.local.Command {
     return this.parts().smokeTest;
@@ -170,6 +185,11 @@ export class ModelService extends pulumi.ComponentResource {
     // Resource options reach the children as settings/resourceOptions.ts defines.
     super("model-service:index:ModelService", name, {}, withChildOptions(opts));
     const prefix = resourcePrefix(spec.serviceName, spec.stack);
+    // Every docker child inherits the component's docker provider (or the default one, configured by `docker:*`
+    // stack config); the commands reach the same engine through their environment.
+    const engine = commandEngine(this.getProvider("docker::"));
+    const baseImageOnEngine = engineImages(childName(name, "engine-images"), spec.baseImage, spec.registry?.server, engine, { parent: this });
+    const imageOpts = { parent: this, ...(baseImageOnEngine ? { dependsOn: [baseImageOnEngine] } : {}) };
 
     const apiImage = new ModelApiImage(
       childName(name, "api-image"),
@@ -178,13 +198,13 @@ export class ModelService extends pulumi.ComponentResource {
         modelDir: spec.model.kind === "directory" ? spec.model.dir : undefined,
         registry: spec.registry,
       },
-      { parent: this },
+      imageOpts,
     );
     // The child names keep "nginx": they are part of the URNs of deployed images.
     const proxyImage = new ProxyImage(
       childName(name, "nginx-image"),
       { baseImage: spec.baseImage, registry: spec.registry },
-      { parent: this },
+      imageOpts,
     );
     const registryCleanups = [
       registryCleanup(childName(name, "api-image-cleanup"), spec.registry, apiImage.imageRef, { parent: this }),
@@ -192,17 +212,26 @@ export class ModelService extends pulumi.ComponentResource {
     ].filter((cleanup): cleanup is command.local.Command => cleanup !== undefined);
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
-    const inputs = { name, spec, prefix, apiImage, proxyImage, nginxConfig, parent: this };
+    const inputs = { name, spec, prefix, apiImage, proxyImage, nginxConfig, engine, parent: this };
     const dockerDeployment = spec.runtime.kind === "docker" ? deployDocker(inputs) : undefined;
     const swarm = spec.runtime.kind === "swarm" ? deploySwarm({ ...inputs, imagesInUseAfter: registryCleanups }) : undefined;
 
     const smokeTest = new command.local.Command(
       childName(name, "smoke-test"),
       {
-        create: SMOKE_TEST_SCRIPT,
-        update: SMOKE_TEST_SCRIPT,
+        create: engineScript(`${BUILD_LEFTOVERS_SCRIPT}${SMOKE_TEST_SCRIPT}`, engine),
+        update: engineScript(`${BUILD_LEFTOVERS_SCRIPT}${SMOKE_TEST_SCRIPT}`, engine),
         interpreter: BASH,
-        environment: { ...smokeTestEnvironment(spec), ...smokeTestSecretEnvironment(spec) },
+        environment: engineCommandEnvironment(
+          {
+            ...smokeTestEnvironment(spec),
+            ...smokeTestSecretEnvironment(spec),
+            // Runtime docker: curl runs in the proxy container, on the engine's host.
+            ...(dockerDeployment ? { PROXY_CONTAINER: dockerDeployment.proxyContainer.name } : {}),
+            BASE_IMAGE: spec.baseImage,
+          },
+          engine,
+        ),
         // Whatever serves the traffic changed: images, replicas or services, the proxy or its config.
         triggers: servingIdentity(apiImage, proxyImage, nginxConfig, dockerDeployment, swarm),
       },
@@ -211,7 +240,7 @@ export class ModelService extends pulumi.ComponentResource {
         dependsOn: dockerDeployment ? [dockerDeployment.proxyConfig, ...dockerDeployment.apiContainers] : swarm ? [swarm.apiService, swarm.proxyService] : [],
       },
     );
-    SERVICE_PARTS.set(this, { spec, apiImage, proxyImage, docker: dockerDeployment, swarm, registryCleanups, smokeTest });
+    SERVICE_PARTS.set(this, { spec, apiImage, proxyImage, docker: dockerDeployment, swarm, registryCleanups, engineImages: baseImageOnEngine, smokeTest });
 
     this.url = pulumi.output(serviceUrl(spec));
     this.predictUrl = pulumi.output(`${serviceUrl(spec)}/predict`);

@@ -74,7 +74,7 @@ export class ModelApiImage extends pulumi.ComponentResource {
           imageName: imageName("api", this.contentTag, args.registry?.server),
           registry: args.registry,
         },
-        { parent: this },
+        { parent: this, dependsOn: opts?.dependsOn },
       );
     } else {
       const runtimeTag = contentTag({ image: "api-runtime", target: "runtime", api });
@@ -87,7 +87,7 @@ export class ModelApiImage extends pulumi.ComponentResource {
           args: { BASE_IMAGE: args.baseImage },
           imageName: imageName("api-runtime", runtimeTag),
         },
-        { parent: this },
+        { parent: this, dependsOn: opts?.dependsOn },
       );
       const modelDockerfile = path.join(contextDir, "Dockerfile.model");
       const modelHash = hashDirectory(args.modelDir, MODEL_DIR_IGNORE_FILE);

@@ -51,7 +51,7 @@ export class ProxyImage extends pulumi.ComponentResource {
         imageName: imageName("nginx", this.contentTag, args.registry?.server),
         registry: args.registry,
       },
-      { parent: this },
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     this.imageName = this.image.imageName;
     this.imageRef = this.image.repoDigest;

@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ModelApiImage } from "../images/apiImage.js";
 import type { ProxyImage } from "../images/proxyImage.js";
 import type { ModelServiceSpec } from "../settings/spec.js";
+import type { CommandEngine } from "../engine/commandEngine.js";
 
 export { deployDocker, type DockerDeployment } from "./docker/deployment.js";
 export { deploySwarm, type SwarmDeployment, type SwarmDeploymentInputs } from "./swarm/deployment.js";
@@ -21,6 +22,8 @@ export interface DeploymentInputs {
   readonly proxyImage: ProxyImage;
   /** The rendered nginx.conf of the proxy. */
   readonly nginxConfig: string;
+  /** The engine the component's docker resources use, which its commands must reach too. */
+  readonly engine: CommandEngine;
   /** The component, parent of every resource. */
   readonly parent: pulumi.Resource;
 }

@@ -18,7 +18,7 @@ import {
 const registered = installMocks();
 const { ModelService, ModelServiceConfigError } = await import("../../components/index.js");
 const { PROXY_APPLY_CONFIG_SCRIPT } = await import("../../components/commands/proxyConfig.js");
-const { SMOKE_TEST_SCRIPT } = await import("../../components/commands/smokeTest.js");
+const { BUILD_LEFTOVERS_SCRIPT, SMOKE_TEST_SCRIPT } = await import("../../components/commands/smokeTest.js");
 const { sha256Hex } = await import("../../components/images/contentHash.js");
 const { renderNginxConfig, encodeNginxConfigForEnv } = await import("../../components/nginx/config.js");
 
@@ -251,12 +251,14 @@ describe("ModelService with defaults", async () => {
     });
   });
 
-  it("smoke-tests through nginx after the reload, again whenever images or containers change", async () => {
+  it("smoke-tests through nginx after the reload, inside the proxy container, again whenever images or containers change", async () => {
     expect(resource("iris-smoke-test").inputs).toEqual({
-      create: SMOKE_TEST_SCRIPT,
-      update: SMOKE_TEST_SCRIPT,
+      create: `${BUILD_LEFTOVERS_SCRIPT}${SMOKE_TEST_SCRIPT}`,
+      update: `${BUILD_LEFTOVERS_SCRIPT}${SMOKE_TEST_SCRIPT}`,
       interpreter: ["bash", "-c"],
       environment: {
+        BASE_IMAGE: "debian:bookworm-slim",
+        PROXY_CONTAINER: "iris-unit-proxy-8080",
         EXPECTED_MODEL_NAME: "iris",
         EXPECTED_MODEL_VERSION: "1.0.0",
         PREDICT_BODY: '{"instances":[[5.1,3.5,1.4,0.2]]}',
@@ -365,7 +367,8 @@ describe("ModelService with options", () => {
       EXPECTED_MODEL_NAME: "churn",
       EXPECTED_MODEL_VERSION: "3",
       PREDICT_BODY: '{"instances":[[0.1,0.2]]}',
-      SERVICE_URL: "http://127.0.0.1:18081",
+      PROXY_CONTAINER: "churn-unit-proxy-18081",
+      SERVICE_URL: "http://127.0.0.1:8080",
     });
     expect(registered.filter((r) => r.name.startsWith("churn-api-image-")).map((r) => r.name)).toEqual([
       "churn-api-image-runtime",

@@ -8,6 +8,7 @@ import { apiContainerSettings } from "./apiContainer.js";
 import { ModelServiceNetwork } from "./network.js";
 import { PROXY_APPLY_CONFIG_SCRIPT } from "../../commands/proxyConfig.js";
 import { BASH } from "../../commands/scripts.js";
+import { engineCommandEnvironment, engineScript } from "../../engine/commandEngine.js";
 import { proxyContainerSettings } from "./proxyContainer.js";
 import { apiReplicaName, apiReplicaRollout, proxyRollout } from "./rolloutPolicy.js";
 import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "../../commands/tlsFiles.js";
@@ -31,7 +32,7 @@ export type SingleHostDeployment = DockerDeployment;
  * replica changes need no reload), and its config applied in place. rolloutPolicy.ts says how a change is rolled out.
  */
 export function deployDocker(inputs: DeploymentInputs): DockerDeployment {
-  const { name, spec, prefix, proxyImage, nginxConfig, parent } = inputs;
+  const { name, spec, prefix, proxyImage, nginxConfig, engine, parent } = inputs;
   const network = new ModelServiceNetwork(
     childName(name, "network"),
     {
@@ -56,15 +57,18 @@ export function deployDocker(inputs: DeploymentInputs): DockerDeployment {
       : new command.local.Command(
           childName(name, "tls-files"),
           {
-            create: PROXY_TLS_FILES_SCRIPT,
-            update: PROXY_TLS_FILES_SCRIPT,
+            create: engineScript(PROXY_TLS_FILES_SCRIPT, engine),
+            update: engineScript(PROXY_TLS_FILES_SCRIPT, engine),
             interpreter: BASH,
             stdin: proxyTlsFilesStdin(spec.tls),
-            environment: {
-              TLS_VOLUME: tlsVolume.name,
-              NGINX_IMAGE: proxyImage.imageRef,
-              PROXY_CONTAINER: proxyContainerName(prefix, spec.hostPort),
-            },
+            environment: engineCommandEnvironment(
+              {
+                TLS_VOLUME: tlsVolume.name,
+                NGINX_IMAGE: proxyImage.imageRef,
+                PROXY_CONTAINER: proxyContainerName(prefix, spec.hostPort),
+              },
+              engine,
+            ),
             // A changed certificate or key (the secret stdin) rewrites the files; a new image or volume too.
             triggers: [tlsVolume.id],
           },
@@ -84,10 +88,10 @@ export function deployDocker(inputs: DeploymentInputs): DockerDeployment {
   const proxyConfig = new command.local.Command(
     childName(name, "proxy-config"),
     {
-      create: PROXY_APPLY_CONFIG_SCRIPT,
-      update: PROXY_APPLY_CONFIG_SCRIPT,
+      create: engineScript(PROXY_APPLY_CONFIG_SCRIPT, engine),
+      update: engineScript(PROXY_APPLY_CONFIG_SCRIPT, engine),
       interpreter: BASH,
-      environment: { PROXY_CONTAINER: proxyContainer.name, NGINX_CONF: nginxConfig },
+      environment: engineCommandEnvironment({ PROXY_CONTAINER: proxyContainer.name, NGINX_CONF: nginxConfig }, engine),
       triggers: [proxyContainer.id],
     },
     { parent },

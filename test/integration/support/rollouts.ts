@@ -124,6 +124,8 @@ export interface StepOptions {
   readonly connections: number;
   /** ms of load after `up` returns, so what happens right after it counts too. */
   readonly tailMs: number;
+  /** Address the service is published on, when not loopback (a test host in a namespace the test made). */
+  readonly host?: string;
 }
 
 /** Applies one step to the stack under load: preview, then `up` while the load runs, and reports both. */
@@ -135,6 +137,7 @@ export async function runRolloutStep(stack: Stack, step: RolloutStep, currentPor
   const preview = await stack.preview({ onOutput: () => undefined });
   const changes = Object.fromEntries(Object.entries(preview.changeSummary).filter(([op, count]) => op !== "same" && count > 0));
   const load = startSteadyLoad({
+    host: options.host,
     port: step.portDuringUp ?? currentPort,
     requests: ROLLOUT_REQUESTS,
     connections: options.connections,
@@ -154,6 +157,7 @@ export async function runRolloutStep(stack: Stack, step: RolloutStep, currentPor
   let afterUp: LoadReport | undefined;
   if (step.portAfterUp !== undefined) {
     const after = startSteadyLoad({
+      host: options.host,
       port: step.portAfterUp,
       requests: ROLLOUT_REQUESTS,
       connections: options.connections,

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { SMOKE_TEST_SCRIPT, smokeTestEnvironment } from "../../../components/commands/smokeTest.js";
+import { SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestUrl } from "../../../components/commands/smokeTest.js";
 import { specWith } from "../support/specs.js";
 
 interface FakeApi {
@@ -63,6 +63,7 @@ describe("smoke test script", () => {
     const url = await startFakeApi({ ready: true, predictStatus: 200, predictBody: GOOD_ANSWER });
     const result = await runSmokeTest(url);
     expect(result.output).toContain("smoke test passed");
+    expect(result.output.trimEnd().split("\n").pop()).toBe(GOOD_ANSWER);
     expect(result.status).toBe(0);
     expect(JSON.parse(lastPredictBody)).toEqual({ instances: [[5.1, 3.5, 1.4, 0.2]] });
   });
@@ -92,6 +93,13 @@ describe("smoke test script", () => {
     const result = await runSmokeTest(url);
     expect(result.status).not.toBe(0);
     expect(result.output).toContain("answered HTTP 500");
+  });
+
+  it("fails on a 422 that lasts until the deadline (a replica of the previous model answers 422 only while it is replaced)", async () => {
+    const url = await startFakeApi({ ready: true, predictStatus: 422, predictBody: '{"error": {"code": "wrong_feature_count", "message": "row 0 has 1 values; the model takes 4"}}' });
+    const result = await runSmokeTest(url, 2);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("answered HTTP 422");
   });
 
   it("fails when the answer holds no predictions", async () => {
@@ -130,7 +138,13 @@ describe("smokeTestEnvironment", () => {
       PREDICT_BODY: '{"instances":[[1,2],[3,4]]}',
       PREDICT_TIMEOUT_SECONDS: "50",
       READY_TIMEOUT_SECONDS: "90",
-      SERVICE_URL: "http://127.0.0.1:18081",
+      SERVICE_URL: "http://127.0.0.1:8080",
     });
+  });
+
+  it("asks the proxy's own listener for runtime docker (curl runs in the proxy container), the published address on a Swarm", () => {
+    expect(smokeTestUrl(specWith({ hostPort: 18081 }))).toBe("http://127.0.0.1:8080");
+    const swarm = specWith({ hostPort: 18081, runtime: { kind: "swarm", address: "10.213.0.1" } as never });
+    expect(smokeTestUrl(swarm)).toBe("http://10.213.0.1:18081");
   });
 });
