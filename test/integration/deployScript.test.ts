@@ -73,7 +73,7 @@ describe("scripts/deploy on a fresh clone", () => {
     const dev = readFileSync(join(clone, "Pulumi.dev.yaml"), "utf8");
     writeFileSync(join(clone, `Pulumi.${stack}.yaml`), dev.replace(/hostPort: \d+/, `hostPort: ${hostPort}`));
     stoppedBefore = stoppedContainers();
-  }, 60_000);
+  }, 30 * 60_000); // the heavy lock may be held by another suite for a while
 
   afterAll(async () => {
     try {
