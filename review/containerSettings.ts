@@ -175,8 +175,15 @@ function addEnvironment(settings: Map<string, SettingValue>, envs: unknown, role
     settings.set("environment", settingValue(envs));
     return;
   }
+  let secretEntries = 0;
   for (const entry of envs) {
     const text = typeof entry === "string" ? entry : JSON.stringify(entry);
+    if (!text.includes("=") && text.includes(SECRET_VALUE)) {
+      // A variable whose value is a Pulumi secret: the whole `NAME=value` entry is, name included.
+      secretEntries += 1;
+      settings.set(`environment (secret entry ${secretEntries})`, { kind: "secret" });
+      continue;
+    }
     const equals = text.indexOf("=");
     const name = equals < 0 ? text : text.slice(0, equals);
     const value = settingValue(equals < 0 ? "" : text.slice(equals + 1));
