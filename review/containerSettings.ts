@@ -38,6 +38,16 @@ export function apiEnvironmentSetting(name: string): string | null | undefined {
   return MODEL_IDENTITY_SETTINGS.includes(setting) ? null : setting;
 }
 
+/** True for a setting the review reads from a container's environment (a variable, or the setting it carries). */
+export function isEnvironmentSetting(name: string): boolean {
+  return (
+    name === "environment" ||
+    name.startsWith("environment.") ||
+    name.startsWith("environment (") ||
+    Object.values(API_ENVIRONMENT.variables).some((variable) => variable.setting === name)
+  );
+}
+
 /** The api environment variable the contract makes from `setting` (e.g. `modelVersion`); throws when there is none or several. */
 export function apiVariableOfSetting(setting: string): string {
   const names = Object.keys(API_ENVIRONMENT.variables).filter((name) => API_ENVIRONMENT.variables[name].setting === setting);

@@ -9,6 +9,7 @@ import {
   type ContainerRole,
   type ContainerSettings,
   type SettingValue,
+  isEnvironmentSetting,
 } from "./containerSettings.js";
 import { existsAfter, existsBefore, isChange, SECRET_VALUE, type PlannedStep, type PropertyMap, type StepOp } from "./previewDocument.js";
 import type { ServiceSteps } from "./serviceGrouping.js";
@@ -246,6 +247,18 @@ function mergeSettingChanges(perReplica: readonly SettingChange[][]): SettingCha
 
 /** Differences between two flat settings maps, sorted by setting name. */
 export function diffSettings(before: ContainerSettings, after: ContainerSettings): SettingChange[] {
+  // An environment with a secret variable is a secret as a whole, on the side that has one: compare it as one
+  // setting then, not variable by variable against nothing.
+  if (before.has("environment") !== after.has("environment")) {
+    const collapse = (settings: ContainerSettings): ContainerSettings => {
+      if (settings.has("environment")) return settings;
+      const collapsed = new Map([...settings].filter(([name]) => !isEnvironmentSetting(name)));
+      collapsed.set("environment", { kind: "value", text: "(plain variables)" });
+      return collapsed;
+    };
+    before = collapse(before);
+    after = collapse(after);
+  }
   const names = [...new Set([...before.keys(), ...after.keys()])].sort();
   return names
     .filter((name) => !sameValue(before.get(name), after.get(name)))

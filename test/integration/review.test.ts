@@ -192,8 +192,8 @@ describe("review of the deployed reference stack", () => {
       () => {
         const review = reviewByStack();
         expect(review.status).toBe(2);
-        // A variable set with --secret is a Pulumi secret in the container inputs, its name included: the review masks the entry.
-        expect(review.stdout).toContain("- api `environment (secret entry 1)`: (none) → [secret]");
+        // A variable set with --secret makes the containers' environment a Pulumi secret as a whole.
+        expect(review.stdout).toContain("- api `environment`: `(plain variables)` → [secret]");
         const fromJson = reviewOfJson();
         expect(fromJson.review.status, `${fromJson.review.stdout}${fromJson.review.stderr}${fromJson.preview.stderr}`).toBe(2);
         for (const output of [review.stdout, review.stderr, fromJson.review.stdout, fromJson.review.stderr]) {
