@@ -26,10 +26,7 @@ export function chartScript(summaries: readonly ScenarioSummary[], samples: read
     "set multiplot layout 1,3",
     "set grid",
     "set key top left",
-    "set logscale x 2",
-    `set xtics (${connections.join(", ")})`,
-    `set xrange [${Math.min(...connections) * 0.7}:${Math.max(...connections) * 1.4}]`,
-    "set xlabel 'connections (through nginx)'",
+    ...connectionsAxis(connections),
     "set ylabel 'requests/s (median)'",
     "set yrange [0:*]",
     "set title 'throughput'",
@@ -58,3 +55,14 @@ export async function writeChart(resultsDir: string, pngName: string, script: st
   writeFileSync(scriptFile, script);
   await run("gnuplot", [scriptFile], { cwd: resultsDir, timeoutSeconds: 60 });
 }
+
+/** The x axis every chart shares every chart shares: connections on a log2 scale, one tick per measured level. */
+export function connectionsAxis(connections: readonly number[]): string[] {
+  return [
+    "set logscale x 2",
+    `set xtics (${connections.join(", ")})`,
+    `set xrange [${Math.min(...connections) * 0.7}:${Math.max(...connections) * 1.4}]`,
+    "set xlabel 'connections (through nginx)'",
+  ];
+}
+

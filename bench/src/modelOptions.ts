@@ -1,4 +1,5 @@
 /** Command-line options of `npm run bench -- --models` (the model kinds, batching on and off). Pure. */
+import { flagValue } from "./options.js";
 
 /** The model kinds: the default iris model, a random forest (joblib), a tree ensemble behind predictor.py. */
 export const MODEL_KINDS = ["iris", "forest", "predictor"] as const;
@@ -52,17 +53,7 @@ export function parseModelOptions(argv: readonly string[]): ModelBenchOptions {
       throw new Error(`unknown option ${arg}\n${MODEL_USAGE}`);
     }
   });
-  const value = (flag: string): string | undefined => {
-    const index = argv.indexOf(flag);
-    if (index < 0) {
-      return undefined;
-    }
-    const next = argv[index + 1];
-    if (next === undefined || next.startsWith("--")) {
-      throw new Error(`${flag} needs a value\n${MODEL_USAGE}`);
-    }
-    return next;
-  };
+  const value = (flag: string): string | undefined => flagValue(argv, flag, MODEL_USAGE);
   const integers = (flag: string, fallback: readonly number[], min: number, max: number): number[] => {
     const raw = value(flag);
     if (raw === undefined) {

@@ -2,6 +2,7 @@
 import type { MeasuredLoad } from "./loadRun.js";
 import type { BatchingMode, ModelKindId } from "./modelOptions.js";
 import { median } from "./stats.js";
+import { connectionsAxis } from "./chart.js";
 
 /** Which stack a run measured: the seed, or ours with batching on or off. */
 export type ModelStack = "seed" | "on" | "off";
@@ -168,10 +169,7 @@ export function modelChartScript(rows: readonly ModelRow[], seconds: number, png
     `set multiplot layout ${kinds.length},2`,
     "set grid",
     "set key top left",
-    "set logscale x 2",
-    `set xtics (${connections.join(", ")})`,
-    `set xrange [${Math.min(...connections) * 0.7}:${Math.max(...connections) * 1.4}]`,
-    "set xlabel 'connections (through nginx)'",
+    ...connectionsAxis(connections),
     ...plots,
     "unset multiplot",
     "",

@@ -37,19 +37,22 @@ export const USAGE = `npm run bench [-- options]
   --no-lock           do not take /tmp/ms-heavy.lock (only when it is wedged; the report says so)
   --out DIR           results directory (default bench/results)`;
 
+/** The value after `flag` in `argv`; undefined when the flag is absent, an error (with `usage`) when it has none. */
+export function flagValue(argv: readonly string[], flag: string, usage: string): string | undefined {
+  const index = argv.indexOf(flag);
+  if (index < 0) {
+    return undefined;
+  }
+  const next = argv[index + 1];
+  if (next === undefined || next.startsWith("--")) {
+    throw new Error(`${flag} needs a value\n${usage}`);
+  }
+  return next;
+}
+
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes("--quick");
-  const value = (flag: string): string | undefined => {
-    const index = argv.indexOf(flag);
-    if (index < 0) {
-      return undefined;
-    }
-    const next = argv[index + 1];
-    if (next === undefined || next.startsWith("--")) {
-      throw new Error(`${flag} needs a value\n${USAGE}`);
-    }
-    return next;
-  };
+  const value = (flag: string): string | undefined => flagValue(argv, flag, USAGE);
   const integer = (flag: string, fallback: number, min: number, max: number): number => {
     const raw = value(flag);
     if (raw === undefined) {
