@@ -4,7 +4,7 @@
  * resource is registered, with an error that names every offending key.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkDockerEngine, loadModelServiceArgs, ModelService, ModelServiceConfigError, stackConfigEngine } from "./components/index.js";
+import { checkDockerEngine, loadModelServiceArgs, ModelService, ModelServiceConfigError, stackConfigEngine, stacklessRunError } from "./components/index.js";
 
 function createService(): ModelService {
   try {
@@ -12,7 +12,7 @@ function createService(): ModelService {
   } catch (error) {
     // A config mistake is the user's to fix: report it plainly, without a stack trace.
     if (error instanceof ModelServiceConfigError) {
-      throw new pulumi.RunError(`${error.message}\nFix the keys above in Pulumi.${pulumi.getStack()}.yaml (pulumi config set <key> <value>).`);
+      throw stacklessRunError(`${error.message}\nFix the keys above in Pulumi.${pulumi.getStack()}.yaml (pulumi config set <key> <value>).`);
     }
     throw error;
   }

@@ -42,6 +42,7 @@ export type {
 } from "./settings/spec.js";
 export { MODEL_SERVICE_DEFAULTS } from "./settings/fields.js";
 export { ModelServiceConfigError, type ConfigProblem } from "./settings/configError.js";
+export { stacklessRunError } from "./settings/stacklessError.js";
 export { loadModelServiceArgs, modelServiceArgsFromConfig } from "./settings/stackConfig.js";
 export { type DockerEngine, engineFromConfig, isRemoteEngine } from "./engine/dockerEngine.js";
 export { stackConfigEngine } from "./engine/commandEngine.js";

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import * as pulumi from "@pulumi/pulumi";
+import { stacklessRunError } from "../settings/stacklessError.js";
 import { ENGINE_PRELUDE_SCRIPT } from "./commandEngine.js";
 import { engineEnvironment, type DockerEngine } from "./dockerEngine.js";
 
@@ -87,6 +87,6 @@ export function checkDockerEngine(engine: DockerEngine): void {
   const timedOut = result.error !== undefined && (result.error as NodeJS.ErrnoException).code === "ETIMEDOUT";
   const failure = describeEngineFailure(engine.host, { status: result.status, stderr: result.stderr ?? "", timedOut });
   if (failure !== undefined) {
-    throw new pulumi.RunError(failure);
+    throw stacklessRunError(failure);
   }
 }

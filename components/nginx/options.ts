@@ -1,5 +1,6 @@
 import { IPV4_ADDRESS } from "../settings/checker.js";
 import { MODEL_SERVICE_DEFAULTS } from "../settings/fields.js";
+import { withoutStackFrames } from "../settings/stacklessError.js";
 /**
  * Options of the nginx proxy config, their defaults, their validation and the values derived from them.
  * Pure: no I/O, no Pulumi, no ModelService settings. The renderer is `renderNginxConfig` in config.ts.
@@ -224,6 +225,7 @@ export class NginxConfigError extends Error {
   ) {
     super(`Invalid nginx config option ${field}: ${describeValue(value)} (allowed: ${allowed})`);
     this.name = "NginxConfigError";
+    withoutStackFrames(this);
   }
 }
 

@@ -1,3 +1,5 @@
+import { withoutStackFrames } from "./stacklessError.js";
+
 /** One rejected setting: which field, the value it had, and what would have been accepted. */
 export interface ConfigProblem {
   /** The Args field (or stack config key) that was rejected, e.g. `replicas` or `rateLimit.burst`. */
@@ -23,6 +25,7 @@ export class ModelServiceConfigError extends Error {
     );
     this.name = "ModelServiceConfigError";
     this.problems = problems;
+    withoutStackFrames(this);
   }
 
   /** The names of the rejected fields, in the order they were found. */
