@@ -56,6 +56,17 @@ const GOLDEN_VARIANTS: Record<string, NginxConfigOptions> = {
     workerConnections: 2048,
     gzipMinLengthBytes: 256,
   },
+  "candidate-weighted-sticky-shadow": {
+    ...BASE,
+    resolver: { address: "127.0.0.11", validSeconds: 1 },
+    connectTimeoutSeconds: 1,
+    rateLimit: { requestsPerSecond: 50, burst: 100 },
+    candidate: { upstream: { host: "api-candidate", port: 8000 }, trafficPercent: 10, shadowPercent: 25, stickyHeader: "X-User-Id" },
+  },
+  "candidate-upstream-blocks-weight-only": {
+    ...BASE,
+    candidate: { upstream: { host: "api-candidate", port: 8000 }, trafficPercent: 0.5, shadowPercent: 0 },
+  },
   "replicas-looked-up-per-request": {
     ...BASE,
     resolver: { address: "127.0.0.11", validSeconds: 1 },
@@ -485,6 +496,7 @@ describe("helpers", () => {
       clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
       maxConnectionsPerClient: 1000,
       tls: false,
+      candidate: null,
     });
   });
 
