@@ -206,13 +206,27 @@ export class ModelService extends pulumi.ComponentResource {
       { baseImage: spec.baseImage, registry: spec.registry },
       imageOpts,
     );
+    // The candidate's image: its model on the same runtime image, with the stable model beside it.
+    const candidateImage =
+      spec.candidate === undefined
+        ? undefined
+        : new ModelApiImage(
+            childName(name, "candidate-image"),
+            {
+              baseImage: spec.baseImage,
+              modelDir: spec.candidate.modelDir,
+              registry: spec.registry,
+              reference: { imageName: apiImage.imageName, contentTag: apiImage.contentTag },
+            },
+            imageOpts,
+          );
     const registryCleanups = [
       registryCleanup(childName(name, "api-image-cleanup"), spec.registry, apiImage.imageRef, { parent: this }),
       registryCleanup(childName(name, "nginx-image-cleanup"), spec.registry, proxyImage.imageRef, { parent: this }),
     ].filter((cleanup): cleanup is command.local.Command => cleanup !== undefined);
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
-    const inputs = { name, spec, prefix, apiImage, proxyImage, nginxConfig, engine, parent: this };
+    const inputs = { name, spec, prefix, apiImage, candidateImage, proxyImage, nginxConfig, engine, parent: this };
     const dockerDeployment = spec.runtime.kind === "docker" ? deployDocker(inputs) : undefined;
     const swarm = spec.runtime.kind === "swarm" ? deploySwarm({ ...inputs, imagesInUseAfter: registryCleanups }) : undefined;
 
@@ -292,7 +306,12 @@ function servingIdentity(
 ): pulumi.Input<unknown>[] {
   const serving =
     dockerDeployment !== undefined
-      ? [pulumi.all(dockerDeployment.apiContainers.map((container) => container.id)), dockerDeployment.proxyContainer.id]
+      ? [
+          pulumi.all(dockerDeployment.apiContainers.map((container) => container.id)),
+          dockerDeployment.proxyContainer.id,
+          // Only with a candidate, so a service without one keeps its triggers.
+          ...(dockerDeployment.candidateContainers.length > 0 ? [pulumi.all(dockerDeployment.candidateContainers.map((container) => container.id))] : []),
+        ]
       : swarm !== undefined
         ? [swarm.apiService.id, swarm.proxyService.id, swarm.taskSpecHash]
         : [];
