@@ -665,3 +665,23 @@ describe("option validation", () => {
     expect(() => render({ upstreams: [{ host: "my_service-api.1", port: 8000 }] })).not.toThrow();
   });
 });
+
+describe("candidateRoutingOf", () => {
+  it("reads back the weight, shadow share and sticky header that were rendered, and nothing without a candidate", async () => {
+    const { candidateRoutingOf } = await import("../../../components/nginx/candidateRouting.js");
+    const upstream = { host: "api-candidate", port: 8000 };
+    const resolver = { address: "127.0.0.11", validSeconds: 1 };
+    expect(candidateRoutingOf(renderNginxConfig(BASE))).toBeUndefined();
+    expect(candidateRoutingOf(renderNginxConfig({ ...BASE, resolver, candidate: { upstream, trafficPercent: 12.5, shadowPercent: 100, stickyHeader: "X-User-Id" } }))).toEqual({
+      trafficPercent: 12.5,
+      shadowPercent: 100,
+      stickyHeader: "X-User-Id",
+    });
+    expect(candidateRoutingOf(renderNginxConfig({ ...BASE, candidate: { upstream, trafficPercent: 0, shadowPercent: 0.5 } }))).toEqual({ trafficPercent: 0, shadowPercent: 0.5 });
+    const rolledBack = renderNginxConfig({ ...BASE, resolver, candidate: { upstream, trafficPercent: 10, shadowPercent: 0 } })
+      .split("\n")
+      .filter((line) => !line.endsWith("# model-service:candidate-weight"))
+      .join("\n");
+    expect(candidateRoutingOf(rolledBack)).toEqual({ trafficPercent: 0, shadowPercent: 0 });
+  });
+});
