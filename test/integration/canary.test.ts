@@ -163,18 +163,23 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     expectNoFailedRequest(report, "shadow 100%, weight 0");
     const [candidate] = (await scratch.stack.outputs()).candidateContainerNames.value as string[];
     const proxy = (await scratch.stack.outputs()).proxyContainerName.value as string;
-    const shadowCount = async () => {
+    const counter = async (name: string) => {
       const metrics = await execInContainer(proxy, ["curl", "--silent", "--fail", `http://${candidate}:8000/metrics`]);
-      const line = metrics.stdout.split("\n").find((entry) => entry.startsWith("modelserver_shadow_requests_total{"));
+      const line = metrics.stdout.split("\n").find((entry) => entry.startsWith(`${name}{`));
       return Number(line?.split(" ").pop() ?? 0);
     };
+    const shadowCount = () => counter("modelserver_shadow_requests_total");
+    const agreementCount = () => counter("modelserver_shadow_agreements_total");
     const before = await shadowCount();
+    const agreedBefore = await agreementCount();
     const { tally, failed } = await versionsOf(500, 4);
     expect(failed).toBe(0);
     expect([...tally.keys()]).toEqual(["1.0.0"]);
     // Mirrored requests finish after the client's answer; give the last ones a moment.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await shadowCount()) - before).toBe(500);
+    // Both models call the setosa row setosa: every mirrored prediction agrees with stable's (the reference model).
+    expect((await agreementCount()) - agreedBefore).toBe(500);
   }, 900_000);
 
   it("a candidate failing 30% of its predictions costs clients nothing, and its gate rolls it back and fails up with the figures", async () => {
