@@ -119,13 +119,13 @@ function serviceSection(service: ServiceReview, includesUnchanged: boolean, mask
 
 /** The candidate's rows of the before/after table: version, digest, live and shadow shares, sticky header, gates. */
 function canaryRows(canary: CanaryReview, mask: SecretMask): string[] {
-  const percent = (value: number | undefined, what: string): SettingValue | undefined =>
-    value === undefined ? undefined : { kind: "value", text: value === 0 ? `0% (${what} off)` : `${value}%` };
+  const percent = (value: number | undefined): SettingValue | undefined =>
+    value === undefined ? undefined : { kind: "value", text: value === 0 ? "off" : `${value}%` };
   return [
     tableRow("candidate version", canary.version, mask),
     tableRow("candidate digest", canary.digest, mask),
-    tableRow("candidate live traffic", { ...optionalSide("before", percent(canary.trafficPercent.before, "live")), ...optionalSide("after", percent(canary.trafficPercent.after, "live")) }, mask),
-    tableRow("candidate shadow traffic", { ...optionalSide("before", percent(canary.shadowPercent.before, "shadow")), ...optionalSide("after", percent(canary.shadowPercent.after, "shadow")) }, mask),
+    tableRow("candidate live traffic", { ...optionalSide("before", percent(canary.trafficPercent.before)), ...optionalSide("after", percent(canary.trafficPercent.after)) }, mask),
+    tableRow("candidate shadow traffic", { ...optionalSide("before", percent(canary.shadowPercent.before)), ...optionalSide("after", percent(canary.shadowPercent.after)) }, mask),
     ...(canary.trafficPercent.after !== undefined && canary.trafficPercent.after > 0 ? [`| candidate routing | | ${canary.stickyHeader === undefined ? "random per request" : `sticky on \`${canary.stickyHeader}\``} |`] : []),
     `| candidate gates | | ${canary.gates ?? "none"} |`,
   ];

@@ -18,6 +18,7 @@ import { createScratchStack, type ScratchStack } from "./support/pulumi.js";
 import { NAMESPACE, ROLLOUT_REQUESTS, rolloutBaseConfig } from "./support/rollouts.js";
 import { startSteadyLoad, summariseFailures, type LoadReport } from "./support/steadyLoad.js";
 import { execInContainer } from "./support/docker.js";
+import { runReviewCli } from "./support/review.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fixtures = join(repoRoot, "test", "integration", "fixtures");
@@ -110,6 +111,19 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     figures.push(`| ${step} | ${report.sent} | ${report.non2xx} | ${report.connectionErrors} |`);
   };
 
+  /** `model-service-review` of the stack's current config: the preview it runs itself, as a CI job would. */
+  const review = (): string => {
+    const env = {
+      PULUMI_BACKEND_URL: `file://${scratch.backendDir}`,
+      PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "model-service-test",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    const result = runReviewCli(repoRoot, ["--stack", STACK], env);
+    expect(result.status, result.stderr).toBe(0);
+    return result.stdout;
+  };
+
   beforeAll(async () => {
     execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
     scratch = await createScratchStack(repoRoot, STACK);
@@ -127,6 +141,13 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
 
   it("adds a candidate at 10% without a failed request, and it answers 10% +/- 2 points of 10,000 requests", async () => {
     await setCandidate({ modelDir: join(fixtures, "iris-rules"), trafficPercent: 10 });
+    const reviewed = review();
+    expect(reviewed).toContain("| candidate version | (none) | `2.0.0` |");
+    expect(reviewed).toMatch(/\| candidate digest \| \(none\) \| `sha256:[0-9a-f]{64}` \|/);
+    expect(reviewed).toContain("| candidate live traffic | `off` | `10%` |");
+    expect(reviewed).toContain("| candidate shadow traffic | `off` | unchanged |");
+    expect(reviewed).toContain("| candidate routing | | random per request |");
+    expect(reviewed).toContain("10% of live traffic moves to 2.0.0");
     const { report, upError } = await upUnderLoad();
     expect(upError).toBeUndefined();
     expectNoFailedRequest(report, "add candidate 2.0.0 at 10%");
@@ -203,6 +224,9 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     await scratch.stack.setConfig(`${NAMESPACE}:modelDir`, { value: join(fixtures, "iris-rules") });
     await scratch.stack.setConfig(`${NAMESPACE}:smokeTestInstances`, { value: JSON.stringify([SETOSA]) });
     await setCandidate(null);
+    const reviewed = review();
+    expect(reviewed).toContain("| candidate version | `2.1.0-flaky` | (none) |");
+    expect(reviewed).toContain("live traffic leaves 2.1.0-flaky: stable answers every request");
     const { report, upError } = await upUnderLoad();
     expect(upError).toBeUndefined();
     expectNoFailedRequest(report, "promotion: 2.0.0 becomes stable, candidate removed");
