@@ -120,7 +120,8 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     };
     const result = runReviewCli(repoRoot, ["--stack", STACK], env);
-    expect(result.status, result.stderr).toBe(0);
+    // Exit status 2: the preview has changes, which the review lists.
+    expect(result.status, result.stderr).toBe(2);
     return result.stdout;
   };
 
