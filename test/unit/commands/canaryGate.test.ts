@@ -284,7 +284,7 @@ describe("canary gate script (sh -s in the proxy container)", () => {
     expect(run.dropped).toBe(1);
     expect(summaryOf(run)).toMatchObject({ passed: false, failed: ["error_rate"] });
     expect(summaryOf(run).elapsed_seconds).toBeLessThan(30);
-    expect(run.stdout).toContain("ending the window early");
+    expect(run.stdout).toContain("fails on two polls in a row");
     expect(run.stderr).toMatch(/canary gate: FAILED: error rate 0\.\d+ \(\d+ server errors of \d+; stable [\d.]+\) vs max 0\.05: FAIL/);
     expect(run.stderr).toContain("nginx-drop-candidate: removed 1 line(s)");
   });
