@@ -107,7 +107,11 @@ while :; do
     say "a measure fails on two polls in a row, after ${elapsed}s of ${WINDOW_SECONDS}s, with enough traffic to judge: ending the window early"
     break
   fi
-  say "${elapsed}s of ${WINDOW_SECONDS}s: $(head -n 1 "$work/verdict")"
+  if [ "$status" -eq 0 ]; then
+    say "${elapsed}s of ${WINDOW_SECONDS}s: $(head -n 1 "$work/verdict")"
+  else
+    say "${elapsed}s of ${WINDOW_SECONDS}s: $(head -n 1 "$work/verdict"); failing now: $(failures)"
+  fi
 done
 case $status in
   0)
