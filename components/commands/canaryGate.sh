@@ -8,8 +8,8 @@
 # and judges the increases (canaryGate.awk): live candidate requests against MIN_REQUESTS, the candidate's error
 # rate (5xx / live requests) against MAX_ERROR_RATE, its p99 latency over stable's against MAX_P99_LATENCY_RATIO
 # and, with MIN_AGREEMENT, its prediction agreement with stable on shadow requests. A measure that fails with
-# enough traffic ends the window early. It prints one line per measure ("measured vs threshold: pass/FAIL") and,
-# last, one line of JSON. All hold: exit 0. Any fails, or a replica's /metrics cannot be read: it runs
+# enough traffic on two polls in a row ends the window early. It prints one line per measure ("measured vs
+# threshold: pass/FAIL") and, last, one line of JSON. All hold: exit 0. Any fails, or a replica's /metrics cannot be read: it runs
 # nginx-drop-candidate (the candidate's live traffic goes back to 0% in place) and exits 1, the measured values
 # against the thresholds in the message.
 # Environment: STABLE_TARGETS, CANDIDATE_TARGETS (space-separated host:port of each replica's api), WINDOW_SECONDS,
@@ -90,6 +90,7 @@ roll_back() {
 
 say "watching candidate [$CANDIDATE_TARGETS] against stable [$STABLE_TARGETS] for ${WINDOW_SECONDS}s (thresholds: error rate <= $MAX_ERROR_RATE, p99 ratio <= $MAX_P99_LATENCY_RATIO, agreement >= ${MIN_AGREEMENT:-not gated}, live requests >= $MIN_REQUESTS)"
 started=$(date +%s)
+failing_polls=0
 snapshot start "$work/start" || roll_back "cannot read /metrics of the $unreadable"
 while :; do
   elapsed=$(($(date +%s) - started))
@@ -100,11 +101,17 @@ while :; do
   status=0
   judge "$elapsed" || status=$?
   if [ "$elapsed" -ge "$WINDOW_SECONDS" ]; then break; fi
-  if [ "$status" -eq 1 ]; then
-    say "a measure fails after ${elapsed}s of ${WINDOW_SECONDS}s with enough traffic to judge: ending the window early"
+  # A failure seen on two polls in a row ends the window early; one alone may be a burst.
+  if [ "$status" -eq 1 ]; then failing_polls=$((failing_polls + 1)); else failing_polls=0; fi
+  if [ "$failing_polls" -ge 2 ]; then
+    say "a measure fails on two polls in a row, after ${elapsed}s of ${WINDOW_SECONDS}s, with enough traffic to judge: ending the window early"
     break
   fi
-  say "${elapsed}s of ${WINDOW_SECONDS}s: $(head -n 1 "$work/verdict")"
+  if [ "$status" -eq 0 ]; then
+    say "${elapsed}s of ${WINDOW_SECONDS}s: $(head -n 1 "$work/verdict")"
+  else
+    say "${elapsed}s of ${WINDOW_SECONDS}s: $(head -n 1 "$work/verdict"); failing now: $(failures)"
+  fi
 done
 case $status in
   0)

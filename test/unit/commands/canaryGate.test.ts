@@ -202,8 +202,11 @@ afterEach(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A replica on a free loopback port: /metrics answers its start text the first time, its end text afterwards. */
-async function startReplica(snapshot: Snapshot, seen: { authorization?: string }): Promise<string> {
+/**
+ * A replica on a free loopback port: /metrics answers its start text the first time, its end text afterwards (or,
+ * with `second`, that text the second time).
+ */
+async function startReplica(snapshot: Snapshot, seen: { authorization?: string }, second?: string): Promise<string> {
   let calls = 0;
   const server = createServer((request, response) => {
     seen.authorization = request.headers.authorization;
@@ -212,7 +215,8 @@ async function startReplica(snapshot: Snapshot, seen: { authorization?: string }
       return;
     }
     calls += 1;
-    response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(calls === 1 ? snapshot.start : snapshot.end);
+    const text = calls === 1 ? snapshot.start : calls === 2 && second !== undefined ? second : snapshot.end;
+    response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(text);
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -237,10 +241,18 @@ interface GateRun {
 }
 
 /** Runs CANARY_GATE_SCRIPT with `sh -s` (as `docker exec -i <proxy> sh -s` does) against the scenario's replicas. */
-async function runGate(name: string, thresholds: Partial<typeof THRESHOLDS>, extra: Record<string, string> = {}, unreachable = false): Promise<GateRun> {
+async function runGate(
+  name: string,
+  thresholds: Partial<typeof THRESHOLDS>,
+  extra: Record<string, string> = {},
+  unreachable = false,
+  firstPoll?: string,
+): Promise<GateRun> {
   const seen: { authorization?: string } = {};
   const snapshots = scenario(name);
-  const targets = await Promise.all(snapshots.map((s) => startReplica(s, seen)));
+  // firstPoll: the scenario whose end texts the candidate answers on the first poll only.
+  const second = (s: Snapshot) => (firstPoll !== undefined && s.side === "candidate" ? scenario(firstPoll).find((f) => f.replica === s.replica)!.end : undefined);
+  const targets = await Promise.all(snapshots.map((s) => startReplica(s, seen, second(s))));
   const stable = targets.filter((_, i) => snapshots[i].side === "stable");
   const candidate = targets.filter((_, i) => snapshots[i].side === "candidate");
   if (unreachable) candidate.push("127.0.0.1:9"); // the discard port: nothing listens there
@@ -284,9 +296,19 @@ describe("canary gate script (sh -s in the proxy container)", () => {
     expect(run.dropped).toBe(1);
     expect(summaryOf(run)).toMatchObject({ passed: false, failed: ["error_rate"] });
     expect(summaryOf(run).elapsed_seconds).toBeLessThan(30);
-    expect(run.stdout).toContain("ending the window early");
+    expect(run.stdout).toContain("fails on two polls in a row");
     expect(run.stderr).toMatch(/canary gate: FAILED: error rate 0\.\d+ \(\d+ server errors of \d+; stable [\d.]+\) vs max 0\.05: FAIL/);
     expect(run.stderr).toContain("nginx-drop-candidate: removed 1 line(s)");
+  });
+
+  it("does not end the window early on a failure seen on one poll alone, and judges the window as a whole", async () => {
+    // Poll 1 compares the healthy start with the failing run's end (30% errors); the later polls, the healthy end.
+    const run = await runGate("healthy", { windowSeconds: 3 }, {}, false, "failing");
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/canary gate: [12]s of 3s: live candidate requests .*; failing now: error rate 0\.\d+ .* vs max 0\.05: FAIL$/m);
+    expect(run.stdout).not.toContain("two polls in a row");
+    expect(run.dropped).toBe(0);
+    expect(summaryOf(run)).toMatchObject({ passed: true, failed: [] });
   });
 
   it("rolls back a candidate without enough traffic at the end of the window", async () => {
