@@ -495,8 +495,7 @@ function candidateLocations(options: ResolvedNginxConfigOptions): ConfigEntry[] 
         "# Only prediction requests, only the shadow share; the others end here without reaching the candidate.",
         block(`if (${SHADOW_VARIABLE} = 0)`, ["return 204;"]),
         ...proxyPassOriginalUri(options, "candidate"),
-        ...forwardingHeaders(options),
-        `proxy_set_header ${NGINX_SHADOW_HEADER} 1;`,
+        ...forwardingHeaders(options, true),
         `# A slow or dead candidate holds the client's connection at most ${ms}.`,
         `proxy_connect_timeout ${ms};`,
         `proxy_read_timeout ${ms};`,
@@ -530,7 +529,7 @@ function rateLimitRule(rateLimit: NginxRateLimit | null): ConfigLine[] {
   return [`limit_req zone=${RATE_LIMIT_ZONE}${burst};`];
 }
 
-function forwardingHeaders(options: ResolvedNginxConfigOptions): ConfigLine[] {
+function forwardingHeaders(options: ResolvedNginxConfigOptions, shadow = false): ConfigLine[] {
   const forwardedFor = options.trustForwardedHeaders ? "$proxy_add_x_forwarded_for" : "$remote_addr";
   const forwardedProto = options.trustForwardedHeaders ? FORWARDED_PROTO_VARIABLE : "$scheme";
   return [
@@ -539,6 +538,8 @@ function forwardingHeaders(options: ResolvedNginxConfigOptions): ConfigLine[] {
     `proxy_set_header X-Forwarded-For ${forwardedFor};`,
     `proxy_set_header X-Forwarded-Proto ${forwardedProto};`,
     `proxy_set_header X-Request-ID ${REQUEST_ID_VARIABLE};`,
+    // With a candidate, only the proxy's own mirror marks a request as shadow: a client's header is dropped.
+    ...(options.candidate === null ? [] : [`proxy_set_header ${NGINX_SHADOW_HEADER} ${shadow ? "1" : '""'};`]),
   ];
 }
 
