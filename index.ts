@@ -37,5 +37,9 @@ export const modelDigest = service.modelDigest;
 export const runtime = service.runtime;
 export const apiServiceName = service.apiServiceName;
 export const proxyServiceName = service.proxyServiceName;
+export const candidateModelVersion = service.candidateModelVersion;
+export const candidateContainerNames = service.candidateContainerNames;
+/** The canary gate's verdict (JSON), when the stack has a gated candidate that gets traffic. */
+export const canaryGateResult = service.canaryGateResult;
 /** The smoke test's answer to the model's own smoke-test instances, made on the engine's host. */
 export const smokeTestPrediction = service.smokeTest.stdout.apply((stdout) => stdout.trimEnd().split("\n").pop() ?? "");

@@ -12,6 +12,10 @@ export type { DockerDeployment, SingleHostDeployment } from "./runtimes/docker/d
 export type { SwarmDeployment } from "./runtimes/swarm/deployment.js";
 
 export {
+  type Candidate,
+  type CandidateArgs,
+  type CanaryGates,
+  type CanaryGatesArgs,
   type ClientTimeouts,
   type ClientTimeoutsArgs,
   type JsonValue,

@@ -18,6 +18,7 @@ import type { ModelServiceNetwork } from "./runtimes/docker/network.js";
 import { BUILD_LEFTOVERS_SCRIPT, SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeTestSecretEnvironment } from "./commands/smokeTest.js";
 import { commandEngine, engineCommandEnvironment, engineScript } from "./engine/commandEngine.js";
 import { engineImages } from "./commands/engineImages.js";
+import { canaryGateCommand, canaryGateSummary, gatesCandidate } from "./commands/canaryGateCommand.js";
 import { deployDocker, deploySwarm, type DockerDeployment, type SwarmDeployment } from "./runtimes/index.js";
 import { resolveModelServiceSpec } from "./settings/validation.js";
 import { checkResourceOptions, dockerServiceName, withChildOptions } from "./settings/resourceOptions.js";
@@ -35,6 +36,10 @@ interface ModelServiceParts {
   /** With an engine on another machine: the base image copied there, and the images removed from it on delete. */
   readonly engineImages?: command.local.Command;
   readonly smokeTest: command.local.Command;
+  /** With a candidate: its image. */
+  readonly candidateImage?: ModelApiImage;
+  /** With a gated candidate that gets traffic: the gate's command. */
+  readonly canaryGate?: command.local.Command;
 }
 
 /**
@@ -90,6 +95,17 @@ export class ModelService extends pulumi.ComponentResource {
   readonly apiServiceName: pulumi.Output<string>;
   /** On a Swarm, the name of the proxy service; empty with runtime `docker`. */
   readonly proxyServiceName: pulumi.Output<string>;
+  /** Version of the candidate model; empty without a candidate. */
+  readonly candidateModelVersion: pulumi.Output<string>;
+  /** `sha256:<hex>` of the candidate model, as the api reports it; empty without a candidate. */
+  readonly candidateModelDigest: pulumi.Output<string>;
+  /** Docker names of the candidate's replicas, in replica order; empty without a candidate. */
+  readonly candidateContainerNames: pulumi.Output<string[]>;
+  /**
+   * The last canary gate's verdict, one line of JSON with the measured values and thresholds; empty without gates or
+   * before a gate ran.
+   */
+  readonly canaryGateResult: pulumi.Output<string>;
 
 
   // The properties above are the component's outputs in every language (`pulumi package get-schema` reads
@@ -155,6 +171,18 @@ export class ModelService extends pulumi.ComponentResource {
   get smokeTest(): command.local.Command {
     return this.parts().smokeTest;
   }
+  /** With a candidate: the candidate model's api image. */
+  get candidateImage(): ModelApiImage | undefined {
+    return this.parts().candidateImage;
+  }
+  /** Runtime `docker`: the candidate's replicas, in replica order (empty without a candidate). */
+  get candidateContainers(): docker.Container[] {
+    return this.dockerPart("candidateContainers").candidateContainers;
+  }
+  /** With gates and traffic to the candidate: the command that runs the canary gate after the smoke test. */
+  get canaryGate(): command.local.Command | undefined {
+    return this.parts().canaryGate;
+  }
 
   private dockerPart(part: string): DockerDeployment {
     const deployment = this.parts().docker;
@@ -206,13 +234,27 @@ export class ModelService extends pulumi.ComponentResource {
       { baseImage: spec.baseImage, registry: spec.registry },
       imageOpts,
     );
+    // The candidate's image: its model on the same runtime image, with the stable model beside it.
+    const candidateImage =
+      spec.candidate === undefined
+        ? undefined
+        : new ModelApiImage(
+            childName(name, "candidate-image"),
+            {
+              baseImage: spec.baseImage,
+              modelDir: spec.candidate.modelDir,
+              registry: spec.registry,
+              reference: { imageName: apiImage.imageName, contentTag: apiImage.contentTag },
+            },
+            imageOpts,
+          );
     const registryCleanups = [
       registryCleanup(childName(name, "api-image-cleanup"), spec.registry, apiImage.imageRef, { parent: this }),
       registryCleanup(childName(name, "nginx-image-cleanup"), spec.registry, proxyImage.imageRef, { parent: this }),
     ].filter((cleanup): cleanup is command.local.Command => cleanup !== undefined);
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
-    const inputs = { name, spec, prefix, apiImage, proxyImage, nginxConfig, engine, parent: this };
+    const inputs = { name, spec, prefix, apiImage, candidateImage, proxyImage, nginxConfig, engine, parent: this };
     const dockerDeployment = spec.runtime.kind === "docker" ? deployDocker(inputs) : undefined;
     const swarm = spec.runtime.kind === "swarm" ? deploySwarm({ ...inputs, imagesInUseAfter: registryCleanups }) : undefined;
 
@@ -240,7 +282,35 @@ export class ModelService extends pulumi.ComponentResource {
         dependsOn: dockerDeployment ? [dockerDeployment.proxyConfig, ...dockerDeployment.apiContainers] : swarm ? [swarm.apiService, swarm.proxyService] : [],
       },
     );
-    SERVICE_PARTS.set(this, { spec, apiImage, proxyImage, docker: dockerDeployment, swarm, registryCleanups, engineImages: baseImageOnEngine, smokeTest });
+    // After the smoke test: watch the candidate on live traffic, and roll it back to 0% when a gate fails.
+    const canaryGate =
+      dockerDeployment !== undefined && candidateImage !== undefined && gatesCandidate(spec.candidate)
+        ? canaryGateCommand(
+            childName(name, "canary-gate"),
+            {
+              spec,
+              candidate: spec.candidate,
+              candidateImageRef: candidateImage.imageRef,
+              apiContainers: dockerDeployment.apiContainers,
+              candidateContainers: dockerDeployment.candidateContainers,
+              proxyContainer: dockerDeployment.proxyContainer,
+              engine,
+            },
+            { parent: this, dependsOn: [smokeTest] },
+          )
+        : undefined;
+    SERVICE_PARTS.set(this, {
+      spec,
+      apiImage,
+      proxyImage,
+      docker: dockerDeployment,
+      swarm,
+      registryCleanups,
+      engineImages: baseImageOnEngine,
+      smokeTest,
+      candidateImage,
+      canaryGate,
+    });
 
     this.url = pulumi.output(serviceUrl(spec));
     this.predictUrl = pulumi.output(`${serviceUrl(spec)}/predict`);
@@ -259,6 +329,12 @@ export class ModelService extends pulumi.ComponentResource {
     this.runtime = pulumi.output(spec.runtime.kind);
     this.apiServiceName = swarm ? swarm.apiService.name : pulumi.output("");
     this.proxyServiceName = swarm ? swarm.proxyService.name : pulumi.output("");
+    this.candidateModelVersion = pulumi.output(spec.candidate?.modelVersion ?? "");
+    this.candidateModelDigest = pulumi.output(candidateImage?.modelDigest ?? "");
+    this.candidateContainerNames = dockerDeployment
+      ? pulumi.all(dockerDeployment.candidateContainers.map((container) => container.name))
+      : pulumi.output([]);
+    this.canaryGateResult = canaryGate ? canaryGate.stdout.apply(canaryGateSummary) : pulumi.output("");
     this.registerOutputs({
       url: this.url,
       predictUrl: this.predictUrl,
@@ -275,6 +351,10 @@ export class ModelService extends pulumi.ComponentResource {
       runtime: this.runtime,
       apiServiceName: this.apiServiceName,
       proxyServiceName: this.proxyServiceName,
+      candidateModelVersion: this.candidateModelVersion,
+      candidateModelDigest: this.candidateModelDigest,
+      candidateContainerNames: this.candidateContainerNames,
+      canaryGateResult: this.canaryGateResult,
     });
   }
 }
@@ -292,7 +372,12 @@ function servingIdentity(
 ): pulumi.Input<unknown>[] {
   const serving =
     dockerDeployment !== undefined
-      ? [pulumi.all(dockerDeployment.apiContainers.map((container) => container.id)), dockerDeployment.proxyContainer.id]
+      ? [
+          pulumi.all(dockerDeployment.apiContainers.map((container) => container.id)),
+          dockerDeployment.proxyContainer.id,
+          // Only with a candidate, so a service without one keeps its triggers.
+          ...(dockerDeployment.candidateContainers.length > 0 ? [pulumi.all(dockerDeployment.candidateContainers.map((container) => container.id))] : []),
+        ]
       : swarm !== undefined
         ? [swarm.apiService.id, swarm.proxyService.id, swarm.taskSpecHash]
         : [];

@@ -3,6 +3,7 @@ import type { SettingValue } from "./containerSettings.js";
 import type { PlannedStep, PreviewDiagnostic } from "./previewDocument.js";
 import { containerLabel, swarmServiceLabel } from "./rolloutOrder.js";
 import { NO_RISK_MESSAGE, type RolloutRisk } from "./rolloutRisk.js";
+import type { CanaryReview } from "./canary.js";
 import { isKnownSecret, maskKnownSecrets, type SecretMask } from "./secretMasking.js";
 import {
   sameValue,
@@ -87,6 +88,9 @@ function serviceSection(service: ServiceReview, includesUnchanged: boolean, mask
   if (changes.proxyTasks !== undefined) {
     lines.push(proxyTasksRow(changes.proxyTasks));
   }
+  if (changes.canary !== undefined) {
+    lines.push(...canaryRows(changes.canary, mask));
+  }
   lines.push("");
 
   const settings = [
@@ -111,6 +115,24 @@ function serviceSection(service: ServiceReview, includesUnchanged: boolean, mask
   }
   lines.push(...riskLines(service.risk));
   return lines;
+}
+
+/** The candidate's rows of the before/after table: version, digest, live and shadow shares, sticky header, gates. */
+function canaryRows(canary: CanaryReview, mask: SecretMask): string[] {
+  const percent = (value: number | undefined): SettingValue | undefined =>
+    value === undefined ? undefined : { kind: "value", text: value === 0 ? "off" : `${value}%` };
+  return [
+    tableRow("candidate version", canary.version, mask),
+    tableRow("candidate digest", canary.digest, mask),
+    tableRow("candidate live traffic", { ...optionalSide("before", percent(canary.trafficPercent.before)), ...optionalSide("after", percent(canary.trafficPercent.after)) }, mask),
+    tableRow("candidate shadow traffic", { ...optionalSide("before", percent(canary.shadowPercent.before)), ...optionalSide("after", percent(canary.shadowPercent.after)) }, mask),
+    ...(canary.trafficPercent.after !== undefined && canary.trafficPercent.after > 0 ? [`| candidate routing | | ${canary.stickyHeader === undefined ? "random per request" : `sticky on \`${canary.stickyHeader}\``} |`] : []),
+    `| candidate gates | | ${canary.gates ?? "none"} |`,
+  ];
+}
+
+function optionalSide<K extends "before" | "after">(key: K, value: SettingValue | undefined): Partial<Record<K, SettingValue>> {
+  return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, SettingValue>>);
 }
 
 function tableRow(label: string, change: ValueChange, mask: SecretMask): string {

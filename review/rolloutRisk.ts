@@ -1,5 +1,6 @@
 import type { SettingValue } from "./containerSettings.js";
 import type { ServiceChanges, SettingChange } from "./serviceChanges.js";
+import { canaryRiskNote } from "./canary.js";
 
 /**
  * Rollout risk of one `ModelService` change: whether `pulumi up` may drop requests, derived from what the
@@ -141,6 +142,11 @@ export function assessRolloutRisk(service: ServiceChanges): RolloutRisk {
   const rollingApi = service.services.find((candidate) => candidate.role === "api" && candidate.op === "update" && candidate.rolling);
   if (rollingApi !== undefined && rollingApi.updateOrder !== "stop-first") {
     notes.push("Swarm starts each new api task beside its old one: one extra task's memory and CPU during the rollout");
+  }
+  // A candidate's share of traffic is the risk a canary takes on purpose: said in one line, e.g. "10% of live traffic moves to 2.0.0".
+  const canary = service.canary === undefined ? undefined : canaryRiskNote(service.canary);
+  if (canary !== undefined) {
+    notes.push(canary);
   }
   return { warnings, notes };
 }

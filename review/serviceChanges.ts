@@ -23,6 +23,7 @@ import {
   type TaskCount,
 } from "./swarmServiceSettings.js";
 import { classifyServicePart, type ServicePart } from "./serviceParts.js";
+import { canaryReview, type CanaryReview } from "./canary.js";
 
 /** One value before and after; a side is absent when the preview does not show it. */
 export interface ValueChange {
@@ -99,6 +100,8 @@ export interface ServiceChanges {
   readonly services: readonly SwarmServiceChange[];
   /** Every other changed resource of the service (images, network, commands, anything unknown). */
   readonly parts: readonly PartChange[];
+  /** With a candidate on either side: its version, digest, traffic shares and gates. */
+  readonly canary?: CanaryReview;
 }
 
 /**
@@ -159,6 +162,15 @@ export function summarizeService(service: ServiceSteps, includesUnchanged: boole
     parts: classified
       .filter((entry) => !CONTAINER_OR_SERVICE_KINDS.includes(entry.part.kind) && isChange(entry.step))
       .map((entry) => ({ part: entry.part, op: entry.step.op, urn: entry.step.urn, type: entry.step.type, because: changedProperties(entry.step) })),
+    ...optional(
+      "canary",
+      canaryReview({
+        candidateReplicas: classified.filter((entry) => entry.part.kind === "candidate-replica").map((entry) => entry.step),
+        proxyConfig: classified.find((entry) => entry.part.kind === "proxy-config")?.step,
+        canaryGate: classified.find((entry) => entry.part.kind === "canary-gate")?.step,
+        nginxConfigOf,
+      }),
+    ),
   };
 }
 

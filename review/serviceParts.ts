@@ -29,6 +29,9 @@ const COMMAND_TYPE = "command:local:Command";
 /** The roles of a service's resources. */
 export type ServicePart =
   | { readonly kind: "api-replica"; readonly replica: number }
+  | { readonly kind: "candidate-replica"; readonly replica: number }
+  | { readonly kind: "candidate-image" }
+  | { readonly kind: "canary-gate" }
   | { readonly kind: "proxy"; /** The published port the resource is named for (`proxy-<port>`). */ readonly port: number }
   | { readonly kind: "api-image"; readonly stage: string }
   | { readonly kind: "proxy-image" }
@@ -58,12 +61,19 @@ export function classifyServicePart(step: PlannedStep, serviceName: string): Ser
     if (replica !== null) {
       return { kind: "api-replica", replica: Number(replica[1]) };
     }
+    const candidate = /^candidate-(\d+)$/.exec(part);
+    if (candidate !== null) {
+      return { kind: "candidate-replica", replica: Number(candidate[1]) };
+    }
     const proxy = /^proxy-(\d+)$/.exec(part);
     if (proxy !== null) {
       return { kind: "proxy", port: Number(proxy[1]) };
     }
   }
   if (step.type === IMAGE_TYPE) {
+    if (chain.includes("model-service:index:ModelApiImage") && part?.startsWith("candidate-image-") === true) {
+      return { kind: "candidate-image" };
+    }
     if (chain.includes("model-service:index:ModelApiImage")) {
       const stage = part?.startsWith("api-image-") === true ? part.slice("api-image-".length) : "default";
       return { kind: "api-image", stage };
@@ -90,6 +100,9 @@ export function classifyServicePart(step: PlannedStep, serviceName: string): Ser
     }
     if (part === "smoke-test") {
       return { kind: "smoke-test" };
+    }
+    if (part === "canary-gate") {
+      return { kind: "canary-gate" };
     }
     if (part === "tls-files") {
       return { kind: "tls-files" };

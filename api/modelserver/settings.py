@@ -96,6 +96,17 @@ class Environment:
             raise SettingsError(f"{name} must be an integer {allowed}, got {raw!r}")
         return value
 
+    def choice(self, name: str) -> str:
+        """One of the contract's ``values`` for the variable, else its default."""
+        variable = self._variable(name)
+        values = variable["values"]
+        raw = self._env.get(name, "").strip()
+        if not raw:
+            return variable["default"]
+        if raw not in values:
+            raise SettingsError(f"{name} must be one of {', '.join(values)}, got {raw!r}")
+        return raw
+
     def boolean(self, name: str) -> bool:
         """A boolean spelled 1/0, true/false, yes/no or on/off."""
         variable = self._variable(name)
@@ -123,6 +134,8 @@ class Settings:
 
     ``api_keys`` (from ``API_KEY_SALT``/``API_KEY_DIGESTS``) makes every endpoint but health require a key.
     ``batch_max_rows`` and ``batch_max_wait_microseconds`` bound adaptive batching (model/batching.py).
+    ``model_role`` (``MODEL_ROLE``) is ``stable`` or ``candidate``; ``reference_model_dir`` (``REFERENCE_MODEL_DIR``,
+    candidates only) holds the stable model the api compares its shadow predictions with.
     ``metrics_multiprocess_dir`` is set when prometheus_client runs in multiprocess mode
     (``PROMETHEUS_MULTIPROC_DIR`` set; gunicorn.conf.py always sets it): ``/metrics`` then aggregates the
     files of every gunicorn worker instead of the calling worker's own registry.
@@ -137,8 +150,13 @@ class Settings:
     api_keys: Optional["ApiKeys"] = None
     batch_max_rows: int = _CONTRACT["BATCH_MAX_ROWS"]["default"]
     batch_max_wait_microseconds: int = _CONTRACT["BATCH_MAX_WAIT_MICROSECONDS"]["default"]
+    model_role: str = _CONTRACT["MODEL_ROLE"]["default"]
+    reference_model_dir: Optional[str] = None
 
     def __post_init__(self) -> None:
+        roles = _CONTRACT["MODEL_ROLE"]["values"]
+        if self.model_role not in roles:
+            raise SettingsError(f"MODEL_ROLE must be one of {', '.join(roles)}, got {self.model_role!r}")
         for name, value in (
             ("MAX_BODY_BYTES", self.max_body_bytes),
             ("MAX_BATCH_SIZE", self.max_batch_size),
@@ -169,6 +187,8 @@ class Settings:
             api_keys=_api_keys(env),
             batch_max_rows=env.integer("BATCH_MAX_ROWS"),
             batch_max_wait_microseconds=env.integer("BATCH_MAX_WAIT_MICROSECONDS"),
+            model_role=env.choice("MODEL_ROLE"),
+            reference_model_dir=env.text("REFERENCE_MODEL_DIR"),
         )
 
 

@@ -177,3 +177,13 @@ def test_bad_gunicorn_values_name_the_variable(env):
 @pytest.mark.parametrize("raw, expected", [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False)])
 def test_preload_spellings(raw, expected):
     assert GunicornSettings.from_env({"GUNICORN_PRELOAD": raw}, 2).preload is expected
+
+
+def test_the_model_role_is_one_of_the_contract_values():
+    assert CONTRACT["MODEL_ROLE"]["values"] == ["stable", "candidate"]
+    assert Settings.from_env({}).model_role == CONTRACT["MODEL_ROLE"]["default"] == "stable"
+    assert Settings.from_env({"MODEL_ROLE": " candidate "}).model_role == "candidate"
+    with pytest.raises(SettingsError, match=r"^MODEL_ROLE must be one of stable, candidate, got 'canary'"):
+        Settings.from_env({"MODEL_ROLE": "canary"})
+    with pytest.raises(SettingsError, match="MODEL_ROLE"):
+        Settings(model_role="Stable")

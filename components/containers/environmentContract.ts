@@ -15,6 +15,8 @@ export interface ApiVariable {
   readonly default: number | string | boolean | null;
   readonly minimum?: number;
   readonly maximum?: number;
+  /** The only values a string variable may hold (e.g. `MODEL_ROLE`); absent: any. */
+  readonly values?: readonly string[];
   /** The `ModelServiceArgs` field the component makes it from; `null`: no setting. */
   readonly setting: string | null;
   /** Set by the component or the image: `ModelServiceArgs.environment` may not set it. */

@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 export const RESERVED_LABEL_PREFIX = "model-service.";
 
 /** The part of a service a Docker object belongs to, recorded in the `model-service.component` label. */
-export type ServiceComponent = "api" | "proxy" | "network" | "tls";
+export type ServiceComponent = "api" | "api-candidate" | "proxy" | "network" | "tls";
 
 /** The label keys every object carries, so tests and operators can find and clean up a service's objects. */
 export const LABEL_KEYS = {
@@ -23,7 +23,7 @@ export interface LabelTarget {
   readonly stack: string;
   readonly service: string;
   readonly component: ServiceComponent;
-  /** Replica index, for api containers only. */
+  /** Replica index, for api and candidate containers only. */
   readonly replica?: number;
   /** Digest of the served model, for api containers only: previews and `docker ps --filter label=...` show it. */
   readonly modelDigest?: string;

@@ -30,6 +30,11 @@ export function apiContainerName(prefix: string, index: number, fingerprint: str
   return `${prefix}-api-${index}-${fingerprint.slice(0, 12)}`;
 }
 
+/** Name of candidate replica `index`, with a fingerprint like `apiContainerName`. */
+export function candidateContainerName(prefix: string, index: number, fingerprint: string): string {
+  return `${prefix}-candidate-${index}-${fingerprint.slice(0, 12)}`;
+}
+
 /**
  * Name of the proxy container that publishes `hostPort`. The port is part of it, so when the port changes the
  * new proxy can start beside the old one (each owns its own port) before the old one is removed.

@@ -7,6 +7,7 @@ import type { ModelServiceSpec } from "../settings/spec.js";
 import { NGINX_CONFIG_DEFAULTS, type NginxConfigOptions } from "../nginx/options.js";
 import { API_NETWORK_ALIAS, API_PORT } from "./addresses.js";
 import { apiIntegerDefault } from "./environmentContract.js";
+import { API_CANDIDATE_NETWORK_ALIAS } from "./candidate.js";
 
 /** Docker's embedded DNS server, on every user-defined network. */
 export const DOCKER_EMBEDDED_DNS = "127.0.0.11";
@@ -57,6 +58,16 @@ export function nginxConfigOptions(spec: ModelServiceSpec): NginxConfigOptions {
     clientTimeouts: spec.clientTimeouts,
     maxConnectionsPerClient: spec.maxConnectionsPerClient,
     tls: spec.tls !== undefined,
+    ...(spec.candidate === undefined
+      ? {}
+      : {
+          candidate: {
+            upstream: { host: API_CANDIDATE_NETWORK_ALIAS, port: API_PORT },
+            trafficPercent: spec.candidate.trafficPercent,
+            shadowPercent: spec.candidate.shadowPercent,
+            ...(spec.candidate.stickyHeader === undefined ? {} : { stickyHeader: spec.candidate.stickyHeader }),
+          },
+        }),
   };
 }
 

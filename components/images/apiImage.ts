@@ -16,7 +16,15 @@ export interface ModelApiImageArgs {
   readonly modelDir?: string;
   /** Registry to push the final image to; without one it stays in the local engine. */
   readonly registry?: RegistrySpec;
+  /**
+   * A candidate's image (requires `modelDir`): the stable api image whose model is copied to `REFERENCE_MODEL_DIR`
+   * beside the candidate's own, built with `api/Dockerfile.candidate`.
+   */
+  readonly reference?: { readonly imageName: pulumi.Input<string>; readonly contentTag: string };
 }
+
+/** Where a candidate's image holds the stable model (the api's `REFERENCE_MODEL_DIR`). */
+export const REFERENCE_MODEL_DIR = "/opt/reference-model";
 
 /** Ignore file the provider applies to the api context (`api/Dockerfile` is the standard name). */
 const API_IGNORE_FILE = ".dockerignore";
@@ -89,16 +97,26 @@ export class ModelApiImage extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: opts?.dependsOn },
       );
-      const modelDockerfile = path.join(contextDir, "Dockerfile.model");
+      const reference = args.reference;
+      const modelDockerfile = path.join(contextDir, reference === undefined ? "Dockerfile.model" : "Dockerfile.candidate");
       const modelHash = hashDirectory(args.modelDir, MODEL_DIR_IGNORE_FILE);
-      this.contentTag = contentTag({ image: "api", runtimeTag, modelDockerfile: hashFile(modelDockerfile), model: modelHash });
+      this.contentTag = contentTag({
+        image: "api",
+        runtimeTag,
+        modelDockerfile: hashFile(modelDockerfile),
+        model: modelHash,
+        ...(reference === undefined ? {} : { reference: reference.contentTag, referenceModelDir: REFERENCE_MODEL_DIR }),
+      });
       this.modelDigest = modelDirectoryDigest(args.modelDir, MODEL_DIR_IGNORE_FILE);
       this.image = buildImage(
         childName(name, "model"),
         {
           context: args.modelDir,
           dockerfile: modelDockerfile,
-          args: { API_RUNTIME_IMAGE: runtime.imageName },
+          args: {
+            API_RUNTIME_IMAGE: runtime.imageName,
+            ...(reference === undefined ? {} : { REFERENCE_IMAGE: reference.imageName, REFERENCE_MODEL_DIR }),
+          },
           imageName: imageName("api", this.contentTag, args.registry?.server),
           registry: args.registry,
         },

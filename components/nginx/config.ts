@@ -18,6 +18,8 @@ import {
   NGINX_RUNTIME_DIR,
   NGINX_TLS_CERTIFICATE_FILE,
   NGINX_TLS_PRIVATE_KEY_FILE,
+  NGINX_CANDIDATE_WEIGHT_MARKER,
+  NGINX_SHADOW_HEADER,
   deriveProxyTimeouts,
   deriveUpstreamIdleTimeoutMs,
   validateNginxConfigOptions,
@@ -28,6 +30,20 @@ import {
 
 const UPSTREAM_NAME = "model_service_api";
 const UPSTREAM_ADDRESS_VARIABLE = "$model_service_api_address";
+const CANDIDATE_UPSTREAM_NAME = "model_service_candidate";
+const CANDIDATE_ADDRESS_VARIABLE = "$model_service_candidate_address";
+const VERSION_VARIABLE = "$model_service_version";
+const ROUTE_KEY_VARIABLE = "$model_service_route_key";
+const SHADOW_SHARE_VARIABLE = "$model_service_shadow_share";
+const SHADOW_PATH_VARIABLE = "$model_service_shadow_path";
+const SHADOW_VARIABLE = "$model_service_shadow";
+const CANDIDATE_LOCATION = "/_model_service/candidate";
+const SHADOW_LOCATION = "/_model_service/shadow";
+const STABLE_LOCATION = "@model_service_stable";
+/** The statuses of a candidate request (its own, or nginx's when the candidate is unreachable) that stable answers instead. */
+const STABLE_FALLBACK_STATUSES: readonly number[] = [500, 502, 503, 504];
+/** The prediction requests that are mirrored as shadow traffic: `POST /predict` and `POST /v2/models/{name}/infer`. */
+const SHADOW_REQUESTS = ['"~^POST/predict(?:\\?|$)" 1;', '"~^POST/v2/models/[^/?]+/infer(?:\\?|$)" 1;'];
 const REQUEST_ID_VARIABLE = "$model_service_request_id";
 const FORWARDED_PROTO_VARIABLE = "$model_service_forwarded_proto";
 const RATE_LIMIT_ZONE = "model_service_per_client";
@@ -117,6 +133,7 @@ function httpContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     ...connectionLimitZone(options.maxConnectionsPerClient),
     "",
     ...upstreamDiscovery(options),
+    ...candidateRouting(options),
     "",
     block("server", serverContext(options)),
   ];
@@ -285,6 +302,7 @@ function serverContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     healthLocation(),
     "",
     proxyLocation(options),
+    ...candidateLocations(options),
     ...errorResponses.flatMap((response) => ["", errorLocation(response)]),
   ];
 }
@@ -325,6 +343,7 @@ function healthLocation(): ConfigEntry {
 
 function proxyLocation(options: ResolvedNginxConfigOptions): ConfigEntry {
   return block("location /", [
+    ...candidateSplit(options),
     ...rateLimitRule(options.rateLimit),
     ...(options.maxConnectionsPerClient === 0 ? [] : [`limit_conn ${CONNECTION_LIMIT_ZONE} ${options.maxConnectionsPerClient};`]),
     ...proxyPass(options),
@@ -334,7 +353,158 @@ function proxyLocation(options: ResolvedNginxConfigOptions): ConfigEntry {
     ...proxyTimeouts(options),
     "",
     ...retryPolicy(options),
+    ...shadowMirror(options),
   ]);
+}
+
+/**
+ * With a candidate: which version a request goes to (`split_clients` on the sticky header's value, or on
+ * `$request_id`), and which prediction requests are mirrored to it. The candidate's share is on a line ending with
+ * `NGINX_CANDIDATE_WEIGHT_MARKER`; without that line every request goes to stable.
+ */
+function candidateRouting(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  const candidate = options.candidate;
+  if (candidate === null) {
+    return [];
+  }
+  const entries: ConfigEntry[] = ["", `# A candidate version beside the stable one: ${candidate.trafficPercent}% of live requests, ${candidate.shadowPercent}% mirrored.`];
+  if (options.resolver === null) {
+    entries.push(
+      block(`upstream ${CANDIDATE_UPSTREAM_NAME}`, [
+        `zone ${CANDIDATE_UPSTREAM_NAME} ${UPSTREAM_ZONE_SIZE};`,
+        `server ${candidate.upstream.host}:${candidate.upstream.port} max_fails=1 fail_timeout=${UPSTREAM_FAIL_TIMEOUT_SECONDS}s;`,
+        ...upstreamKeepalive(options),
+      ]),
+    );
+  }
+  if (candidate.trafficPercent > 0) {
+    const sticky = candidate.stickyHeader;
+    if (sticky !== undefined) {
+      entries.push(
+        `# The same ${sticky} always reaches the same version; requests without it are split at random.`,
+        block(`map $http_${sticky.toLowerCase().replace(/-/g, "_")} ${ROUTE_KEY_VARIABLE}`, ['"" $request_id;', `default $http_${sticky.toLowerCase().replace(/-/g, "_")};`]),
+      );
+    }
+    entries.push(
+      `# Deleting the line marked candidate-weight sends every live request to stable (what a failed gate does).`,
+      block(`split_clients "${sticky === undefined ? "$request_id" : ROUTE_KEY_VARIABLE}" ${VERSION_VARIABLE}`, [
+        `${candidate.trafficPercent}% candidate; ${NGINX_CANDIDATE_WEIGHT_MARKER}`,
+        "* stable;",
+      ]),
+    );
+  }
+  if (candidate.shadowPercent > 0) {
+    entries.push(
+      "# Prediction requests are mirrored to the candidate as shadow traffic, the given share of them.",
+      block(`map $request_method$request_uri ${SHADOW_PATH_VARIABLE}`, [...SHADOW_REQUESTS, "default 0;"]),
+      block(`split_clients "$request_id" ${SHADOW_SHARE_VARIABLE}`, [`${candidate.shadowPercent}% 1;`, "* 0;"]),
+      block(`map ${SHADOW_PATH_VARIABLE}${SHADOW_SHARE_VARIABLE} ${SHADOW_VARIABLE}`, ['"11" 1;', "default 0;"]),
+    );
+  }
+  return entries;
+}
+
+/** In `location /`: a request the split gives to the candidate moves to the candidate's location. */
+function candidateSplit(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  if (options.candidate === null || options.candidate.trafficPercent === 0) {
+    return [];
+  }
+  return [block(`if (${VERSION_VARIABLE} = candidate)`, [`rewrite ^ ${CANDIDATE_LOCATION} last;`])];
+}
+
+function shadowMirror(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  if (options.candidate === null || options.candidate.shadowPercent === 0) {
+    return [];
+  }
+  return ["", "# Shadow traffic: the client gets this location's (stable) answer and never waits for the candidate's.", `mirror ${SHADOW_LOCATION};`, "mirror_request_body on;"];
+}
+
+/** `proxy_pass` to the original request URI (the location's own URI is an internal one) of the stable or candidate upstreams. */
+function proxyPassOriginalUri(options: ResolvedNginxConfigOptions, target: "stable" | "candidate"): ConfigLine[] {
+  const candidate = options.candidate;
+  const upstream = target === "stable" || candidate === null ? options.upstreams[0] : candidate.upstream;
+  if (options.resolver === null) {
+    return [
+      `proxy_pass http://${target === "stable" ? UPSTREAM_NAME : CANDIDATE_UPSTREAM_NAME}$request_uri;`,
+      "proxy_http_version 1.1;",
+      'proxy_set_header Connection "";',
+    ];
+  }
+  const variable = target === "stable" ? UPSTREAM_ADDRESS_VARIABLE : CANDIDATE_ADDRESS_VARIABLE;
+  return [
+    `set ${variable} ${upstream.host}:${upstream.port};`,
+    `proxy_pass http://${variable}$request_uri;`,
+    "proxy_http_version 1.1;",
+    "proxy_set_header Connection close;",
+  ];
+}
+
+/**
+ * The candidate's location (live requests the split gave it), the stable location its failures fall back to, and
+ * the shadow location that mirrored requests go to.
+ */
+function candidateLocations(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  const candidate = options.candidate;
+  if (candidate === null) {
+    return [];
+  }
+  const locations: ConfigEntry[] = [];
+  if (candidate.trafficPercent > 0) {
+    locations.push(
+      "",
+      block(`location = ${CANDIDATE_LOCATION}`, [
+        "internal;",
+        ...rateLimitRule(options.rateLimit),
+        ...(options.maxConnectionsPerClient === 0 ? [] : [`limit_conn ${CONNECTION_LIMIT_ZONE} ${options.maxConnectionsPerClient};`]),
+        ...proxyPassOriginalUri(options, "candidate"),
+        ...forwardingHeaders(options),
+        "proxy_hide_header X-Request-ID;",
+        "",
+        ...proxyTimeouts(options),
+        "",
+        "# A candidate request that fails (connection error, timeout, 5xx) is answered by stable; the body is buffered, so a POST is sent again.",
+        "proxy_next_upstream off;",
+        "proxy_request_buffering on;",
+        "proxy_intercept_errors on;",
+        `error_page ${STABLE_FALLBACK_STATUSES.join(" ")} = ${STABLE_LOCATION};`,
+        "# error_page here replaces the server's list, so nginx's other JSON errors (429, 413, ...) are listed again.",
+        ...nginxErrorResponsesFor(options)
+          .filter((response) => !STABLE_FALLBACK_STATUSES.includes(response.raised))
+          .map(errorPageDirective),
+      ]),
+      "",
+      block(`location ${STABLE_LOCATION}`, [
+        "# nginx's own JSON errors still apply when stable fails too.",
+        "recursive_error_pages on;",
+        ...proxyPassOriginalUri(options, "stable"),
+        ...forwardingHeaders(options),
+        "proxy_hide_header X-Request-ID;",
+        "",
+        ...proxyTimeouts(options),
+        "",
+        ...retryPolicy(options),
+      ]),
+    );
+  }
+  if (candidate.shadowPercent > 0) {
+    const ms = nginxDuration(candidate.shadowTimeoutMs);
+    locations.push(
+      "",
+      block(`location = ${SHADOW_LOCATION}`, [
+        "internal;",
+        "# Only prediction requests, only the shadow share; the others end here without reaching the candidate.",
+        block(`if (${SHADOW_VARIABLE} = 0)`, ["return 204;"]),
+        ...proxyPassOriginalUri(options, "candidate"),
+        ...forwardingHeaders(options, true),
+        `# A slow or dead candidate holds the client's connection at most ${ms}.`,
+        `proxy_connect_timeout ${ms};`,
+        `proxy_read_timeout ${ms};`,
+        `proxy_send_timeout ${ms};`,
+        "proxy_next_upstream off;",
+      ]),
+    );
+  }
+  return locations;
 }
 
 function proxyPass(options: ResolvedNginxConfigOptions): ConfigLine[] {
@@ -359,7 +529,7 @@ function rateLimitRule(rateLimit: NginxRateLimit | null): ConfigLine[] {
   return [`limit_req zone=${RATE_LIMIT_ZONE}${burst};`];
 }
 
-function forwardingHeaders(options: ResolvedNginxConfigOptions): ConfigLine[] {
+function forwardingHeaders(options: ResolvedNginxConfigOptions, shadow = false): ConfigLine[] {
   const forwardedFor = options.trustForwardedHeaders ? "$proxy_add_x_forwarded_for" : "$remote_addr";
   const forwardedProto = options.trustForwardedHeaders ? FORWARDED_PROTO_VARIABLE : "$scheme";
   return [
@@ -368,6 +538,8 @@ function forwardingHeaders(options: ResolvedNginxConfigOptions): ConfigLine[] {
     `proxy_set_header X-Forwarded-For ${forwardedFor};`,
     `proxy_set_header X-Forwarded-Proto ${forwardedProto};`,
     `proxy_set_header X-Request-ID ${REQUEST_ID_VARIABLE};`,
+    // With a candidate, only the proxy's own mirror marks a request as shadow: a client's header is dropped.
+    ...(options.candidate === null ? [] : [`proxy_set_header ${NGINX_SHADOW_HEADER} ${shadow ? "1" : '""'};`]),
   ];
 }
 

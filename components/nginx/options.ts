@@ -89,6 +89,41 @@ export interface NginxRateLimit {
   readonly burst: number;
 }
 
+/**
+ * The marker that ends every config line carrying the candidate's share of live traffic: deleting those lines
+ * (`nginx-drop-candidate`, run by the gate) sends all live traffic to the stable upstreams.
+ */
+export const NGINX_CANDIDATE_WEIGHT_MARKER = "# model-service:candidate-weight";
+
+/** The header that marks a mirrored (shadow) request to the candidate; the api counts such requests apart. */
+export const NGINX_SHADOW_HEADER = "X-Model-Service-Shadow";
+
+/** A second version of the upstream beside the stable one: a share of live traffic and of mirrored requests. */
+export interface NginxCandidate {
+  /** Where the candidate's replicas are reached, e.g. the network alias `api-candidate` on port 8000. */
+  readonly upstream: NginxUpstream;
+  /**
+   * Percent of live requests routed to the candidate (`split_clients`), 0 to 100 with at most two decimals. A
+   * candidate request that fails (connection error, timeout, 5xx) is answered by the stable upstreams.
+   */
+  readonly trafficPercent: number;
+  /**
+   * Percent of prediction requests (`POST /predict`, `POST /v2/models/{name}/infer`) mirrored to the candidate with
+   * `X-Model-Service-Shadow: 1`; its answers are discarded. 0 to 100 with at most two decimals.
+   */
+  readonly shadowPercent: number;
+  /**
+   * Request header whose value decides the version, so one key always reaches one version; requests without it are
+   * split at random. Absent: every request is split at random (on `$request_id`).
+   */
+  readonly stickyHeader?: string;
+  /**
+   * Milliseconds a mirrored request may take, connect included (100 to 60000; default 1000): a slow or dead
+   * candidate then holds no client connection longer than this.
+   */
+  readonly shadowTimeoutMs?: number;
+}
+
 /** Everything `renderNginxConfig` needs; only `upstreams`, `maxBodyBytes` and `upstreamTimeoutSeconds` are required. */
 export interface NginxConfigOptions {
   /**
@@ -172,6 +207,8 @@ export interface NginxConfigOptions {
    * `NGINX_TLS_CERTIFICATE_FILE` and `NGINX_TLS_PRIVATE_KEY_FILE`. Plain HTTP to the port gets a JSON 400. Default false.
    */
   readonly tls?: boolean;
+  /** A candidate upstream beside the stable one. Absent (default): every request goes to `upstreams`. */
+  readonly candidate?: NginxCandidate;
 }
 
 /** `NginxConfigOptions` after validation: every default filled in. */
@@ -194,6 +231,7 @@ export interface ResolvedNginxConfigOptions {
   readonly clientTimeouts: NginxClientTimeouts;
   readonly maxConnectionsPerClient: number;
   readonly tls: boolean;
+  readonly candidate: (Required<Omit<NginxCandidate, "stickyHeader">> & Pick<NginxCandidate, "stickyHeader">) | null;
 }
 
 /** Defaults of the optional fields. */
@@ -214,6 +252,7 @@ export const NGINX_CONFIG_DEFAULTS = {
   clientTimeouts: MODEL_SERVICE_DEFAULTS.clientTimeouts,
   maxConnectionsPerClient: MODEL_SERVICE_DEFAULTS.maxConnectionsPerClient,
   tls: false,
+  candidate: null,
 } as const satisfies Omit<ResolvedNginxConfigOptions, "upstreams" | "maxBodyBytes" | "upstreamTimeoutSeconds">;
 
 /** A rejected option: names the field, the value given and what is allowed. */
@@ -290,7 +329,18 @@ const OPTION_FIELDS = {
   clientTimeouts: true,
   maxConnectionsPerClient: true,
   tls: true,
+  candidate: true,
 } as const satisfies Record<keyof NginxConfigOptions, true>;
+const CANDIDATE_FIELDS = {
+  upstream: true,
+  trafficPercent: true,
+  shadowPercent: true,
+  stickyHeader: true,
+  shadowTimeoutMs: true,
+} as const satisfies Record<keyof NginxCandidate, true>;
+const DEFAULT_SHADOW_TIMEOUT_MS = 1000;
+/** A header nginx can read as `$http_<name>`. */
+const HEADER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/;
 const CLIENT_TIMEOUT_FIELDS = {
   headerSeconds: true,
   bodySeconds: true,
@@ -356,6 +406,7 @@ export function validateNginxConfigOptions(options: unknown): ResolvedNginxConfi
       100_000,
     ),
     tls: optionalBoolean("tls", record.tls, NGINX_CONFIG_DEFAULTS.tls),
+    candidate: optionalCandidate(record.candidate, upstreams),
   };
 }
 
@@ -435,6 +486,36 @@ function optionalResolver(value: unknown, upstreams: readonly NginxUpstream[]): 
     throw new NginxConfigError("resolver", value, "only with exactly one upstream whose host is a name (e.g. the network alias api)");
   }
   return { address: record.address, validSeconds };
+}
+
+function optionalCandidate(value: unknown, upstreams: readonly NginxUpstream[]): ResolvedNginxConfigOptions["candidate"] {
+  if (value === undefined || value === null) {
+    return null;
+  }
+  const record = requireRecord("candidate", value);
+  rejectUnknownFields("candidate.", record, CANDIDATE_FIELDS);
+  const upstream = requireUpstream("candidate.upstream", record.upstream);
+  if (upstreams.some((stable) => stable.host === upstream.host && stable.port === upstream.port)) {
+    throw new NginxConfigError("candidate.upstream", upstream, "an address that is not one of the stable upstreams");
+  }
+  if (record.stickyHeader !== undefined && (typeof record.stickyHeader !== "string" || !HEADER_NAME.test(record.stickyHeader))) {
+    throw new NginxConfigError("candidate.stickyHeader", record.stickyHeader, "a header name of letters, digits and '-'");
+  }
+  return {
+    upstream,
+    trafficPercent: requirePercent("candidate.trafficPercent", record.trafficPercent),
+    shadowPercent: requirePercent("candidate.shadowPercent", record.shadowPercent),
+    ...(record.stickyHeader === undefined ? {} : { stickyHeader: record.stickyHeader as string }),
+    shadowTimeoutMs: optionalInteger("candidate.shadowTimeoutMs", record.shadowTimeoutMs, DEFAULT_SHADOW_TIMEOUT_MS, 100, 60_000),
+  };
+}
+
+/** 0 to 100 with at most two decimals, what `split_clients` takes. */
+function requirePercent(field: string, value: unknown): number {
+  if (typeof value !== "number" || !(value >= 0 && value <= 100) || Math.round(value * 100) !== value * 100) {
+    throw new NginxConfigError(field, value, "a percent from 0 to 100 with at most two decimals");
+  }
+  return value;
 }
 
 function optionalRateLimit(value: unknown): NginxRateLimit | null {

@@ -19,6 +19,8 @@ export interface DeploymentInputs {
   /** `resourcePrefix` of the service: the first part of every Docker object name. */
   readonly prefix: string;
   readonly apiImage: ModelApiImage;
+  /** The candidate model's image, when `spec.candidate` is set. */
+  readonly candidateImage?: ModelApiImage;
   readonly proxyImage: ProxyImage;
   /** The rendered nginx.conf of the proxy. */
   readonly nginxConfig: string;

@@ -145,6 +145,71 @@ export interface Tls {
 }
 
 /**
+ * Gates a candidate must pass after a change that sends it live or shadow traffic: `pulumi up` watches both versions
+ * for `windowSeconds`, then compares the candidate with the stable version. When a gate fails, the candidate's share
+ * of live traffic goes back to 0 in place and `up` fails, giving the measured values against the thresholds.
+ */
+export interface CanaryGates {
+  /**
+   * Seconds `pulumi up` watches live traffic after the change before it compares the two versions (integer, 10 to
+   * 3600). Required when `gates` is given.
+   */
+  windowSeconds: number;
+  /** Highest share of the candidate's prediction requests answered with a 5xx (0 to 1). Defaults to 0.01. */
+  maxErrorRate?: number;
+  /** Highest ratio of the candidate's p99 prediction latency to the stable version's (1 to 100). Defaults to 1.5. */
+  maxP99LatencyRatio?: number;
+  /**
+   * Lowest share of shadow requests whose candidate prediction equals the stable model's (0 to 1); needs
+   * `shadowPercent` above 0. Defaults to none: agreement is measured but not gated.
+   */
+  minAgreement?: number;
+  /**
+   * Fewest candidate requests the window must see for the gates to judge; fewer fails the gate (integer, 1 to
+   * 1000000). Defaults to 50.
+   */
+  minRequests?: number;
+}
+
+/**
+ * A candidate model served beside the stable one (`modelDir`): its own replicas, a share of live traffic, and
+ * optionally a share of prediction requests mirrored to it as shadow traffic whose answers are discarded. A request
+ * the candidate fails (connection error, timeout, 5xx) is answered by the stable version. To promote it, set
+ * `modelDir` to its model and remove `candidate`.
+ */
+export interface Candidate {
+  /**
+   * Directory holding the candidate's model, in the same forms as `modelDir`; a relative path is resolved against the
+   * Pulumi project directory. Required.
+   */
+  modelDir: string;
+  /** Model name the candidate reports; the same rule as `modelName`. Defaults to `name` from its `model.json`, else the directory's name. */
+  modelName?: string;
+  /** Model version the candidate reports; the same rule as `modelVersion`. Defaults to `version` from its `model.json`, else `1`. */
+  modelVersion?: string;
+  /** Number of candidate replicas (integer, 1 to 32). Defaults to 1. */
+  replicas?: number;
+  /**
+   * Percent of live requests the candidate answers (0 to 100, at most two decimals). Defaults to 0: it then only
+   * gets shadow traffic.
+   */
+  trafficPercent?: number;
+  /**
+   * Percent of prediction requests (`POST /predict`, `POST /v2/models/{name}/infer`) also sent to the candidate as
+   * shadow traffic, marked `X-Model-Service-Shadow: 1`; clients get the stable answer and never wait for the
+   * candidate (0 to 100, at most two decimals). Defaults to 0.
+   */
+  shadowPercent?: number;
+  /**
+   * Request header whose value picks the version, so the same key always reaches the same version, e.g.
+   * `X-User-Id`; a request without it is routed at random. Defaults to none: every request is routed at random.
+   */
+  stickyHeader?: string;
+  /** Gates on live metrics after a change that sends the candidate traffic. Defaults to none: no gate. */
+  gates?: CanaryGates;
+}
+
+/**
  * The earlier names of `RateLimit` and `Registry`, kept for TypeScript callers. The schema takes a type's name
  * from its interface, and SDK generators add `Args` themselves (Go: `modelservice.RateLimitArgs`).
  */
@@ -157,6 +222,10 @@ export type ClientTimeoutsArgs = ClientTimeouts;
 export type TlsArgs = Tls;
 /** `Swarm` under the name other languages' SDKs give it. */
 export type SwarmArgs = Swarm;
+/** `Candidate` under the name other languages' SDKs give it. */
+export type CandidateArgs = Candidate;
+/** `CanaryGates` under the name other languages' SDKs give it. */
+export type CanaryGatesArgs = CanaryGates;
 
 /**
  * Everything a `ModelService` can be told. Every field is optional. Values that may come from another resource
@@ -305,4 +374,9 @@ export interface ModelServiceArgs {
   runtime?: Runtime;
   /** Swarm settings; only with `runtime: swarm`. Defaults to every field's own default. */
   swarm?: Swarm;
+  /**
+   * A candidate model beside the stable one, with a share of live and shadow traffic and optional gates (runtime
+   * `docker` only for now). Defaults to none: the stable model answers every request.
+   */
+  candidate?: Candidate;
 }

@@ -21,7 +21,7 @@ export interface ReferenceInput {
   readonly args: readonly DocumentedField[];
   /** The field table. */
   readonly fields: Readonly<Record<string, FieldSpec>>;
-  /** For each object field, its type's name and its members' doc comments. */
+  /** For each object field (a dotted path for an object member, `candidate.gates`), its type's name and its members' doc comments. */
   readonly nested: Readonly<Record<string, { readonly typeName: string; readonly members: readonly DocumentedField[] }>>;
   /** The component's outputs with their doc comments. */
   readonly outputs: readonly DocumentedField[];
@@ -61,6 +61,12 @@ function row(name: string, declared: DocumentedField, field: FieldSpec): string 
 
 const HEADER = ["| Field | Type | Default | Allowed | Runtime | Input or plain |", "|---|---|---|---|---|---|"];
 
+/** The field at a dotted path such as `candidate.gates`. */
+export function fieldAt(fields: Readonly<Record<string, FieldSpec>>, path: string): FieldSpec {
+  const [first, ...rest] = path.split(".");
+  return rest.reduce<FieldSpec>((field, name) => (field.members ?? {})[name], fields[first]);
+}
+
 /** The whole of docs/reference.md. */
 export function renderReference(input: ReferenceInput): string {
   const lines = [
@@ -84,7 +90,7 @@ export function renderReference(input: ReferenceInput): string {
     "",
   ];
   for (const [name, nested] of Object.entries(input.nested)) {
-    const members = input.fields[name].members ?? {};
+    const members = fieldAt(input.fields, name).members ?? {};
     lines.push(`### \`${name}\` (${nested.typeName})`, "", ...HEADER);
     lines.push(...nested.members.map((member) => row(`${name}.${member.name}`, member, members[member.name])), "");
   }
@@ -93,6 +99,9 @@ export function renderReference(input: ReferenceInput): string {
     lines.push(`- **\`${arg.name}\`**: ${cell(arg.doc)}`);
     for (const member of input.nested[arg.name]?.members ?? []) {
       lines.push(`  - **\`${arg.name}.${member.name}\`**: ${cell(member.doc)}`);
+      for (const inner of input.nested[`${arg.name}.${member.name}`]?.members ?? []) {
+        lines.push(`    - **\`${arg.name}.${member.name}.${inner.name}\`**: ${cell(inner.doc)}`);
+      }
     }
   }
   lines.push("", "## Outputs", "", "| Output | Type | Description |", "|---|---|---|");

@@ -55,6 +55,32 @@ export interface SwarmRuntimeSpec {
   readonly updateMonitorSeconds: number;
 }
 
+/** The gates of a candidate, every member defaulted. */
+export interface CanaryGatesSpec {
+  readonly windowSeconds: number;
+  readonly maxErrorRate: number;
+  readonly maxP99LatencyRatio: number;
+  /** Absent: agreement is measured but not gated. */
+  readonly minAgreement?: number;
+  readonly minRequests: number;
+}
+
+/** A candidate model beside the stable one, after validation. */
+export interface CandidateSpec {
+  /** Absolute path of the candidate's model directory. */
+  readonly modelDir: string;
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly replicas: number;
+  /** Percent of live requests it answers, 0 to 100 with at most two decimals. */
+  readonly trafficPercent: number;
+  /** Percent of prediction requests mirrored to it, 0 to 100 with at most two decimals. */
+  readonly shadowPercent: number;
+  /** Header whose value picks the version; absent: random per request. */
+  readonly stickyHeader?: string;
+  readonly gates?: CanaryGatesSpec;
+}
+
 /** The complete, defaulted and checked description of one service, produced by `resolveModelServiceSpec`. */
 export interface ModelServiceSpec {
   /** The component's name; first half of every Docker object name. */
@@ -95,4 +121,6 @@ export interface ModelServiceSpec {
   /** Present when nginx serves HTTPS. */
   readonly tls?: TlsSpec;
   readonly runtime: RuntimeSpec;
+  /** Present when a candidate model runs beside the stable one. */
+  readonly candidate?: CandidateSpec;
 }

@@ -27,12 +27,6 @@ const CONFIG_KINDS: Readonly<Record<FieldKind, ConfigKind>> = {
 const fieldOf = (key: string): FieldSpec | undefined =>
   Object.hasOwn(MODEL_SERVICE_FIELDS, key) ? (MODEL_SERVICE_FIELDS as Readonly<Record<string, FieldSpec>>)[key] : undefined;
 
-/** Members of object field `key` of the given kinds (`pulumi config set --path` stores every member as a string). */
-const membersOfKind = (key: string, kinds: readonly FieldKind[]): string[] =>
-  Object.entries(fieldOf(key)?.members ?? {})
-    .filter(([, member]) => kinds.includes(member.kind))
-    .map(([name]) => name);
-
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
@@ -175,19 +169,28 @@ function convert(key: string, kind: ConfigKind, value: unknown): Conversion {
 }
 
 function convertMembers(key: string, object: Record<string, unknown>): Conversion {
-  const numeric = membersOfKind(key, ["integer", "number"]);
-  const booleans = membersOfKind(key, ["boolean"]);
-  const stringMap = fieldOf(key)?.kind === "map";
+  return convertMemberValues(fieldOf(key)?.members ?? {}, fieldOf(key)?.kind === "map", object);
+}
+
+/** Members as `--path` stores them (strings) converted to their kinds; an object member (`candidate.gates`) member by member. */
+function convertMemberValues(members: Readonly<Record<string, FieldSpec>>, stringMap: boolean, object: Record<string, unknown>): Conversion {
   const result: Record<string, unknown> = {};
   for (const [member, value] of Object.entries(object)) {
-    if (numeric.includes(member)) {
+    const kind = Object.hasOwn(members, member) ? members[member].kind : undefined;
+    if (kind === "integer" || kind === "number") {
       const converted = toNumber(value);
       if (!converted.ok) {
         return { ok: false, allowed: `an object whose ${member} is a number` };
       }
       result[member] = converted.value;
-    } else if (booleans.includes(member) && (value === "true" || value === "false")) {
+    } else if (kind === "boolean" && (value === "true" || value === "false")) {
       result[member] = value === "true";
+    } else if (kind === "object" && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      const converted = convertMemberValues(members[member].members ?? {}, false, value as Record<string, unknown>);
+      if (!converted.ok) {
+        return { ok: false, allowed: `an object whose ${member} is ${converted.allowed}` };
+      }
+      result[member] = converted.value;
     } else if (stringMap && (typeof value === "number" || typeof value === "boolean")) {
       result[member] = String(value);
     } else {

@@ -2,7 +2,16 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelDirectoryInspector, ModelMetadata } from "./modelDirectory.js";
 import { RESTART_POLICIES, type JsonValue, type ModelServiceArgs } from "./args.js";
-import { BUILTIN_MODEL_NAME, BUILTIN_MODEL_SMOKE_TEST_INSTANCES, BUILTIN_MODEL_VERSION, type ModelServiceSpec, type ModelSource, type RegistrySpec } from "./spec.js";
+import {
+  BUILTIN_MODEL_NAME,
+  BUILTIN_MODEL_SMOKE_TEST_INSTANCES,
+  BUILTIN_MODEL_VERSION,
+  type CanaryGatesSpec,
+  type CandidateSpec,
+  type ModelServiceSpec,
+  type ModelSource,
+  type RegistrySpec,
+} from "./spec.js";
 import { defaultGunicornWorkers, MODEL_SERVICE_ARG_NAMES, MODEL_SERVICE_DEFAULTS as DEFAULTS, MODEL_SERVICE_FIELDS as F, rangeOf } from "./fields.js";
 import { dockerCpusString } from "../containers/hardening.js";
 import { Checker, IPV4_ADDRESS, isPlainObject } from "./checker.js";
@@ -32,6 +41,8 @@ export interface SpecContext {
 }
 
 const RATE_LIMIT = F.rateLimit.members;
+const CANDIDATE = F.candidate.members;
+const GATES = F.candidate.members.gates.members;
 const CLIENT_TIMEOUTS = F.clientTimeouts.members;
 
 const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -44,6 +55,11 @@ const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 const REGISTRY_FIELDS = ["server", "username", "password", "deleteFromRegistry"] as const;
 const LOG_SIZE = /^[1-9]\d{0,5}[kmg]$/;
+/**
+ * A request header nginx can read as `$http_<name>`: letters, digits and '-' (a subset of RFC 9110's token; nginx
+ * maps '-' to '_' and cannot name a header with other characters).
+ */
+const STICKY_HEADER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/;
 
 /**
  * Turns raw `ModelServiceArgs` into a complete, defaulted, checked `ModelServiceSpec`, or throws a
@@ -165,12 +181,92 @@ export function resolveModelServiceSpec(args: ModelServiceArgs | undefined, cont
     ...(apiKeys === undefined ? {} : { apiKeys }),
     ...(tls === undefined ? {} : { tls }),
     runtime: resolveRuntime(check, raw, { apiCpus, apiMemoryMb }),
+    ...optionalCandidate(resolveCandidate(check, raw.candidate, context)),
   };
 
   if (check.problems.length > 0) {
     throw new ModelServiceConfigError(`ModelService arguments for "${context.serviceName}"`, check.problems);
   }
   return spec;
+}
+
+function optionalCandidate(candidate: CandidateSpec | undefined): { candidate?: CandidateSpec } {
+  return candidate === undefined ? {} : { candidate };
+}
+
+/** A percent of traffic: 0 to 100 with at most two decimals, what nginx's `split_clients` takes. */
+function percent(check: Checker, field: string, value: unknown, fallback: number): number {
+  const result = check.number(field, value, 0, 100, fallback);
+  if (value !== undefined && Math.round(result * 100) !== result * 100) {
+    check.reject(field, value, "a percent from 0 to 100 with at most two decimals, e.g. 10 or 0.5");
+  }
+  return result;
+}
+
+/** The candidate model: its own directory (required), identity, replicas, traffic shares and gates. */
+function resolveCandidate(check: Checker, value: unknown, context: SpecContext): CandidateSpec | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(value)) {
+    check.reject("candidate", value, "an object { modelDir, modelName?, modelVersion?, replicas?, trafficPercent?, shadowPercent?, stickyHeader?, gates? }");
+    return undefined;
+  }
+  check.unknownFields("candidate", value, Object.keys(CANDIDATE));
+  if (value.modelDir === undefined) {
+    check.reject("candidate.modelDir", undefined, "a path to the candidate's model directory (required with candidate)");
+    return undefined;
+  }
+  const model = resolveModel(check, value.modelDir, context, "candidate.modelDir");
+  const dir = model.source.kind === "directory" ? model.source.dir : "";
+  const defaults = DEFAULTS.candidate;
+  const shadowPercent = percent(check, "candidate.shadowPercent", value.shadowPercent, defaults.shadowPercent);
+  const stickyHeader =
+    value.stickyHeader === undefined
+      ? undefined
+      : check.matching("candidate.stickyHeader", value.stickyHeader, STICKY_HEADER, "a header name of letters, digits and '-', e.g. X-User-Id", "");
+  const gates = resolveGates(check, value.gates, shadowPercent);
+  return {
+    modelDir: dir,
+    modelName: check.derived("candidate.modelName", value.modelName, MODEL_IDENTIFIER, MODEL_IDENTIFIER_RULE, defaultModelName(model)),
+    modelVersion: check.derived("candidate.modelVersion", value.modelVersion, MODEL_IDENTIFIER, MODEL_IDENTIFIER_RULE,
+      model.metadata.version ?? DEFAULTS.modelVersion,
+    ),
+    replicas: check.integer("candidate.replicas", value.replicas, ...rangeOf(CANDIDATE.replicas), defaults.replicas),
+    trafficPercent: percent(check, "candidate.trafficPercent", value.trafficPercent, defaults.trafficPercent),
+    shadowPercent,
+    ...(stickyHeader === undefined ? {} : { stickyHeader }),
+    ...(gates === undefined ? {} : { gates }),
+  };
+}
+
+function resolveGates(check: Checker, value: unknown, shadowPercent: number): CanaryGatesSpec | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(value)) {
+    check.reject("candidate.gates", value, "an object { windowSeconds, maxErrorRate?, maxP99LatencyRatio?, minAgreement?, minRequests? }");
+    return undefined;
+  }
+  check.unknownFields("candidate.gates", value, Object.keys(GATES));
+  if (value.windowSeconds === undefined) {
+    check.reject("candidate.gates.windowSeconds", undefined, `an integer from ${GATES.windowSeconds.min} to ${GATES.windowSeconds.max} (required with gates)`);
+  }
+  const defaults = DEFAULTS.candidate.gates;
+  const minAgreement =
+    value.minAgreement === undefined ? undefined : check.number("candidate.gates.minAgreement", value.minAgreement, ...rangeOf(GATES.minAgreement), 0);
+  if (minAgreement !== undefined && shadowPercent === 0) {
+    check.reject("candidate.gates.minAgreement", value.minAgreement, "set only with candidate.shadowPercent above 0: agreement is measured on shadow requests");
+  }
+  return {
+    windowSeconds: check.integer("candidate.gates.windowSeconds", value.windowSeconds, ...rangeOf(GATES.windowSeconds), GATES.windowSeconds.min),
+    maxErrorRate: check.number("candidate.gates.maxErrorRate", value.maxErrorRate, ...rangeOf(GATES.maxErrorRate), defaults.maxErrorRate),
+    maxP99LatencyRatio: check.number("candidate.gates.maxP99LatencyRatio", value.maxP99LatencyRatio, ...rangeOf(GATES.maxP99LatencyRatio),
+      defaults.maxP99LatencyRatio,
+    ),
+    ...(minAgreement === undefined ? {} : { minAgreement }),
+    minRequests: check.integer("candidate.gates.minRequests", value.minRequests, ...rangeOf(GATES.minRequests), defaults.minRequests),
+  };
 }
 
 interface ResolvedModel {
@@ -189,23 +285,23 @@ function cpusDockerReadsBack(check: Checker, field: string, cpus: number): numbe
   return cpus;
 }
 
-function resolveModel(check: Checker, modelDir: unknown, context: SpecContext): ResolvedModel {
+function resolveModel(check: Checker, modelDir: unknown, context: SpecContext, field = "modelDir"): ResolvedModel {
   if (modelDir === undefined) {
     return { source: { kind: "builtin" }, metadata: {} };
   }
   if (typeof modelDir !== "string" || modelDir.trim() === "") {
-    check.reject("modelDir", modelDir, "a path to a model directory");
+    check.reject(field, modelDir, "a path to a model directory");
     return { source: { kind: "builtin" }, metadata: {} };
   }
   const dir = path.resolve(context.projectDir, modelDir);
   const facts = context.inspectModelDirectory(dir);
   if (!facts.isDirectory) {
-    check.reject("modelDir", modelDir, `an existing directory (resolved to ${dir})`);
+    check.reject(field, modelDir, `an existing directory (resolved to ${dir})`);
   } else if (!facts.hasPredictor && !facts.hasJoblib) {
-    check.reject("modelDir", modelDir, "a directory holding predictor.py or a scikit-learn *.joblib file");
+    check.reject(field, modelDir, "a directory holding predictor.py or a scikit-learn *.joblib file");
   }
   if (facts.metadataError !== undefined) {
-    check.reject("modelDir", modelDir, `a directory whose model.json is a JSON object (${facts.metadataError})`);
+    check.reject(field, modelDir, `a directory whose model.json is a JSON object (${facts.metadataError})`);
   }
   return { source: { kind: "directory", dir }, metadata: facts.metadata };
 }

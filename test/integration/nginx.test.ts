@@ -102,8 +102,8 @@ http {
     fastcgi_temp_path /tmp/nginx/fastcgi_temp;
     uwsgi_temp_path /tmp/nginx/uwsgi_temp;
     scgi_temp_path /tmp/nginx/scgi_temp;
-    log_format uri_only 'stand-in saw $request_uri';
-    access_log /dev/stdout uri_only;
+    log_format seen 'stand-in saw $request_method $request_uri shadow=$http_x_model_service_shadow length=$content_length';
+    access_log /dev/stdout seen;
     default_type application/json;
     client_max_body_size 0;
     server {
@@ -384,6 +384,20 @@ describe("nginx image", () => {
       workerConnections: 16,
       connectTimeoutSeconds: 1,
     },
+    "a candidate with weight, sticky header and shadow, replicas looked up per request": {
+      upstreams: [{ host: "api", port: 8000 }],
+      resolver: { address: "127.0.0.11", validSeconds: 1 },
+      maxBodyBytes: 1_048_576,
+      upstreamTimeoutSeconds: 30,
+      rateLimit: { requestsPerSecond: 50, burst: 100 },
+      candidate: { upstream: { host: "api-candidate", port: 8000 }, trafficPercent: 12.5, shadowPercent: 100, stickyHeader: "X-User-Id" },
+    },
+    "a candidate in an upstream block": {
+      upstreams: [{ host: "api", port: 8000 }],
+      maxBodyBytes: 1_048_576,
+      upstreamTimeoutSeconds: 30,
+      candidate: { upstream: { host: "api-candidate", port: 8000 }, trafficPercent: 100, shadowPercent: 0.5 },
+    },
     "largest values": {
       upstreams: [{ host: "api", port: 65535 }],
       maxBodyBytes: 1_073_741_824,
@@ -403,7 +417,9 @@ describe("nginx image", () => {
     "passes nginx -t with a read-only root, tmpfs /tmp and uid 10002: %s",
     async (_name, options) => {
       const hostsResolvingLocally = Object.fromEntries(
-        options.upstreams.filter((upstream) => !IPV4_ADDRESS.test(upstream.host)).map((upstream) => [upstream.host, "127.0.0.1"]),
+        [...options.upstreams, ...(options.candidate ? [options.candidate.upstream] : [])]
+          .filter((upstream) => !IPV4_ADDRESS.test(upstream.host))
+          .map((upstream) => [upstream.host, "127.0.0.1"]),
       );
       const result = await runContainerToCompletion({
         image: IMAGE,
@@ -743,4 +759,126 @@ describe("retries across two upstreams whose first answers 503", () => {
     expect(logEntries).toContainEqual(expect.objectContaining({ method: "POST", upstream_status: "503" }));
     expect(logEntries).toContainEqual(expect.objectContaining({ method: "GET", upstream_status: "503, 200" }));
   }, TEST_TIMEOUT_MS);
+});
+
+describe("a candidate beside the stable api, replicas looked up per request as ModelService renders it", () => {
+  const network = `${NAME_PREFIX}-canary-net`;
+  const candidateName = `${NAME_PREFIX}-canary-candidate`;
+  const base = {
+    upstreams: [{ host: "api", port: STAND_IN_PORT }],
+    resolver: { address: "127.0.0.11", validSeconds: 1 },
+    maxBodyBytes: 1_048_576,
+    upstreamTimeoutSeconds: 30,
+    connectTimeoutSeconds: 1,
+  } as const;
+  const candidate = (host: string, trafficPercent: number, shadowPercent: number, stickyHeader?: string): NginxConfigOptions => ({
+    ...base,
+    candidate: { upstream: { host, port: STAND_IN_PORT }, trafficPercent, shadowPercent, ...(stickyHeader ? { stickyHeader } : {}) },
+  });
+  const replicaOf = (answer: HttpAnswer): string => jsonBody<StandInEcho>(answer).replica;
+
+  beforeAll(async () => {
+    await createNetwork(network, RUN_LABEL);
+    await startStandIn(`${NAME_PREFIX}-canary-stable`, network, ["api"], { replica: "stable", status: 200 });
+    await startStandIn(candidateName, network, ["api-candidate"], { replica: "candidate", status: 200 });
+    await startStandIn(`${NAME_PREFIX}-canary-failing`, network, ["api-failing"], { replica: "failing", status: 500 });
+  }, GROUP_SETUP_TIMEOUT_MS);
+
+  it("sends the candidate its share of live requests, and all of them to stable once the weight line is deleted", async () => {
+    const proxy = await startProxy(`${NAME_PREFIX}-canary-weight`, network, candidate("api-candidate", 30, 0));
+    const count = 400;
+    let toCandidate = 0;
+    for (let index = 0; index < count; index += 1) {
+      const answer = await request(proxy, { path: "/metadata" });
+      expect(answer.status).toBe(200);
+      toCandidate += replicaOf(answer) === "candidate" ? 1 : 0;
+    }
+    // 30% of 400: 120, standard deviation 9.2; 3 standard deviations either side.
+    expect(toCandidate).toBeGreaterThanOrEqual(92);
+    expect(toCandidate).toBeLessThanOrEqual(148);
+
+    const dropped = await execInContainer(proxy.name, ["sh", "-c", "sed -i '/# model-service:candidate-weight$/d' /tmp/nginx/nginx.conf && nginx-reload"]);
+    expect(dropped.exitCode, dropped.stderr).toBe(0);
+    for (let index = 0; index < 50; index += 1) {
+      expect(replicaOf(await request(proxy, { path: "/metadata" }))).toBe("stable");
+    }
+  }, 120_000);
+
+  it("sends every request with the same sticky key to the same version", async () => {
+    const proxy = await startProxy(`${NAME_PREFIX}-canary-sticky`, network, candidate("api-candidate", 50, 0, "X-User-Id"));
+    const versionsByKey = new Map<string, Set<string>>();
+    for (let round = 0; round < 5; round += 1) {
+      for (let key = 0; key < 20; key += 1) {
+        const answer = await request(proxy, { path: "/metadata", headers: { "X-User-Id": `user-${key}` } });
+        const seen = versionsByKey.get(`user-${key}`) ?? new Set<string>();
+        seen.add(replicaOf(answer));
+        versionsByKey.set(`user-${key}`, seen);
+      }
+    }
+    expect([...versionsByKey.values()].every((versions) => versions.size === 1)).toBe(true);
+    expect(new Set([...versionsByKey.values()].flatMap((versions) => [...versions]))).toEqual(new Set(["stable", "candidate"]));
+  }, 120_000);
+
+  it("answers a POST that the candidate fails with 500, or cannot take at all, from stable, body included", async () => {
+    for (const host of ["api-failing", "api-nowhere"]) {
+      const proxy = await startProxy(`${NAME_PREFIX}-canary-fallback-${host}`, network, candidate(host, 100, 0));
+      const body = '{"instances":[[1,2,3,4]]}';
+      for (let index = 0; index < 5; index += 1) {
+        const answer = await request(proxy, { method: "POST", path: "/predict?explain=1", body, headers: { "X-Request-ID": `fallback-${index}` } });
+        expect(answer.status).toBe(200);
+        const echo = jsonBody<StandInEcho>(answer);
+        expect(echo).toMatchObject({ replica: "stable", method: "POST", uri: "/predict?explain=1", content_length: String(body.length) });
+        expect(headerValues(answer, "x-request-id")).toEqual([`fallback-${index}`]);
+      }
+      // nginx's own JSON errors still apply to requests the split gives the candidate.
+      expectNginxJsonError(await request(proxy, { method: "POST", path: "/predict", body: Buffer.alloc(1_048_577, 0x20) }), 413, "payload_too_large");
+    }
+  }, 120_000);
+
+  it("mirrors prediction requests to the candidate marked as shadow, and the client only sees stable", async () => {
+    const proxy = await startProxy(`${NAME_PREFIX}-canary-shadow`, network, candidate("api-candidate", 0, 100));
+    const before = (await containerLogs(candidateName)).stdout;
+    for (let index = 0; index < 10; index += 1) {
+      const answer = await request(proxy, { method: "POST", path: "/predict", body: `{"instances":[[${index}]]}` });
+      expect(replicaOf(answer)).toBe("stable");
+      expect(replicaOf(await request(proxy, { path: "/metadata" }))).toBe("stable");
+    }
+    const seen = (await containerLogs(candidateName)).stdout.slice(before.length).split("\n").filter((line) => line.startsWith("stand-in saw"));
+    expect(seen.filter((line) => /^stand-in saw POST \/predict shadow=1 length=\d+$/.test(line))).toHaveLength(10);
+    expect(seen.filter((line) => line.includes("/metadata"))).toEqual([]);
+  }, 120_000);
+
+  it("keeps a paused candidate's shadow requests from holding a client connection longer than the shadow timeout", async () => {
+    const proxy = await startProxy(`${NAME_PREFIX}-canary-shadow-slow`, network, candidate("api-candidate", 0, 100));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const timed = async (): Promise<number[]> => {
+      const elapsed: number[] = [];
+      for (let index = 0; index < 5; index += 1) {
+        const started = Date.now();
+        await new Promise<void>((resolve, reject) => {
+          const outgoing = http.request(
+            { host: "127.0.0.1", port: proxy.port, method: "POST", path: "/predict", agent, timeout: REQUEST_TIMEOUT_MS, headers: { "Content-Length": "2" } },
+            (incoming) => {
+              incoming.resume();
+              incoming.on("end", () => resolve());
+            },
+          );
+          outgoing.on("error", reject);
+          outgoing.end("{}");
+        });
+        elapsed.push(Date.now() - started);
+      }
+      return elapsed;
+    };
+    try {
+      const healthy = await timed();
+      await docker(["pause", candidateName]);
+      const paused = await timed();
+      console.log(`shadow 100%, keep-alive client, 5 sequential POSTs: healthy candidate ${healthy.join(", ")} ms; paused candidate ${paused.join(", ")} ms`);
+      expect(Math.max(...paused)).toBeLessThan(2_500);
+    } finally {
+      await docker(["unpause", candidateName]);
+      agent.destroy();
+    }
+  }, 120_000);
 });

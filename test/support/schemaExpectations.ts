@@ -48,7 +48,7 @@ export interface PackageSchema {
 }
 
 /** The object types of ModelServiceArgs fields, each an interface in ARGS_FILE. */
-const NESTED_TYPES = ["ClientTimeouts", "RateLimit", "Registry", "Swarm", "Tls"];
+const NESTED_TYPES = ["Candidate", "CanaryGates", "ClientTimeouts", "RateLimit", "Registry", "Swarm", "Tls"];
 /** The enums of ModelServiceArgs fields, each a const object plus a union type in ARGS_FILE, with their values. */
 const ENUM_TYPES: Record<string, readonly string[]> = {
   RestartPolicy: RESTART_POLICIES,
@@ -79,6 +79,8 @@ const SCHEMA_TYPE: Record<string, SchemaProperty> = {
   Registry: typeRef("Registry"),
   Tls: typeRef("Tls"),
   Swarm: typeRef("Swarm"),
+  Candidate: typeRef("Candidate"),
+  CanaryGates: typeRef("CanaryGates"),
   RestartPolicy: typeRef("RestartPolicy"),
   Runtime: typeRef("Runtime"),
   SwarmPublishMode: typeRef("SwarmPublishMode"),

@@ -1,5 +1,5 @@
 /**
- * The resource graph a ModelService registers, for three configurations: every resource's type, name and parent
+ * The resource graph a ModelService registers, for four configurations: every resource's type, name and parent
  * (together they make its URN) and every custom resource's inputs, compared with test/unit/golden/resource-graph/.
  * A change here is what `pulumi up` would change on a deployed stack: a new type, name or parent replaces a
  * resource (unless it carries an alias), a new input updates or replaces it. Regenerate with UPDATE_GOLDEN=1
@@ -38,6 +38,16 @@ const CASES: Record<string, ConstructorParameters<typeof ModelService>[1]> = {
     maxConnectionsPerClient: 200,
     apiKeys: [API_KEY],
     logMaxFiles: 5,
+  },
+  "docker-candidate": {
+    candidate: {
+      modelDir: join(REPOSITORY_ROOT, "test", "integration", "fixtures", "iris-rules"),
+      replicas: 2,
+      trafficPercent: 10,
+      shadowPercent: 50,
+      stickyHeader: "X-User-Id",
+      gates: { windowSeconds: 60, minAgreement: 0.9 },
+    },
   },
   swarm: {
     runtime: "swarm",

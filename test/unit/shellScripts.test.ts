@@ -30,11 +30,13 @@ const scripts = FOLDERS.flatMap((folder) => shellScripts(join(ROOT, folder))).so
 describe("shell scripts", () => {
   it("are found where the package ships them and where the project keeps its own", () => {
     for (const shipped of [
+      "components/commands/canaryGate.sh",
       "components/commands/proxyConfig.sh",
       "components/commands/registryCleanup.sh",
       "components/commands/smokeTest.sh",
       "components/commands/tlsFiles.sh",
       "nginx/bin/nginx-apply-config",
+      "nginx/bin/nginx-drop-candidate",
       "nginx/bin/nginx-entrypoint",
       "nginx/bin/nginx-reload",
       "api/healthcheck",

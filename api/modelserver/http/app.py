@@ -12,6 +12,7 @@ from .auth import install_api_key_check
 from ..settings import Settings
 from .errors import register_error_handlers
 from .inputs import drain_unread_body
+from .model_traffic import install_model_traffic_hooks
 from ..observability.logs import get_logger
 from ..observability.metrics import Metrics
 from ..model.batching import Batcher
@@ -56,6 +57,7 @@ def create_app(config: Optional[Settings] = None, *, load_model: bool = True) ->
 
     register_error_handlers(app, logger)
     install_request_hooks(app, state.metrics, logger)
+    install_model_traffic_hooks(app, state)
     install_api_key_check(app, settings.api_keys)
     app.register_blueprint(routes.blueprint)
     app.register_blueprint(v2.blueprint)

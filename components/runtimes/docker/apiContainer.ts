@@ -2,7 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { API_TMPFS_MB, API_USER, hardenedContainerSettings, type HardenedSettings } from "../../containers/hardening.js";
 import { apiHealthcheck } from "../../containers/healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
-import type { ModelServiceSpec } from "../../settings/spec.js";
+import type { CandidateSpec, ModelServiceSpec } from "../../settings/spec.js";
+import { candidateApiEnvironment } from "../../containers/candidate.js";
 import { apiEnvironment, apiStopGraceSeconds } from "../../containers/apiEnvironment.js";
 import { dockerEnvs } from "./envs.js";
 
@@ -15,8 +16,12 @@ export interface ApiContainerSettings extends HardenedSettings {
   readonly labels: DockerLabel[];
 }
 
-/** `modelDigest` (the api image's `modelDigest`) becomes a label, so a review of a preview can name the model that goes out. */
-export function apiContainerSettings(spec: ModelServiceSpec, index: number, modelDigest?: string): ApiContainerSettings {
+/**
+ * `modelDigest` (the api image's `modelDigest`) becomes a label, so a review of a preview can name the model that
+ * goes out. With `candidate`: the settings of candidate replica `index`, the stable replicas' own but for the
+ * candidate's model identity and role.
+ */
+export function apiContainerSettings(spec: ModelServiceSpec, index: number, modelDigest?: string, candidate?: CandidateSpec): ApiContainerSettings {
   const healthcheck = apiHealthcheck(spec.startupTimeoutSeconds);
   return {
     ...hardenedContainerSettings({
@@ -29,12 +34,12 @@ export function apiContainerSettings(spec: ModelServiceSpec, index: number, mode
       healthyWithinSeconds: spec.startupTimeoutSeconds + HEALTH_WAIT_MARGIN_SECONDS,
       stopGraceSeconds: apiStopGraceSeconds(spec),
     }),
-    envs: dockerEnvs(apiEnvironment(spec)),
+    envs: dockerEnvs(candidate === undefined ? apiEnvironment(spec) : candidateApiEnvironment(spec, candidate)),
     labels: modelServiceLabels({
       project: spec.project,
       stack: spec.stack,
       service: spec.serviceName,
-      component: "api",
+      component: candidate === undefined ? "api" : "api-candidate",
       replica: index,
       ...(modelDigest === undefined ? {} : { modelDigest }),
       extra: spec.labels,

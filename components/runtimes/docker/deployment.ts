@@ -4,19 +4,22 @@ import { modelServiceLabels } from "../../containers/labels.js";
 import type { DeploymentInputs } from "../index.js";
 import { childName, networkName, proxyContainerName, tlsVolumeName } from "../../containers/naming.js";
 import { API_NETWORK_ALIAS } from "../../containers/addresses.js";
+import { API_CANDIDATE_NETWORK_ALIAS } from "../../containers/candidate.js";
 import { apiContainerSettings } from "./apiContainer.js";
 import { ModelServiceNetwork } from "./network.js";
 import { PROXY_APPLY_CONFIG_SCRIPT } from "../../commands/proxyConfig.js";
 import { BASH } from "../../commands/scripts.js";
 import { engineCommandEnvironment, engineScript } from "../../engine/commandEngine.js";
 import { proxyContainerSettings } from "./proxyContainer.js";
-import { apiReplicaName, apiReplicaRollout, proxyRollout } from "./rolloutPolicy.js";
+import { apiReplicaName, apiReplicaRollout, candidateReplicaName, proxyRollout } from "./rolloutPolicy.js";
 import { PROXY_TLS_FILES_SCRIPT, proxyTlsFilesStdin } from "../../commands/tlsFiles.js";
 
 /** What `deployDocker` creates. */
 export interface DockerDeployment {
   readonly network: ModelServiceNetwork;
   readonly apiContainers: docker.Container[];
+  /** The candidate's replicas, in replica order; empty without a candidate. */
+  readonly candidateContainers: docker.Container[];
   readonly proxyContainer: docker.Container;
   readonly proxyConfig: command.local.Command;
   readonly tlsVolume: docker.Volume | undefined;
@@ -42,6 +45,7 @@ export function deployDocker(inputs: DeploymentInputs): DockerDeployment {
     { parent },
   );
   const apiContainers = Array.from({ length: spec.replicas }, (_, index) => apiReplica(inputs, index, network));
+  const candidateContainers = Array.from({ length: spec.candidate?.replicas ?? 0 }, (_, index) => candidateReplica(inputs, index, network));
 
   const tlsVolume =
     spec.tls === undefined
@@ -94,9 +98,11 @@ export function deployDocker(inputs: DeploymentInputs): DockerDeployment {
       environment: engineCommandEnvironment({ PROXY_CONTAINER: proxyContainer.name, NGINX_CONF: nginxConfig }, engine),
       triggers: [proxyContainer.id],
     },
-    { parent },
+    // A new candidate answers before the config that routes to it is applied; a removed one goes only after the
+    // config without it (Pulumi deletes removed resources last).
+    { parent, ...(candidateContainers.length > 0 ? { dependsOn: candidateContainers } : {}) },
   );
-  return { network, apiContainers, proxyContainer, proxyConfig, tlsVolume, tlsFiles };
+  return { network, apiContainers, candidateContainers, proxyContainer, proxyConfig, tlsVolume, tlsFiles };
 }
 
 /**
@@ -115,6 +121,29 @@ function apiReplica(inputs: DeploymentInputs, index: number, network: ModelServi
       name: containerName,
       image: apiImage.imageRef,
       networksAdvanced: [{ name: network.networkName, aliases: [API_NETWORK_ALIAS, containerName] }],
+    },
+    { parent, ...apiReplicaRollout() },
+  );
+}
+
+/**
+ * Candidate replica `index`: like an api replica, with the candidate's image and environment, reachable as
+ * `api-candidate` (shared by the candidate's replicas) and by its own name. Replaced create-before-delete.
+ */
+function candidateReplica(inputs: DeploymentInputs, index: number, network: ModelServiceNetwork): docker.Container {
+  const { name, spec, prefix, candidateImage, parent } = inputs;
+  if (spec.candidate === undefined || candidateImage === undefined) {
+    throw new Error("a candidate replica needs spec.candidate and the candidate's image");
+  }
+  const settings = apiContainerSettings(spec, index, candidateImage.modelDigest, spec.candidate);
+  const containerName = candidateImage.imageRef.apply((imageRef) => candidateReplicaName(prefix, index, settings, imageRef, networkName(prefix)));
+  return new docker.Container(
+    childName(name, `candidate-${index}`),
+    {
+      ...settings,
+      name: containerName,
+      image: candidateImage.imageRef,
+      networksAdvanced: [{ name: network.networkName, aliases: [API_CANDIDATE_NETWORK_ALIAS, containerName] }],
     },
     { parent, ...apiReplicaRollout() },
   );

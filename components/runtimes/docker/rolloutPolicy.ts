@@ -14,7 +14,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { fingerprint } from "../../images/contentHash.js";
 import { NOT_UPDATABLE_IN_PLACE, UPDATABLE_IN_PLACE } from "../../containers/hardening.js";
-import { apiContainerName } from "../../containers/naming.js";
+import { apiContainerName, candidateContainerName } from "../../containers/naming.js";
 import type { ApiContainerSettings } from "./apiContainer.js";
 
 /**
@@ -31,6 +31,11 @@ export function apiContainerFingerprint(settings: ApiContainerSettings, imageRef
 /** Docker name of api replica `index`: it changes with everything that replaces the replica. */
 export function apiReplicaName(prefix: string, index: number, settings: ApiContainerSettings, imageRef: string, network: string): string {
   return apiContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, network));
+}
+
+/** Docker name of candidate replica `index`: like `apiReplicaName`, it changes with everything that replaces the replica. */
+export function candidateReplicaName(prefix: string, index: number, settings: ApiContainerSettings, imageRef: string, network: string): string {
+  return candidateContainerName(prefix, index, apiContainerFingerprint(settings, imageRef, network));
 }
 
 /** Resource options of an api replica. */

@@ -56,6 +56,17 @@ const GOLDEN_VARIANTS: Record<string, NginxConfigOptions> = {
     workerConnections: 2048,
     gzipMinLengthBytes: 256,
   },
+  "candidate-weighted-sticky-shadow": {
+    ...BASE,
+    resolver: { address: "127.0.0.11", validSeconds: 1 },
+    connectTimeoutSeconds: 1,
+    rateLimit: { requestsPerSecond: 50, burst: 100 },
+    candidate: { upstream: { host: "api-candidate", port: 8000 }, trafficPercent: 10, shadowPercent: 25, stickyHeader: "X-User-Id" },
+  },
+  "candidate-upstream-blocks-weight-only": {
+    ...BASE,
+    candidate: { upstream: { host: "api-candidate", port: 8000 }, trafficPercent: 0.5, shadowPercent: 0 },
+  },
   "replicas-looked-up-per-request": {
     ...BASE,
     resolver: { address: "127.0.0.11", validSeconds: 1 },
@@ -485,6 +496,7 @@ describe("helpers", () => {
       clientTimeouts: { headerSeconds: 10, bodySeconds: 10, sendSeconds: 10, keepaliveSeconds: 65 },
       maxConnectionsPerClient: 1000,
       tls: false,
+      candidate: null,
     });
   });
 
@@ -651,5 +663,25 @@ describe("option validation", () => {
     expect(() => renderNginxConfig(highest)).not.toThrow();
     expect(() => render({ upstreams: [{ host: "a".repeat(253), port: 8000 }] })).not.toThrow();
     expect(() => render({ upstreams: [{ host: "my_service-api.1", port: 8000 }] })).not.toThrow();
+  });
+});
+
+describe("candidateRoutingOf", () => {
+  it("reads back the weight, shadow share and sticky header that were rendered, and nothing without a candidate", async () => {
+    const { candidateRoutingOf } = await import("../../../components/nginx/candidateRouting.js");
+    const upstream = { host: "api-candidate", port: 8000 };
+    const resolver = { address: "127.0.0.11", validSeconds: 1 };
+    expect(candidateRoutingOf(renderNginxConfig(BASE))).toBeUndefined();
+    expect(candidateRoutingOf(renderNginxConfig({ ...BASE, resolver, candidate: { upstream, trafficPercent: 12.5, shadowPercent: 100, stickyHeader: "X-User-Id" } }))).toEqual({
+      trafficPercent: 12.5,
+      shadowPercent: 100,
+      stickyHeader: "X-User-Id",
+    });
+    expect(candidateRoutingOf(renderNginxConfig({ ...BASE, candidate: { upstream, trafficPercent: 0, shadowPercent: 0.5 } }))).toEqual({ trafficPercent: 0, shadowPercent: 0.5 });
+    const rolledBack = renderNginxConfig({ ...BASE, resolver, candidate: { upstream, trafficPercent: 10, shadowPercent: 0 } })
+      .split("\n")
+      .filter((line) => !line.endsWith("# model-service:candidate-weight"))
+      .join("\n");
+    expect(candidateRoutingOf(rolledBack)).toEqual({ trafficPercent: 0, shadowPercent: 0 });
   });
 });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { MODEL_SERVICE_FIELDS, type FieldSpec } from "../../../components/settings/fields.js";
+import { fieldAt } from "../../../components/settings/reference.js";
 import { interfaceFields } from "../../support/componentSource.js";
 
 const ARGS_FILE = "components/settings/args.ts";
@@ -13,6 +14,8 @@ const NESTED: Readonly<Record<string, string>> = {
   registry: "Registry",
   tls: "Tls",
   swarm: "Swarm",
+  candidate: "Candidate",
+  "candidate.gates": "CanaryGates",
 };
 
 /** Numbers as the docs write them: 1048576, 0.1. */
@@ -26,7 +29,7 @@ function documented(interfaceName: string, fields: Readonly<Record<string, Field
 
 const cases: [string, string, FieldSpec][] = [
   ...documented("ModelServiceArgs", MODEL_SERVICE_FIELDS),
-  ...Object.entries(NESTED).flatMap(([field, name]) => documented(name, (MODEL_SERVICE_FIELDS as Record<string, FieldSpec>)[field].members ?? {})),
+  ...Object.entries(NESTED).flatMap(([field, name]) => documented(name, fieldAt(MODEL_SERVICE_FIELDS as Record<string, FieldSpec>, field).members ?? {})),
 ];
 
 describe("the field table and the Args doc comments", () => {

@@ -18,6 +18,8 @@ const NESTED_TYPES: Readonly<Record<string, string>> = {
   registry: "Registry",
   tls: "Tls",
   swarm: "Swarm",
+  candidate: "Candidate",
+  "candidate.gates": "CanaryGates",
 };
 
 function reference(): string {

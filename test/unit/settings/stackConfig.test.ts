@@ -68,7 +68,7 @@ describe("modelServiceArgsFromConfig", () => {
       [
         "model-service:replica",
         "2",
-        expect.stringMatching(/^one of the ModelService settings: modelDir, .*replicas, .*smokeTestTimeoutSeconds, .*apiKeys, tls, runtime, swarm$/),
+        expect.stringMatching(/^one of the ModelService settings: modelDir, .*replicas, .*smokeTestTimeoutSeconds, .*apiKeys, tls, runtime, swarm, candidate$/),
       ],
       ["model-service:replicas", "two", "a number"],
       ["model-service:smokeTestInstances", '{"a":1}', "a JSON list"],

@@ -267,7 +267,7 @@ describe("resolveModelServiceSpec rejections", () => {
   it("rejects an unknown field (a typo from JavaScript or config)", () => {
     const error = rejectionOf({ replica: 3 } as never);
     expect(error.fields).toEqual(["replica"]);
-    expect(error.problems[0].allowed).toMatch(/^no such field; known fields are modelDir, modelName, .*smokeTestTimeoutSeconds, .*apiKeys, tls, runtime, swarm$/);
+    expect(error.problems[0].allowed).toMatch(/^no such field; known fields are modelDir, modelName, .*smokeTestTimeoutSeconds, .*apiKeys, tls, runtime, swarm, candidate$/);
   });
 
   it("rejects a service name that cannot prefix Docker names", () => {
