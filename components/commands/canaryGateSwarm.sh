@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs the canary gate on a Swarm (runtime swarm), through the manager's engine: finds a running task of the proxy
+# service on the manager, expands `tasks.<service>` (Swarm's DNS name that resolves to every task's address inside
+# the overlay network) into the `<task address>:<api port>` targets of the api and candidate services from inside
+# that proxy task (the host never addresses a container), and runs canaryGateRun.sh (CANARY_GATE_RUN_SCRIPT) in it
+# with the gate's script on standard input.
+#
+# Rollback: a failed gate has already taken the candidate's live share to 0% in the proxy task it ran in; the other
+# nodes' proxy tasks, and any proxy task that restarts, still render the spec's weight. So this script then scales
+# the candidate service to 0 tasks: `api-candidate` resolves to nothing, and every proxy answers the candidate's
+# share from stable (a candidate request that cannot connect is retried on stable), on every node, after any
+# restart. The service's spec holds it. A candidate a failed gate left at 0 tasks is scaled back to
+# CANDIDATE_REPLICAS first, since this run judges a new change. Exits with the gate's status; its last line of
+# output is the gate's JSON summary.
+# Environment: API_SERVICE, CANDIDATE_SERVICE, PROXY_SERVICE (service names), CANDIDATE_REPLICAS, API_PORT,
+# CANARY_GATE_RUN_SCRIPT (the text of canaryGateRun.sh), the gate's thresholds (see canaryGateRun.sh), DOCKER_HOST
+# (the manager), API_KEY (optional, secret).
+# Everything above the first command is left out of the text the command runs.
+
+set -euo pipefail
+: "${API_SERVICE:?}" "${CANDIDATE_SERVICE:?}" "${PROXY_SERVICE:?}" "${CANDIDATE_REPLICAS:?}" "${API_PORT:?}"
+: "${CANARY_GATE_RUN_SCRIPT:?the text of canaryGateRun.sh}"
+say() { printf 'canary gate (swarm): %s\n' "$*" >&2; }
+
+replicas=$(docker service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' "$CANDIDATE_SERVICE" </dev/null)
+if [[ $replicas != "$CANDIDATE_REPLICAS" ]]; then
+  say "scaling $CANDIDATE_SERVICE from $replicas back to $CANDIDATE_REPLICAS tasks"
+  docker service scale --detach=false "$CANDIDATE_SERVICE=$CANDIDATE_REPLICAS" </dev/null >&2
+fi
+
+# A proxy task on this node; a global one may still be starting after an update (bounded wait).
+proxy=""
+for _ in $(seq 60); do
+  proxy=$(docker ps --filter "label=com.docker.swarm.service.name=$PROXY_SERVICE" --filter status=running --format '{{.Names}}' </dev/null | head -n 1)
+  [[ -z $proxy ]] || break
+  sleep 1
+done
+if [[ -z $proxy ]]; then
+  say "no running task of $PROXY_SERVICE on the manager after 60 s; the gate runs in a proxy task there"
+  exit 1
+fi
+
+# targets SERVICE COUNT: every task of SERVICE as `<address>:<api port>`, once all COUNT tasks are in Swarm's DNS
+# (bounded wait).
+targets() {
+  local found=""
+  for _ in $(seq 30); do
+    found=$(docker exec "$proxy" getent ahostsv4 "tasks.$1" </dev/null | awk -v port="$API_PORT" '{ print $1 ":" port }' | sort -u | tr '\n' ' ' || true)
+    if (($(wc -w <<<"$found") >= $2)); then
+      printf '%s' "${found% }"
+      return 0
+    fi
+    sleep 1
+  done
+  say "tasks.$1 resolves to $(wc -w <<<"$found") of $2 tasks in $proxy after 30 s: ${found:-nothing}"
+  return 1
+}
+api_replicas=$(docker service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' "$API_SERVICE" </dev/null)
+STABLE_TARGETS=$(targets "$API_SERVICE" "$api_replicas")
+CANDIDATE_TARGETS=$(targets "$CANDIDATE_SERVICE" "$CANDIDATE_REPLICAS")
+export STABLE_TARGETS CANDIDATE_TARGETS PROXY_CONTAINER=$proxy
+say "stable tasks: $STABLE_TARGETS; candidate tasks: $CANDIDATE_TARGETS"
+
+status=0
+bash -c "$CANARY_GATE_RUN_SCRIPT" || status=$?
+if ((status != 0)); then
+  say "the gate failed: scaling $CANDIDATE_SERVICE to 0 tasks, so no proxy task sends it live traffic, now or after a restart"
+  docker service scale --detach=false "$CANDIDATE_SERVICE=0" </dev/null >&2
+fi
+exit "$status"
