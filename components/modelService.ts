@@ -252,6 +252,10 @@ export class ModelService extends pulumi.ComponentResource {
     const registryCleanups = [
       registryCleanup(childName(name, "api-image-cleanup"), spec.registry, apiImage.imageRef, { parent: this }),
       registryCleanup(childName(name, "nginx-image-cleanup"), spec.registry, proxyImage.imageRef, { parent: this }),
+      // Only with a candidate, so a service without one keeps its resources.
+      ...(candidateImage === undefined
+        ? []
+        : [registryCleanup(childName(name, "candidate-image-cleanup"), spec.registry, candidateImage.imageRef, { parent: this })]),
     ].filter((cleanup): cleanup is command.local.Command => cleanup !== undefined);
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));

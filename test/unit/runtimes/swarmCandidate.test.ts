@@ -93,6 +93,19 @@ describe("ModelService with a candidate (runtime swarm)", () => {
     expect(config).toContain("mirror /_model_service/shadow;");
   });
 
+  it("deletes the candidate's image from the registry on destroy, after its service, when the registry deletes", async () => {
+    const capture = captureOptions();
+    const service = new ModelService(
+      "swclean",
+      { ...SWARM, registry: { server: "127.0.0.1:15000", deleteFromRegistry: true }, candidate: { modelDir: candidateDir, trafficPercent: 10 } as never },
+      { transformations: [capture.transformation] },
+    );
+    await valueOf(service.smokeTest.urn);
+    const cleanup = resource("swclean-candidate-image-cleanup").inputs as { environment: Record<string, string> };
+    expect(cleanup.environment.IMAGE_REF).toBe(await valueOf(service.candidateImage!.imageRef));
+    expect(await dependencyNames(capture.byName.get("swclean-candidate-service")?.opts)).toContain("swclean-candidate-image-cleanup");
+  });
+
   it("adds nothing to a Swarm service without a candidate", async () => {
     await deploy("swplain", undefined);
     expect(registeredNames("swplain").filter((name) => name.includes("candidate") || name.includes("canary"))).toEqual([]);
