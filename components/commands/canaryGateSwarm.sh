@@ -5,28 +5,21 @@
 # that proxy task (the host never addresses a container), and runs canaryGateRun.sh (CANARY_GATE_RUN_SCRIPT) in it
 # with the gate's script on standard input.
 #
-# Rollback: a failed gate has already taken the candidate's live share to 0% in the proxy task it ran in; the other
-# nodes' proxy tasks, and any proxy task that restarts, still render the spec's weight. So this script then scales
-# the candidate service to 0 tasks: `api-candidate` resolves to nothing, and every proxy answers the candidate's
-# share from stable (a candidate request that cannot connect is retried on stable), on every node, after any
-# restart. The service's spec holds it. A candidate a failed gate left at 0 tasks is scaled back to
-# CANDIDATE_REPLICAS first, since this run judges a new change. Exits with the gate's status; its last line of
-# output is the gate's JSON summary.
+# Rollback: a failed gate has already taken the candidate's live share to 0% in the proxy task it ran in (the
+# nginx-drop-candidate of canaryGate.sh); the other nodes' proxy tasks, and any proxy task that restarts, render the
+# proxy service's spec. So this script then writes ROLLBACK_PROXY_ENV (`NGINX_CONF_B64=<the same config rendered
+# with the candidate at 0% of live traffic>`) into the proxy service's spec, and Swarm rolls the proxy tasks as it rolls any
+# proxy update: the weight lives in the spec, and every proxy task on every node runs 0% from then on, after any
+# restart. Exits with the gate's status; its last line of output is the gate's JSON summary.
 # Environment: API_SERVICE, CANDIDATE_SERVICE, PROXY_SERVICE (service names), CANDIDATE_REPLICAS, API_PORT,
-# CANARY_GATE_RUN_SCRIPT (the text of canaryGateRun.sh), the gate's thresholds (see canaryGateRun.sh), DOCKER_HOST
-# (the manager), API_KEY (optional, secret).
+# CANARY_GATE_RUN_SCRIPT (the text of canaryGateRun.sh), ROLLBACK_PROXY_ENV, the gate's thresholds (see
+# canaryGateRun.sh), DOCKER_HOST (the manager), API_KEY (optional, secret).
 # Everything above the first command is left out of the text the command runs.
 
 set -euo pipefail
 : "${API_SERVICE:?}" "${CANDIDATE_SERVICE:?}" "${PROXY_SERVICE:?}" "${CANDIDATE_REPLICAS:?}" "${API_PORT:?}"
-: "${CANARY_GATE_RUN_SCRIPT:?the text of canaryGateRun.sh}"
+: "${CANARY_GATE_RUN_SCRIPT:?the text of canaryGateRun.sh}" "${ROLLBACK_PROXY_ENV:?the proxy config at 0%, as NAME=VALUE}"
 say() { printf 'canary gate (swarm): %s\n' "$*" >&2; }
-
-replicas=$(docker service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' "$CANDIDATE_SERVICE" </dev/null)
-if [[ $replicas != "$CANDIDATE_REPLICAS" ]]; then
-  say "scaling $CANDIDATE_SERVICE from $replicas back to $CANDIDATE_REPLICAS tasks"
-  docker service scale --detach=false "$CANDIDATE_SERVICE=$CANDIDATE_REPLICAS" </dev/null >&2
-fi
 
 # A proxy task on this node; a global one may still be starting after an update (bounded wait).
 proxy=""
@@ -64,7 +57,8 @@ say "stable tasks: $STABLE_TARGETS; candidate tasks: $CANDIDATE_TARGETS"
 status=0
 bash -c "$CANARY_GATE_RUN_SCRIPT" || status=$?
 if ((status != 0)); then
-  say "the gate failed: scaling $CANDIDATE_SERVICE to 0 tasks, so no proxy task sends it live traffic, now or after a restart"
-  docker service scale --detach=false "$CANDIDATE_SERVICE=0" </dev/null >&2
+  say "the gate failed: writing the config with 0% candidate traffic into $PROXY_SERVICE's spec, so no proxy task on any node sends it live traffic, now or after a restart"
+  docker service update --detach=false --env-add "$ROLLBACK_PROXY_ENV" "$PROXY_SERVICE" </dev/null >&2
+  say "$PROXY_SERVICE runs the config with 0% candidate traffic"
 fi
 exit "$status"

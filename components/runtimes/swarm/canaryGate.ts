@@ -10,12 +10,15 @@ import { engineEnvironment, isRemoteEngine } from "../../engine/dockerEngine.js"
 import { API_PORT } from "../../containers/addresses.js";
 import type { CandidateSpec, ModelServiceSpec } from "../../settings/spec.js";
 import { swarmRuntime } from "./serviceSpecs.js";
+import { renderNginxConfig } from "../../nginx/config.js";
+import { nginxConfigOptions } from "../../containers/proxyNginxConfig.js";
+import { proxyEnvironment } from "../../containers/proxySettings.js";
 
 /**
  * The canary gate on a Swarm (canaryGateSwarm.sh): through the manager's engine, in a proxy task on the manager,
  * with every api and candidate task as a target (`tasks.<service>` expanded inside the overlay network). A failed
- * gate scales the candidate service to 0 tasks: the spec, not one proxy's config, holds the rollback, so it
- * survives a proxy task's restart.
+ * gate writes the proxy config with the candidate at 0% of live traffic into the proxy service's spec: the spec,
+ * not one nginx, holds the rollback, so every node's proxy runs it, after any restart too.
  */
 export const CANARY_GATE_SWARM_SCRIPT = commandScript("canaryGateSwarm.sh");
 
@@ -28,8 +31,22 @@ export function managerEngine(spec: ModelServiceSpec, engine: CommandEngine): Co
   return { remote: isRemoteEngine({ host }), environment: engineEnvironment({ host }), host };
 }
 
+/**
+ * `NAME=VALUE` of the proxy's config variable after a failed gate: `spec`'s config with the candidate at 0% of live
+ * traffic (its shadow share kept, as nginx-drop-candidate does on one proxy).
+ */
+export function rollbackProxyEnvironment(spec: ModelServiceSpec): string {
+  if (spec.candidate === undefined) {
+    throw new Error("a rollback config needs a candidate");
+  }
+  const config = renderNginxConfig(nginxConfigOptions({ ...spec, candidate: { ...spec.candidate, trafficPercent: 0 } }));
+  const [[name, value]] = Object.entries(proxyEnvironment(config));
+  return `${name}=${value}`;
+}
+
 /** The swarm gate's plain environment: the services, the candidate's replicas, the api port and the thresholds. */
 export function swarmCanaryGateEnvironment(
+  spec: ModelServiceSpec,
   candidate: CandidateSpec & Required<Pick<CandidateSpec, "gates">>,
   services: { readonly api: string; readonly candidate: string; readonly proxy: string },
 ): Record<string, string> {
@@ -43,6 +60,7 @@ export function swarmCanaryGateEnvironment(
     CANDIDATE_SERVICE: services.candidate,
     CANARY_GATE_RUN_SCRIPT,
     PROXY_SERVICE: services.proxy,
+    ROLLBACK_PROXY_ENV: rollbackProxyEnvironment(spec),
   };
 }
 
@@ -65,7 +83,7 @@ export interface SwarmCanaryGateInputs {
 export function swarmCanaryGateCommand(name: string, inputs: SwarmCanaryGateInputs, opts: pulumi.CustomResourceOptions): command.local.Command {
   const { spec, candidate } = inputs;
   const engine = managerEngine(spec, inputs.engine);
-  const plain = swarmCanaryGateEnvironment(candidate, { api: "", candidate: "", proxy: "" });
+  const plain = swarmCanaryGateEnvironment(spec, candidate, { api: "", candidate: "", proxy: "" });
   return new command.local.Command(
     name,
     {

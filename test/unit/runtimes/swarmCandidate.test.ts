@@ -1,7 +1,8 @@
 /**
  * A ModelService with a candidate on runtime swarm, against Pulumi's mocked engine: the candidate's own service (its
  * image from the registry, its replicas, MODEL_ROLE=candidate, the api's rollout, the `api-candidate` alias), the
- * proxy service that routes to it only once it exists, and the gate through the manager after the smoke test.
+ * proxy service that routes to it only once it exists, the gate through the manager after the smoke test, and the
+ * proxy config a failed gate writes into the proxy service's spec.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
@@ -17,7 +18,9 @@ const { apiServiceSettings, candidateServiceSettings } = await import("../../../
 const { apiServiceRollout } = await import("../../../components/runtimes/swarm/rolloutPolicy.js");
 const { CANARY_GATE_SCRIPT } = await import("../../../components/commands/canaryGate.js");
 const { CANARY_GATE_RUN_SCRIPT } = await import("../../../components/commands/canaryGateCommand.js");
-const { CANARY_GATE_SWARM_SCRIPT, managerEngine, swarmCanaryGateEnvironment } = await import("../../../components/runtimes/swarm/canaryGate.js");
+const { CANARY_GATE_SWARM_SCRIPT, managerEngine, rollbackProxyEnvironment, swarmCanaryGateEnvironment } = await import("../../../components/runtimes/swarm/canaryGate.js");
+const { renderNginxConfig } = await import("../../../components/nginx/config.js");
+const { nginxConfigOptions } = await import("../../../components/containers/proxyNginxConfig.js");
 const { decodeNginxConfigFromEnv } = await import("../../../components/nginx/config.js");
 const { NGINX_CONF_ENV_VAR } = await import("../../../components/nginx/options.js");
 
@@ -124,6 +127,7 @@ describe("ModelService with a candidate (runtime swarm)", () => {
       CANDIDATE_REPLICAS: "2",
       API_PORT: "8000",
       CANARY_GATE_RUN_SCRIPT,
+      ROLLBACK_PROXY_ENV: expect.stringMatching(/^NGINX_CONF_B64=/),
       WINDOW_SECONDS: "30",
       MAX_ERROR_RATE: "0.02",
       MAX_P99_LATENCY_RATIO: "1.5",
@@ -138,8 +142,21 @@ describe("ModelService with a candidate (runtime swarm)", () => {
 
   it("gates a shadow-only candidate on agreement alone", () => {
     const spec = specFor({ ...SWARM, candidate: { modelDir: candidateDir, shadowPercent: 100, gates: { windowSeconds: 30, minAgreement: 0.9 } } });
-    const candidate = spec.candidate as Parameters<typeof swarmCanaryGateEnvironment>[0];
-    expect(swarmCanaryGateEnvironment(candidate, { api: "a", candidate: "c", proxy: "p" })).toMatchObject({ MIN_REQUESTS: "0", MIN_AGREEMENT: "0.9", CANDIDATE_REPLICAS: "1" });
+    const candidate = spec.candidate as Parameters<typeof swarmCanaryGateEnvironment>[1];
+    expect(swarmCanaryGateEnvironment(spec, candidate, { api: "a", candidate: "c", proxy: "p" })).toMatchObject({ MIN_REQUESTS: "0", MIN_AGREEMENT: "0.9", CANDIDATE_REPLICAS: "1" });
+  });
+
+  it("rolls back to the proxy config with the candidate at 0% of live traffic, its shadow share kept", () => {
+    const spec = specFor({ ...SWARM, candidate: { modelDir: candidateDir, trafficPercent: 30, shadowPercent: 20, stickyHeader: "X-User-Id" } });
+    const rollback = rollbackProxyEnvironment(spec);
+    expect(rollback.startsWith(`${NGINX_CONF_ENV_VAR}=`)).toBe(true);
+    const config = decodeNginxConfigFromEnv(rollback.slice(NGINX_CONF_ENV_VAR.length + 1));
+    const live = renderNginxConfig(nginxConfigOptions(spec));
+    expect(live).toContain("30% candidate; # model-service:candidate-weight");
+    expect(config).not.toContain("# model-service:candidate-weight");
+    expect(config).not.toContain("rewrite ^ /_model_service/candidate last;");
+    expect(config).toContain("mirror /_model_service/shadow;");
+    expect(config).toBe(renderNginxConfig(nginxConfigOptions({ ...spec, candidate: { ...spec.candidate!, trafficPercent: 0 } })));
   });
 
   it("reaches the manager's engine when swarm.managerHost is set, else the stack's", () => {
