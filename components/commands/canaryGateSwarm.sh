@@ -21,7 +21,20 @@ set -euo pipefail
 : "${CANARY_GATE_RUN_SCRIPT:?the text of canaryGateRun.sh}" "${ROLLBACK_PROXY_ENV:?the proxy config at 0%, as NAME=VALUE}"
 say() { printf 'canary gate (swarm): %s\n' "$*" >&2; }
 
-# A proxy task on this node; a global one may still be starting after an update (bounded wait).
+# The proxy's update must be over: the provider does not wait for a global service, and a proxy task replaced
+# while the gate runs in it ends the gate (bounded wait).
+state=""
+for _ in $(seq 180); do
+  state=$(docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$PROXY_SERVICE" </dev/null)
+  [[ $state == updating || $state == rollback_started ]] || break
+  sleep 1
+done
+if [[ -n $state && $state != completed ]]; then
+  say "the update of $PROXY_SERVICE did not complete (state $state): its tasks do not run the config that routes to the candidate"
+  exit 1
+fi
+
+# A proxy task on this node (bounded wait).
 proxy=""
 for _ in $(seq 60); do
   proxy=$(docker ps --filter "label=com.docker.swarm.service.name=$PROXY_SERVICE" --filter status=running --format '{{.Names}}' </dev/null | head -n 1)
