@@ -19,6 +19,7 @@ import { BUILD_LEFTOVERS_SCRIPT, SMOKE_TEST_SCRIPT, smokeTestEnvironment, smokeT
 import { commandEngine, engineCommandEnvironment, engineScript } from "./engine/commandEngine.js";
 import { engineImages } from "./commands/engineImages.js";
 import { canaryGateCommand, canaryGateSummary, gatesCandidate } from "./commands/canaryGateCommand.js";
+import { swarmCanaryGateCommand } from "./runtimes/swarm/canaryGate.js";
 import { deployDocker, deploySwarm, type DockerDeployment, type SwarmDeployment } from "./runtimes/index.js";
 import { resolveModelServiceSpec } from "./settings/validation.js";
 import { checkResourceOptions, dockerServiceName, withChildOptions } from "./settings/resourceOptions.js";
@@ -251,6 +252,10 @@ export class ModelService extends pulumi.ComponentResource {
     const registryCleanups = [
       registryCleanup(childName(name, "api-image-cleanup"), spec.registry, apiImage.imageRef, { parent: this }),
       registryCleanup(childName(name, "nginx-image-cleanup"), spec.registry, proxyImage.imageRef, { parent: this }),
+      // Only with a candidate, so a service without one keeps its resources.
+      ...(candidateImage === undefined
+        ? []
+        : [registryCleanup(childName(name, "candidate-image-cleanup"), spec.registry, candidateImage.imageRef, { parent: this })]),
     ].filter((cleanup): cleanup is command.local.Command => cleanup !== undefined);
 
     const nginxConfig = renderNginxConfig(nginxConfigOptions(spec));
@@ -284,7 +289,21 @@ export class ModelService extends pulumi.ComponentResource {
     );
     // After the smoke test: watch the candidate on live traffic, and roll it back to 0% when a gate fails.
     const canaryGate =
-      dockerDeployment !== undefined && candidateImage !== undefined && gatesCandidate(spec.candidate)
+      swarm?.candidateService !== undefined && candidateImage !== undefined && gatesCandidate(spec.candidate)
+        ? swarmCanaryGateCommand(
+            childName(name, "canary-gate"),
+            {
+              spec,
+              candidate: spec.candidate,
+              candidateImageRef: candidateImage.imageRef,
+              apiService: swarm.apiService,
+              candidateService: swarm.candidateService,
+              proxyService: swarm.proxyService,
+              engine,
+            },
+            { parent: this, dependsOn: [smokeTest] },
+          )
+        : dockerDeployment !== undefined && candidateImage !== undefined && gatesCandidate(spec.candidate)
         ? canaryGateCommand(
             childName(name, "canary-gate"),
             {

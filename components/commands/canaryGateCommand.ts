@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
 import { commandScript, BASH } from "./scripts.js";
-import { CANARY_GATE_SCRIPT, canaryGateEnvironment } from "./canaryGate.js";
+import { CANARY_GATE_SCRIPT, canaryGateEnvironment, type CanaryGateThresholds } from "./canaryGate.js";
 import { smokeTestSecretEnvironment } from "./smokeTest.js";
 import { engineCommandEnvironment, engineScript, type CommandEngine } from "../engine/commandEngine.js";
 import { API_PORT } from "../containers/addresses.js";
@@ -27,6 +27,12 @@ export function canaryGateTriggers(candidate: CandidateSpec, candidateImageRef: 
   return [candidateImageRef, String(candidate.trafficPercent), String(candidate.shadowPercent), JSON.stringify(candidate.gates ?? {})];
 }
 
+/** The gate's thresholds for `candidate`: its gates; a shadow-only candidate has no live requests to count, so it is judged on agreement alone. */
+export function canaryGateThresholds(candidate: CandidateSpec & Required<Pick<CandidateSpec, "gates">>): CanaryGateThresholds {
+  const gates = candidate.gates;
+  return { ...gates, minRequests: candidate.trafficPercent > 0 ? gates.minRequests : 0 };
+}
+
 /** The replicas the gate reads, as the proxy reaches them: `<container name>:<api port>`. */
 function targets(containers: readonly docker.Container[]): pulumi.Output<string[]> {
   return pulumi.all(containers.map((container) => container.name)).apply((names) => names.map((name) => `${name}:${API_PORT}`));
@@ -49,9 +55,7 @@ export interface CanaryGateCommandInputs {
  */
 export function canaryGateCommand(name: string, inputs: CanaryGateCommandInputs, opts: pulumi.CustomResourceOptions): command.local.Command {
   const { spec, candidate, engine } = inputs;
-  const gates = candidate.gates;
-  // A shadow-only candidate has no live requests to count: the gate then judges agreement alone.
-  const thresholds = { ...gates, minRequests: candidate.trafficPercent > 0 ? gates.minRequests : 0 };
+  const thresholds = canaryGateThresholds(candidate);
   const environment = pulumi
     .all([targets(inputs.apiContainers), targets(inputs.candidateContainers)])
     .apply(([stable, candidates]) => canaryGateEnvironment(thresholds, stable, candidates));

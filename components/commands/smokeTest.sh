@@ -48,9 +48,17 @@ version_field='"version"[[:space:]]*:[[:space:]]*"'
 # until the expected model answers, and fail on any error or when it never does.
 other_versions=0
 while :; do
-  if ! response="$(request --noproxy '*' --silent --show-error --max-time "$PREDICT_TIMEOUT_SECONDS" \
+  code=0
+  response="$(request --noproxy '*' --silent --show-error --max-time "$PREDICT_TIMEOUT_SECONDS" \
       --header 'Content-Type: application/json' --data-binary "$PREDICT_BODY" \
-      --write-out '\n%{http_code}' "$SERVICE_URL/predict")"; then
+      --write-out '\n%{http_code}' "$SERVICE_URL/predict")" || code=$?
+  # curl's 7: the connection was refused, the request never sent. On a Swarm a node's proxy task may restart
+  # (stop-first) after /ready answered: ask again within the same deadline.
+  if ((code == 7)) && ((SECONDS < deadline)); then
+    sleep 0.5
+    continue
+  fi
+  if ((code != 0)); then
     echo "smoke test: POST $SERVICE_URL/predict failed" >&2
     exit 1
   fi

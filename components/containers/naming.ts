@@ -74,6 +74,11 @@ export function apiServiceName(prefix: string): string {
   return `${prefix}-api`;
 }
 
+/** Name of the Swarm service of a canary's candidate tasks. */
+export function candidateServiceName(prefix: string): string {
+  return `${prefix}-api-candidate`;
+}
+
 /** Name of the Swarm service of the proxy tasks. */
 export function proxyServiceName(prefix: string): string {
   return `${prefix}-proxy`;

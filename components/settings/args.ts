@@ -375,8 +375,8 @@ export interface ModelServiceArgs {
   /** Swarm settings; only with `runtime: swarm`. Defaults to every field's own default. */
   swarm?: Swarm;
   /**
-   * A candidate model beside the stable one, with a share of live and shadow traffic and optional gates (runtime
-   * `docker` only for now). Defaults to none: the stable model answers every request.
+   * A candidate model beside the stable one, with a share of live and shadow traffic and optional gates. Defaults
+   * to none: the stable model answers every request.
    */
   candidate?: Candidate;
 }

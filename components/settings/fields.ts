@@ -113,22 +113,22 @@ const SWARM_FIELDS = {
 const PLAIN_CANARY = { takes: "plain", because: "it is rendered into the proxy's nginx config or the gate command when the component is constructed" } as const;
 
 const CANARY_GATE_FIELDS = {
-  windowSeconds: { kind: "integer", min: 10, max: 3600, runtime: "docker", ...PLAIN_CANARY },
-  maxErrorRate: { kind: "number", min: 0, max: 1, default: 0.01, runtime: "docker", ...PLAIN_CANARY },
-  maxP99LatencyRatio: { kind: "number", min: 1, max: 100, default: 1.5, runtime: "docker", ...PLAIN_CANARY },
-  minAgreement: { kind: "number", min: 0, max: 1, derivedDefault: "none: agreement is not gated", runtime: "docker", ...PLAIN_CANARY },
-  minRequests: { kind: "integer", min: 1, max: 1_000_000, default: 50, runtime: "docker", ...PLAIN_CANARY },
+  windowSeconds: { kind: "integer", min: 10, max: 3600, runtime: "both", ...PLAIN_CANARY },
+  maxErrorRate: { kind: "number", min: 0, max: 1, default: 0.01, runtime: "both", ...PLAIN_CANARY },
+  maxP99LatencyRatio: { kind: "number", min: 1, max: 100, default: 1.5, runtime: "both", ...PLAIN_CANARY },
+  minAgreement: { kind: "number", min: 0, max: 1, derivedDefault: "none: agreement is not gated", runtime: "both", ...PLAIN_CANARY },
+  minRequests: { kind: "integer", min: 1, max: 1_000_000, default: 50, runtime: "both", ...PLAIN_CANARY },
 } as const satisfies Record<keyof CanaryGates, FieldSpec>;
 
 const CANDIDATE_FIELDS = {
-  modelDir: { kind: "string", runtime: "docker", ...PLAIN_IMAGE },
-  modelName: { kind: "string", derivedDefault: "`name` of its model.json, else the directory's name", runtime: "docker", ...PLAIN_IDENTITY },
-  modelVersion: { kind: "string", derivedDefault: "`version` of its model.json, else `1`", runtime: "docker", ...PLAIN_IDENTITY },
-  replicas: { kind: "integer", min: 1, max: 32, default: 1, runtime: "docker", ...PLAIN_GRAPH },
-  trafficPercent: { kind: "number", min: 0, max: 100, default: 0, runtime: "docker", ...PLAIN_NGINX },
-  shadowPercent: { kind: "number", min: 0, max: 100, default: 0, runtime: "docker", ...PLAIN_NGINX },
-  stickyHeader: { kind: "string", derivedDefault: "none: random per request", runtime: "docker", ...PLAIN_NGINX },
-  gates: { kind: "object", derivedDefault: "none: no gate", runtime: "docker", ...PLAIN_CANARY, members: CANARY_GATE_FIELDS },
+  modelDir: { kind: "string", runtime: "both", ...PLAIN_IMAGE },
+  modelName: { kind: "string", derivedDefault: "`name` of its model.json, else the directory's name", runtime: "both", ...PLAIN_IDENTITY },
+  modelVersion: { kind: "string", derivedDefault: "`version` of its model.json, else `1`", runtime: "both", ...PLAIN_IDENTITY },
+  replicas: { kind: "integer", min: 1, max: 32, default: 1, runtime: "both", ...PLAIN_GRAPH },
+  trafficPercent: { kind: "number", min: 0, max: 100, default: 0, runtime: "both", ...PLAIN_NGINX },
+  shadowPercent: { kind: "number", min: 0, max: 100, default: 0, runtime: "both", ...PLAIN_NGINX },
+  stickyHeader: { kind: "string", derivedDefault: "none: random per request", runtime: "both", ...PLAIN_NGINX },
+  gates: { kind: "object", derivedDefault: "none: no gate", runtime: "both", ...PLAIN_CANARY, members: CANARY_GATE_FIELDS },
 } as const satisfies Record<keyof Candidate, FieldSpec>;
 
 /** Every `ModelServiceArgs` field. */
@@ -167,7 +167,7 @@ export const MODEL_SERVICE_FIELDS = {
   tls: { kind: "object", secret: true, derivedDefault: "none: plain HTTP", runtime: "docker", ...PLAIN_PRESENCE, members: TLS_FIELDS },
   runtime: { kind: "enum", values: RUNTIMES, default: "docker" as Runtime, runtime: "both", ...PLAIN_GRAPH },
   swarm: { kind: "object", derivedDefault: "every member's default", runtime: "swarm", ...PLAIN_GRAPH, members: SWARM_FIELDS },
-  candidate: { kind: "object", derivedDefault: "none", runtime: "docker", ...PLAIN_GRAPH, members: CANDIDATE_FIELDS },
+  candidate: { kind: "object", derivedDefault: "none", runtime: "both", ...PLAIN_GRAPH, members: CANDIDATE_FIELDS },
 } as const satisfies Record<keyof ModelServiceArgs, FieldSpec>;
 
 /** The field table's type: each field's entry with its literal range and default. */

@@ -21,8 +21,6 @@ const NOT_ON_SWARM: Readonly<Record<string, string>> = {
     "not set with runtime swarm: Swarm publishes hostPort on every address of a node; set swarm.address to the address clients use",
   restartPolicy:
     "not set with runtime swarm: Swarm restarts failed tasks and reschedules them on other nodes itself (restart condition any)",
-  candidate:
-    "not set with runtime swarm yet: canary and shadow traffic run on runtime docker only for now; deploy the candidate's model with modelDir and the existing rollout",
   tls: "not set with runtime swarm: TLS at nginx is supported on runtime docker only; terminate TLS at a load balancer in front of the nodes",
 };
 

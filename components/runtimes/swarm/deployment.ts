@@ -5,10 +5,11 @@ import { containsOutputs } from "../../settings/inputChecks.js";
 import { modelServiceLabels } from "../../containers/labels.js";
 import type { DeploymentInputs } from "../index.js";
 import type { ModelServiceSpec, RegistrySpec } from "../../settings/spec.js";
-import { apiServiceName, childName, networkName, proxyServiceName, registryHost } from "../../containers/naming.js";
+import { apiServiceName, candidateServiceName, childName, networkName, proxyServiceName, registryHost } from "../../containers/naming.js";
 import { API_NETWORK_ALIAS } from "../../containers/addresses.js";
+import { API_CANDIDATE_NETWORK_ALIAS } from "../../containers/candidate.js";
 import { apiConvergeSeconds, CONVERGE_MARGIN_SECONDS, convergeConfig } from "./rolloutPolicy.js";
-import { apiServiceSettings, proxyServiceSettings, swarmRuntime, type SwarmServiceSettings } from "./serviceSpecs.js";
+import { apiServiceSettings, candidateServiceSettings, proxyServiceSettings, swarmRuntime, type SwarmServiceSettings } from "./serviceSpecs.js";
 
 /** What `deploySwarm` creates. */
 export interface SwarmDeployment {
@@ -18,6 +19,8 @@ export interface SwarmDeployment {
   readonly network: docker.Network;
   /** The api tasks. */
   readonly apiService: docker.Service;
+  /** The candidate's tasks, with `candidate` set; a failed canary gate scales it to 0. */
+  readonly candidateService: docker.Service | undefined;
   /** The proxy tasks, publishing `hostPort`. */
   readonly proxyService: docker.Service;
   /** Hash of both services' plain settings: an in-place service update keeps the service's ID, not this. */
@@ -64,18 +67,45 @@ export function deploySwarm(inputs: SwarmDeploymentInputs): SwarmDeployment {
     serviceArgs(apiServiceName(prefix), api, inputs.apiImage.imageRef, network, spec.registry, [API_NETWORK_ALIAS], convergeSeconds(spec)),
     { ...opts, dependsOn: [...inputs.imagesInUseAfter] },
   );
+  // The candidate's tasks answer before the proxy config that routes to them goes out; a removed candidate goes
+  // only after the config without it (Pulumi deletes removed resources last).
+  const candidate = candidateService(inputs, network, opts);
   const proxy = proxyServiceSettings(spec, inputs.nginxConfig);
   const proxyService = new docker.Service(
     childName(name, "proxy-service"),
     serviceArgs(proxyServiceName(prefix), proxy, inputs.proxyImage.imageRef, network, spec.registry, [], CONVERGE_MARGIN_SECONDS),
-    { ...opts, dependsOn: [apiService, ...inputs.imagesInUseAfter] },
+    { ...opts, dependsOn: [apiService, ...(candidate === undefined ? [] : [candidate.service]), ...inputs.imagesInUseAfter] },
   );
-  const taskSpec = { api, proxy };
+  // Only with a candidate, so a service without one keeps its hash.
+  const taskSpec = { api, proxy, ...(candidate === undefined ? {} : { candidate: candidate.settings }) };
   // A string when every setting is known now (as ever); with a user's Output in it, the hash of its value.
   const taskSpecHash = containsOutputs(taskSpec)
     ? pulumi.output(taskSpec).apply((known) => sha256Hex(JSON.stringify(known)))
     : sha256Hex(JSON.stringify(taskSpec));
-  return { manager, network, apiService, proxyService, taskSpecHash };
+  return { manager, network, apiService, candidateService: candidate?.service, proxyService, taskSpecHash };
+}
+
+/** With `spec.candidate`: the candidate's service (its image, `api-candidate` alias, the api's rollout), else undefined. */
+function candidateService(
+  inputs: SwarmDeploymentInputs,
+  network: docker.Network,
+  opts: pulumi.CustomResourceOptions,
+): { service: docker.Service; settings: SwarmServiceSettings } | undefined {
+  const { name, spec, prefix, candidateImage } = inputs;
+  if (spec.candidate === undefined) {
+    return undefined;
+  }
+  if (candidateImage === undefined) {
+    throw new Error("the candidate's service needs the candidate's image");
+  }
+  const settings = candidateServiceSettings(spec, spec.candidate, candidateImage.modelDigest);
+  const convergeTimeout = apiConvergeSeconds(spec.candidate.replicas, spec.startupTimeoutSeconds, swarmRuntime(spec).updateMonitorSeconds);
+  const service = new docker.Service(
+    childName(name, "candidate-service"),
+    serviceArgs(candidateServiceName(prefix), settings, candidateImage.imageRef, network, spec.registry, [API_CANDIDATE_NETWORK_ALIAS], convergeTimeout),
+    { ...opts, dependsOn: [...inputs.imagesInUseAfter] },
+  );
+  return { service, settings };
 }
 
 function convergeSeconds(spec: ModelServiceSpec): number {

@@ -8,10 +8,11 @@
 import { dockerPlatform } from "../../images/dockerBuild.js";
 import { apiHealthcheck, proxyHealthcheck, swarmDuration, type DockerHealthcheck } from "../../containers/healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
-import type { ContainerResources, ModelServiceSpec, SwarmRuntimeSpec } from "../../settings/spec.js";
+import type { CandidateSpec, ContainerResources, ModelServiceSpec, SwarmRuntimeSpec } from "../../settings/spec.js";
 import { NGINX_LISTEN_PORT } from "../../nginx/options.js";
 import { API_USER, PROXY_USER } from "../../containers/hardening.js";
 import { apiEnvironment, apiStopGraceSeconds, type Environment } from "../../containers/apiEnvironment.js";
+import { candidateApiEnvironment } from "../../containers/candidate.js";
 import { PROXY_STOP_GRACE_SECONDS, PROXY_SYSCTLS, proxyEnvironment } from "../../containers/proxySettings.js";
 import { apiServiceRollout, proxyServiceRollout, taskRestartPolicy, type ServiceRollout, type TaskRestartPolicy } from "./rolloutPolicy.js";
 
@@ -66,9 +67,28 @@ export function swarmRuntime(spec: ModelServiceSpec): SwarmRuntimeSpec {
  * (endpoint mode `dnsrr`: every task's address, no virtual IP), rolled out as `apiServiceRollout` says.
  */
 export function apiServiceSettings(spec: ModelServiceSpec, modelDigest?: string): SwarmServiceSettings {
+  return apiLikeServiceSettings(spec, "api", apiEnvironment(spec), spec.replicas, modelDigest);
+}
+
+/**
+ * The candidate's service: the api service's settings (limits, healthcheck, placement, rollout) with the candidate's
+ * environment (its model identity, `MODEL_ROLE=candidate`) and replica count, found by nginx under the alias
+ * `api-candidate` (endpoint mode `dnsrr`, like the api).
+ */
+export function candidateServiceSettings(spec: ModelServiceSpec, candidate: CandidateSpec, modelDigest?: string): SwarmServiceSettings {
+  return apiLikeServiceSettings(spec, "api-candidate", candidateApiEnvironment(spec, candidate), candidate.replicas, modelDigest);
+}
+
+function apiLikeServiceSettings(
+  spec: ModelServiceSpec,
+  component: "api" | "api-candidate",
+  env: Environment,
+  replicas: number,
+  modelDigest: string | undefined,
+): SwarmServiceSettings {
   const swarm = swarmRuntime(spec);
   return {
-    labels: serviceLabels(spec, "api", modelDigest),
+    labels: serviceLabels(spec, component, modelDigest),
     task: {
       ...taskBasics(spec, {
         user: API_USER,
@@ -77,8 +97,8 @@ export function apiServiceSettings(spec: ModelServiceSpec, modelDigest?: string)
         limits: spec.api,
         reservation: swarm.apiReservation,
       }),
-      env: apiEnvironment(spec),
-      labels: taskLabels(spec, "api"),
+      env,
+      labels: taskLabels(spec, component),
       placement: {
         ...imagePlatform(),
         prefs: ["spread=node.id"],
@@ -86,7 +106,7 @@ export function apiServiceSettings(spec: ModelServiceSpec, modelDigest?: string)
         ...(swarm.maxReplicasPerNode === 0 ? {} : { maxReplicas: swarm.maxReplicasPerNode }),
       },
     },
-    mode: { replicated: { replicas: spec.replicas } },
+    mode: { replicated: { replicas } },
     endpointSpec: { mode: "dnsrr" },
     ...apiServiceRollout(swarm.updateMonitorSeconds),
   };
@@ -172,11 +192,11 @@ export function swarmResources(resources: ContainerResources): { nanoCpus: numbe
  * changing model digest there took every api task down at once. The model digest and the user's labels go on the
  * service itself, which is updated in place.
  */
-function taskLabels(spec: ModelServiceSpec, component: "api" | "proxy"): DockerLabel[] {
+function taskLabels(spec: ModelServiceSpec, component: "api" | "api-candidate" | "proxy"): DockerLabel[] {
   return modelServiceLabels({ project: spec.project, stack: spec.stack, service: spec.serviceName, component });
 }
 
-function serviceLabels(spec: ModelServiceSpec, component: "api" | "proxy", modelDigest?: string): DockerLabel[] {
+function serviceLabels(spec: ModelServiceSpec, component: "api" | "api-candidate" | "proxy", modelDigest?: string): DockerLabel[] {
   return modelServiceLabels({
     project: spec.project,
     stack: spec.stack,

@@ -72,7 +72,6 @@ describe("candidate", () => {
     ["gates without a window", { candidate: { modelDir: "/m", gates: { maxErrorRate: 0.05 } as never } }, ["candidate.gates.windowSeconds"]],
     ["an agreement gate without shadow traffic", { candidate: { modelDir: "/m", gates: { windowSeconds: 30, minAgreement: 0.9 } } }, ["candidate.gates.minAgreement"]],
     ["an unknown member", { candidate: { modelDir: "/m", weight: 10 } as never }, ["candidate.weight"]],
-    ["a candidate on a Swarm", { runtime: "swarm", registry: { server: "127.0.0.1:5000" }, candidate: { modelDir: "/m" } }, ["candidate"]],
   ])("rejects %s, naming the field", (_, args, fields) => {
     expect(rejectedFields(args)).toEqual(fields);
   });
