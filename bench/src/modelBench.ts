@@ -14,7 +14,7 @@ import { join, relative, resolve } from "node:path";
 import { writeChart } from "./chart.js";
 import { measureLoad } from "./loadRun.js";
 import { connectionsOf, loadMinutes, measuresSeed, parseModelOptions, type ModelBenchOptions, type ModelKindId } from "./modelOptions.js";
-import { modelChartScript, modelTable, modelTargets, summarizeModels, targetsTable, type ModelSample, type ModelStack } from "./modelReport.js";
+import { missingPieces, modelChartScript, modelTable, modelTargets, summarizeModels, targetsTable, type ModelSample, type ModelStack } from "./modelReport.js";
 import { OurStack } from "./ourStack.js";
 import { SeedStack, waitForPrediction } from "./seedStack.js";
 import { HeavyLock, run, say, step, withLock } from "./shell.js";
@@ -161,6 +161,9 @@ async function writeResults(
       `alternating which stack goes first; medians over rounds (the seed's over ${options.seedOnce ? `the runs alongside batching ${options.batching[0]}` : "both batching phases"})`,
     `- seed: bench/seed, gunicorn -w 1 (sync), serving the same model.joblib (for predictor: the file predictor.py loads)`,
     `- ours: Pulumi.${options.environment}.yaml with modelDir, gunicornThreads ${options.threads}; batching on: the defaults; off: batchMaxRows 1`,
+    ...(missingPieces(options, samples).length === 0
+      ? []
+      : [`- **stopped before the end**: ${missingPieces(options, samples).join("; ")} (made from the runs finished by then)`]),
     `- machine load average (1 min) at the start of the runs: median ${loads[Math.floor(loads.length / 2)]?.toFixed(1) ?? "n/a"}, max ${loads.at(-1)?.toFixed(1) ?? "n/a"}`,
     "",
     table,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseDockerStats, parseMemory } from "../../bench/src/dockerStats.js";
 import type { MeasuredLoad } from "../../bench/src/loadRun.js";
 import { loadMinutes, measuresSeed, parseModelOptions } from "../../bench/src/modelOptions.js";
-import { modelChartScript, modelTable, modelTargets, summarizeModels, targetsTable as modelTargetsTable, type ModelSample, type ModelStack } from "../../bench/src/modelReport.js";
+import { missingPieces, modelChartScript, modelTable, modelTargets, summarizeModels, targetsTable as modelTargetsTable, type ModelSample, type ModelStack } from "../../bench/src/modelReport.js";
 import { parseOptions } from "../../bench/src/options.js";
 import { resultsTable, targetsTable } from "../../bench/src/report.js";
 import { median, throughputDrift, worstSecondRatio } from "../../bench/src/stats.js";
@@ -170,6 +170,12 @@ describe("model kinds (npm run bench -- --models)", () => {
     expect(table).toContain("| forest, 20 s runs, c=32: ours (batching on) / seed req/s | 2.43 | >= 2.5 | **no** | 3% below |");
     expect(table).toContain("| forest, 20 s runs, c=32: ours (batching on) / seed p99 | 0.45 | <= 0.5 | yes | – |");
     expect(modelTable(rows)).toContain("| forest | 20 s | 32 | 700 | 1700 | 2.43x | 900 | 1.29x |");
+  });
+
+  it("names the pieces a bench stopped early did not measure", () => {
+    expect(missingPieces({ kinds: ["forest"], batching: ["on", "off"], rounds: 2 }, samples)).toEqual(["forest, batching off: round 2 not measured"]);
+    expect(missingPieces({ kinds: ["forest", "iris"], batching: ["on"], rounds: 2 }, samples)).toEqual(["iris, batching on: not measured"]);
+    expect(missingPieces({ kinds: ["forest"], batching: ["on"], rounds: 2 }, samples)).toEqual([]);
   });
 
   it("plots every kind's seed and ours with batching on and off", () => {
