@@ -13,8 +13,8 @@ import { cpus, release } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { writeChart } from "./chart.js";
 import { measureLoad } from "./loadRun.js";
-import { connectionsOf, loadMinutes, parseModelOptions, type ModelBenchOptions, type ModelKindId } from "./modelOptions.js";
-import { modelChartScript, modelTable, modelTargets, summarizeModels, targetsTable, type ModelSample, type ModelStack } from "./modelReport.js";
+import { connectionsOf, loadMinutes, measuresSeed, parseModelOptions, type ModelBenchOptions, type ModelKindId } from "./modelOptions.js";
+import { missingPieces, modelChartScript, modelTable, modelTargets, summarizeModels, targetsTable, type ModelSample, type ModelStack } from "./modelReport.js";
 import { OurStack } from "./ourStack.js";
 import { SeedStack, waitForPrediction } from "./seedStack.js";
 import { HeavyLock, run, say, step, withLock } from "./shell.js";
@@ -90,7 +90,8 @@ export async function benchModels(argv: readonly string[], root: string): Promis
         const urls: Record<"seed" | "ours", string> = { seed: seed.predictUrl, ours: predictUrl };
         for (let round = 1; round <= options.rounds; round++) {
           for (const [durationIndex, seconds] of options.durations.entries()) {
-            const order: ("seed" | "ours")[] = (round + durationIndex + phaseIndex) % 2 === 1 ? ["seed", "ours"] : ["ours", "seed"];
+            const alternating: ("seed" | "ours")[] = (round + durationIndex + phaseIndex) % 2 === 1 ? ["seed", "ours"] : ["ours", "seed"];
+            const order = alternating.filter((stack) => stack === "ours" || measuresSeed(options, phaseIndex));
             await withLock(lock, `${id}, batching ${phase}, round ${round}, ${seconds} s runs (${order.join(" first, then ")})`, async () => {
               for (const stack of order) {
                 await measureLoad({ url: urls[stack], bodyFile: body, connections: 8, seconds: 3, containers: [] }, loadScript(root)); // warm-up
@@ -157,9 +158,12 @@ async function writeResults(
     `Command: \`${command}\` (started ${startedAt}; ${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? "unknown"}, Linux ${release()}).`,
     "",
     `- loads: wrk -t2 through each stack's nginx, one row per POST /predict, ${options.rounds} round(s), run lengths ${options.durations.join(" and ")} s, ` +
-      `alternating which stack goes first; medians over rounds (the seed's over both batching phases)`,
+      `alternating which stack goes first; medians over rounds (the seed's over ${options.seedOnce ? `the runs alongside batching ${options.batching[0]}` : "both batching phases"})`,
     `- seed: bench/seed, gunicorn -w 1 (sync), serving the same model.joblib (for predictor: the file predictor.py loads)`,
     `- ours: Pulumi.${options.environment}.yaml with modelDir, gunicornThreads ${options.threads}; batching on: the defaults; off: batchMaxRows 1`,
+    ...(missingPieces(options, samples).length === 0
+      ? []
+      : [`- **stopped before the end**: ${missingPieces(options, samples).join("; ")} (made from the runs finished by then)`]),
     `- machine load average (1 min) at the start of the runs: median ${loads[Math.floor(loads.length / 2)]?.toFixed(1) ?? "n/a"}, max ${loads.at(-1)?.toFixed(1) ?? "n/a"}`,
     "",
     table,

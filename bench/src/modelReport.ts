@@ -1,6 +1,6 @@
 /** Summaries, tables, targets and the chart of `npm run bench -- --models`. Pure. */
 import type { MeasuredLoad } from "./loadRun.js";
-import type { BatchingMode, ModelKindId } from "./modelOptions.js";
+import type { BatchingMode, ModelBenchOptions, ModelKindId } from "./modelOptions.js";
 import { median } from "./stats.js";
 import { connectionsAxis } from "./chart.js";
 
@@ -59,6 +59,25 @@ export function summarizeModels(samples: readonly ModelSample[]): ModelRow[] {
     rows.push({ kind, seconds, connections, stacks });
   }
   return rows.sort((a, b) => a.kind.localeCompare(b.kind) || a.seconds - b.seconds || a.connections - b.connections);
+}
+
+/**
+ * The (kind, batching, round) pieces the options asked for that have no sample of ours: what a bench stopped early
+ * (rendered with --from-raw from its .partial.json) did not measure. Empty when the run was complete.
+ */
+export function missingPieces(options: Pick<ModelBenchOptions, "kinds" | "batching" | "rounds">, samples: readonly ModelSample[]): string[] {
+  const missing: string[] = [];
+  for (const kind of options.kinds) {
+    for (const phase of options.batching) {
+      const rounds = Array.from({ length: options.rounds }, (_unused, index) => index + 1).filter(
+        (round) => !samples.some((s) => s.kind === kind && s.phase === phase && s.stack !== "seed" && s.round === round),
+      );
+      if (rounds.length > 0) {
+        missing.push(`${kind}, batching ${phase}: ${rounds.length === options.rounds ? "not measured" : `round ${rounds.join(", ")} not measured`}`);
+      }
+    }
+  }
+  return missing;
 }
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits));

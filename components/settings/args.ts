@@ -261,7 +261,10 @@ export interface ModelServiceArgs {
   gunicornWorkers?: number;
   /**
    * Threads per gunicorn worker (integer, 1 to 64). Defaults to 2: one thread reads the next request off its
-   * connection while another computes a prediction; more threads only wait for Python's GIL.
+   * connection while another computes a prediction. Each thread holds one request, so adaptive batching
+   * (`batchMaxRows`) joins at most this many requests of a worker in one model call: at 2 a call rarely answers
+   * more than one request; 8 to 16 let calls grow under concurrent load, for models whose cost is mostly per call.
+   * 1 runs gunicorn's sync worker, one request at a time, without batching.
    */
   gunicornThreads?: number;
   /**
@@ -280,7 +283,8 @@ export interface ModelServiceArgs {
    * Adaptive batching: the requests that reach one gunicorn worker while its model is busy are answered by one
    * model call of at most this many rows, each request getting exactly its own rows' answers and its own errors
    * (integer, 1 to 100000; 1 turns batching off). Applies to scikit-learn models and to `predictor.py` models that
-   * set `ACCEPTS_BATCHES = True`; requests share a call only when `gunicornThreads` is above 1. Defaults to 64.
+   * set `ACCEPTS_BATCHES = True`; one call joins at most `gunicornThreads` requests of a worker, so requests share a
+   * call only when `gunicornThreads` is above 1. Defaults to 64.
    */
   batchMaxRows?: number;
   /**

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { parseDockerStats, parseMemory } from "../../bench/src/dockerStats.js";
 import type { MeasuredLoad } from "../../bench/src/loadRun.js";
-import { loadMinutes, parseModelOptions } from "../../bench/src/modelOptions.js";
-import { modelChartScript, modelTable, modelTargets, summarizeModels, targetsTable as modelTargetsTable, type ModelSample, type ModelStack } from "../../bench/src/modelReport.js";
+import { loadMinutes, measuresSeed, parseModelOptions } from "../../bench/src/modelOptions.js";
+import { missingPieces, modelChartScript, modelTable, modelTargets, summarizeModels, targetsTable as modelTargetsTable, type ModelSample, type ModelStack } from "../../bench/src/modelReport.js";
 import { parseOptions } from "../../bench/src/options.js";
 import { resultsTable, targetsTable } from "../../bench/src/report.js";
 import { median, throughputDrift, worstSecondRatio } from "../../bench/src/stats.js";
@@ -172,6 +172,12 @@ describe("model kinds (npm run bench -- --models)", () => {
     expect(modelTable(rows)).toContain("| forest | 20 s | 32 | 700 | 1700 | 2.43x | 900 | 1.29x |");
   });
 
+  it("names the pieces a bench stopped early did not measure", () => {
+    expect(missingPieces({ kinds: ["forest"], batching: ["on", "off"], rounds: 2 }, samples)).toEqual(["forest, batching off: round 2 not measured"]);
+    expect(missingPieces({ kinds: ["forest", "iris"], batching: ["on"], rounds: 2 }, samples)).toEqual(["iris, batching on: not measured"]);
+    expect(missingPieces({ kinds: ["forest"], batching: ["on"], rounds: 2 }, samples)).toEqual([]);
+  });
+
   it("plots every kind's seed and ours with batching on and off", () => {
     const script = modelChartScript(summarizeModels(samples), 20, "chart.png");
     expect(script).toContain("$forest_on << EOD\n1 300.0 4.00\n32 1700.0 50.00\nEOD");
@@ -185,6 +191,7 @@ describe("model kinds (npm run bench -- --models)", () => {
       durations: [20, 60],
       connections: [1, 8, 32, 128],
       threads: 8,
+      seedOnce: false,
       outDir: "bench/results/models",
     });
     const short = parseModelOptions(["--models", "--kinds", "forest", "--durations", "20", "--rounds", "2"]);
@@ -193,6 +200,13 @@ describe("model kinds (npm run bench -- --models)", () => {
     const long = parseModelOptions(["--models", "--kinds", "forest", "--rounds", "1", "--long-connections", "32"]);
     expect(long).toMatchObject({ connections: [1, 8, 32, 128], longConnections: [32] });
     expect(loadMinutes(long)).toBeCloseTo((2 * (20 * 4 + 60 * 1) * 2) / 60);
+    const seedOnce = parseModelOptions(["--models", "--kinds", "forest", "--rounds", "2", "--long-connections", "32", "--seed-once"]);
+    expect(seedOnce).toMatchObject({ seedOnce: true, batching: ["on", "off"] });
+    expect([measuresSeed(seedOnce, 0), measuresSeed(seedOnce, 1)]).toEqual([true, false]);
+    expect([measuresSeed(long, 0), measuresSeed(long, 1)]).toEqual([true, true]);
+    expect(loadMinutes(seedOnce)).toBeCloseTo((2 * (20 * 4 + 60 * 1) * 3) / 60);
+    expect(parseModelOptions(["--models", "--batching", "off", "--seed-once"]).seedOnce).toBe(true);
+    expect(measuresSeed(parseModelOptions(["--models", "--batching", "off", "--seed-once"]), 0)).toBe(true);
     expect(() => parseModelOptions(["--models", "--kinds", "svm"])).toThrow(/--kinds: got svm/);
     expect(() => parseModelOptions(["--models", "--fast"])).toThrow(/unknown option --fast/);
   });
