@@ -47,7 +47,15 @@ export function startTestbed(repoRoot: string, nodes: number): Testbed {
   };
 }
 
+/**
+ * Set by `scripts/test` for its swarm suite: every file of the suite shares one test bed (and the images its nodes
+ * pulled), and the suite removes it once at its end.
+ */
+export const KEEP_TESTBED_VARIABLE = "MS_SWARM_TESTBED_KEEP";
+
+/** Removes the test bed, unless the suite running this file keeps it for its next file (KEEP_TESTBED_VARIABLE). */
 export function stopTestbed(repoRoot: string): void {
+  if (process.env[KEEP_TESTBED_VARIABLE] === "1") return;
   execFileSync(script(repoRoot), ["down"], { stdio: ["ignore", "inherit", "inherit"], timeout: 300_000 });
 }
 
