@@ -341,17 +341,24 @@ function healthLocation(): ConfigEntry {
   ]);
 }
 
+/** The per-client request rate and connection limits of a location that clients' requests reach. */
+function clientLimits(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  return [
+    ...rateLimitRule(options.rateLimit),
+    ...(options.maxConnectionsPerClient === 0 ? [] : [`limit_conn ${CONNECTION_LIMIT_ZONE} ${options.maxConnectionsPerClient};`]),
+  ];
+}
+
+/** A request proxied to the api by `proxyTo` (its `proxy_pass` lines): the forwarded headers and the timeouts. */
+function proxiedRequest(options: ResolvedNginxConfigOptions, proxyTo: ConfigEntry[]): ConfigEntry[] {
+  return [...proxyTo, ...forwardingHeaders(options), "proxy_hide_header X-Request-ID;", "", ...proxyTimeouts(options), ""];
+}
+
 function proxyLocation(options: ResolvedNginxConfigOptions): ConfigEntry {
   return block("location /", [
     ...candidateSplit(options),
-    ...rateLimitRule(options.rateLimit),
-    ...(options.maxConnectionsPerClient === 0 ? [] : [`limit_conn ${CONNECTION_LIMIT_ZONE} ${options.maxConnectionsPerClient};`]),
-    ...proxyPass(options),
-    ...forwardingHeaders(options),
-    "proxy_hide_header X-Request-ID;",
-    "",
-    ...proxyTimeouts(options),
-    "",
+    ...clientLimits(options),
+    ...proxiedRequest(options, proxyPass(options)),
     ...retryPolicy(options),
     ...shadowMirror(options),
   ]);
@@ -454,14 +461,8 @@ function candidateLocations(options: ResolvedNginxConfigOptions): ConfigEntry[] 
       "",
       block(`location = ${CANDIDATE_LOCATION}`, [
         "internal;",
-        ...rateLimitRule(options.rateLimit),
-        ...(options.maxConnectionsPerClient === 0 ? [] : [`limit_conn ${CONNECTION_LIMIT_ZONE} ${options.maxConnectionsPerClient};`]),
-        ...proxyPassOriginalUri(options, "candidate"),
-        ...forwardingHeaders(options),
-        "proxy_hide_header X-Request-ID;",
-        "",
-        ...proxyTimeouts(options),
-        "",
+        ...clientLimits(options),
+        ...proxiedRequest(options, proxyPassOriginalUri(options, "candidate")),
         "# A candidate request that fails (connection error, timeout, 5xx) is answered by stable; the body is buffered, so a POST is sent again.",
         "proxy_next_upstream off;",
         "proxy_request_buffering on;",
@@ -476,12 +477,7 @@ function candidateLocations(options: ResolvedNginxConfigOptions): ConfigEntry[] 
       block(`location ${STABLE_LOCATION}`, [
         "# nginx's own JSON errors still apply when stable fails too.",
         "recursive_error_pages on;",
-        ...proxyPassOriginalUri(options, "stable"),
-        ...forwardingHeaders(options),
-        "proxy_hide_header X-Request-ID;",
-        "",
-        ...proxyTimeouts(options),
-        "",
+        ...proxiedRequest(options, proxyPassOriginalUri(options, "stable")),
         ...retryPolicy(options),
       ]),
     );

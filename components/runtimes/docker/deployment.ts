@@ -7,6 +7,8 @@ import { API_NETWORK_ALIAS } from "../../containers/addresses.js";
 import { API_CANDIDATE_NETWORK_ALIAS } from "../../containers/candidate.js";
 import { apiContainerSettings } from "./apiContainer.js";
 import { ModelServiceNetwork } from "./network.js";
+import type { ModelApiImage } from "../../images/apiImage.js";
+import type { CandidateSpec } from "../../settings/spec.js";
 import { PROXY_APPLY_CONFIG_SCRIPT } from "../../commands/proxyConfig.js";
 import { BASH } from "../../commands/scripts.js";
 import { engineCommandEnvironment, engineScript } from "../../engine/commandEngine.js";
@@ -44,8 +46,10 @@ export function deployDocker(inputs: DeploymentInputs): DockerDeployment {
     },
     { parent },
   );
-  const apiContainers = Array.from({ length: spec.replicas }, (_, index) => apiReplica(inputs, index, network));
-  const candidateContainers = Array.from({ length: spec.candidate?.replicas ?? 0 }, (_, index) => candidateReplica(inputs, index, network));
+  const replicas = (role: ReplicaRole | undefined): docker.Container[] =>
+    role === undefined ? [] : Array.from({ length: role.replicas }, (_, index) => replica(inputs, role, index, network));
+  const apiContainers = replicas(stableRole(inputs));
+  const candidateContainers = replicas(candidateRole(inputs));
 
   const tlsVolume =
     spec.tls === undefined
@@ -105,45 +109,45 @@ export function deployDocker(inputs: DeploymentInputs): DockerDeployment {
   return { network, apiContainers, candidateContainers, proxyContainer, proxyConfig, tlsVolume, tlsFiles };
 }
 
-/**
- * api replica `index`: never publishes a port; reachable on the private network as `api` (shared by
- * all replicas, which nginx looks up per request) and by its own name. Replaced create-before-delete
- * (see rolloutPolicy.ts).
- */
-function apiReplica(inputs: DeploymentInputs, index: number, network: ModelServiceNetwork): docker.Container {
-  const { name, spec, prefix, apiImage, parent } = inputs;
-  const settings = apiContainerSettings(spec, index, apiImage.modelDigest);
-  const containerName = apiImage.imageRef.apply((imageRef) => apiReplicaName(prefix, index, settings, imageRef, networkName(prefix)));
-  return new docker.Container(
-    childName(name, `api-${index}`),
-    {
-      ...settings,
-      name: containerName,
-      image: apiImage.imageRef,
-      networksAdvanced: [{ name: network.networkName, aliases: [API_NETWORK_ALIAS, containerName] }],
-    },
-    { parent, ...apiReplicaRollout() },
-  );
+/** What tells a candidate replica from a stable one: its logical name, image, network alias and Docker name. */
+interface ReplicaRole {
+  readonly logicalName: "api" | "candidate";
+  readonly image: ModelApiImage;
+  readonly alias: string;
+  readonly dockerName: typeof apiReplicaName;
+  readonly replicas: number;
+  readonly candidate?: CandidateSpec;
+}
+
+/** The stable replicas' role: reachable as `api`, shared by all of them, which nginx looks up per request. */
+function stableRole(inputs: DeploymentInputs): ReplicaRole {
+  return { logicalName: "api", image: inputs.apiImage, alias: API_NETWORK_ALIAS, dockerName: apiReplicaName, replicas: inputs.spec.replicas };
+}
+
+/** The candidate replicas' role: the candidate's image and environment, reachable as `api-candidate`. */
+function candidateRole(inputs: DeploymentInputs): ReplicaRole | undefined {
+  const { spec, candidateImage } = inputs;
+  if (spec.candidate === undefined) return undefined;
+  if (candidateImage === undefined) throw new Error("a candidate replica needs the candidate's image");
+  const candidate = spec.candidate;
+  return { logicalName: "candidate", image: candidateImage, alias: API_CANDIDATE_NETWORK_ALIAS, dockerName: candidateReplicaName, replicas: candidate.replicas, candidate };
 }
 
 /**
- * Candidate replica `index`: like an api replica, with the candidate's image and environment, reachable as
- * `api-candidate` (shared by the candidate's replicas) and by its own name. Replaced create-before-delete.
+ * Replica `index` of `role`: never publishes a port; reachable on the private network by the role's alias and by
+ * its own name. Replaced create-before-delete (see rolloutPolicy.ts).
  */
-function candidateReplica(inputs: DeploymentInputs, index: number, network: ModelServiceNetwork): docker.Container {
-  const { name, spec, prefix, candidateImage, parent } = inputs;
-  if (spec.candidate === undefined || candidateImage === undefined) {
-    throw new Error("a candidate replica needs spec.candidate and the candidate's image");
-  }
-  const settings = apiContainerSettings(spec, index, candidateImage.modelDigest, spec.candidate);
-  const containerName = candidateImage.imageRef.apply((imageRef) => candidateReplicaName(prefix, index, settings, imageRef, networkName(prefix)));
+function replica(inputs: DeploymentInputs, role: ReplicaRole, index: number, network: ModelServiceNetwork): docker.Container {
+  const { name, spec, prefix, parent } = inputs;
+  const settings = apiContainerSettings(spec, index, role.image.modelDigest, role.candidate);
+  const containerName = role.image.imageRef.apply((imageRef) => role.dockerName(prefix, index, settings, imageRef, networkName(prefix)));
   return new docker.Container(
-    childName(name, `candidate-${index}`),
+    childName(name, `${role.logicalName}-${index}`),
     {
       ...settings,
       name: containerName,
-      image: candidateImage.imageRef,
-      networksAdvanced: [{ name: network.networkName, aliases: [API_CANDIDATE_NETWORK_ALIAS, containerName] }],
+      image: role.image.imageRef,
+      networksAdvanced: [{ name: network.networkName, aliases: [role.alias, containerName] }],
     },
     { parent, ...apiReplicaRollout() },
   );
