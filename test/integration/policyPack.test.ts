@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "./support/pulumi.js";
 import { makeTestCertificate } from "../unit/support/tlsFixtures.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const policyPack = join(repoRoot, "policy");
@@ -37,7 +37,7 @@ describe("the policy pack in pulumi preview --policy-pack", () => {
   let scratch: ScratchStack;
 
   beforeAll(async () => {
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     scratch = await createScratchStack(repoRoot, name);
   }, 180_000);
 

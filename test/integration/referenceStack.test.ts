@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "./support/pulumi.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const namespace = "model-service";
@@ -25,7 +26,7 @@ function labelled(kind: "container" | "network", stack: string): string[] {
 
 async function stackFor(name: string): Promise<ScratchStack> {
   // Every test stack gets its own Pulumi.<stack>.yaml in the repo (git-ignored) and its own backend.
-  execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+  ensureBuilt();
   return createScratchStack(repoRoot, name);
 }
 

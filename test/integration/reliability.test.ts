@@ -25,6 +25,7 @@ import { holdHeavyLock, type HeldLock } from "./support/heavyLock.js";
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "./support/pulumi.js";
 import { sendRaw, sendSlowly, type RawResponse } from "./support/rawHttp.js";
 import { startSteadyLoad, type LoadReport } from "./support/predictionLoad.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const namespace = "model-service";
@@ -234,7 +235,7 @@ describe("reliability and security of the deployed stack", () => {
   beforeAll(async () => {
     lock = await holdHeavyLock();
     record("heavyLock", lock.how);
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     scratch = await createScratchStack(repoRoot, stackName);
     await scratch.stack.setAllConfig({
       [`${namespace}:replicas`]: { value: "3" },

@@ -23,6 +23,7 @@ import { holdHeavyLock, type HeldLock } from "./support/heavyLock.js";
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "./support/pulumi.js";
 import { NAMESPACE, rolloutBaseConfig, runRolloutStep, type RolloutStep, type StepResult } from "./support/rollouts.js";
 import { summariseFailures } from "./support/steadyLoad.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TESTBED = join(repoRoot, "scripts", "remote-testbed");
@@ -109,7 +110,7 @@ describe("the reference stack on a remote Docker host over SSH", () => {
   beforeAll(async () => {
     requireProviderPlugins(repoRoot);
     lock = await holdHeavyLock();
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     env = parseEnv(testbed("up"));
     localBefore = localObjects();
     scratch = await createScratchStack(repoRoot, STACK);

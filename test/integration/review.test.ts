@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchStack, type ScratchStack } from "./support/pulumi.js";
 import { normaliseReview, previewJson, runReviewCli, type ProcessResult } from "./support/review.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** Golden reviews, shared with the unit tests, which review the captured previews beside them. */
@@ -80,7 +81,7 @@ describe("review of the deployed reference stack", () => {
   };
 
   beforeAll(async () => {
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     removeLabelled(STACK);
     rmSync(join(repoRoot, `Pulumi.${STACK}.yaml`), { force: true });
     scratch = await createScratchStack(repoRoot, STACK);
@@ -226,7 +227,7 @@ describe("review of a program with another resource beside the ModelService", ()
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     scratch = await createScratchStack(workDir, stackName);
     env = {
       PULUMI_BACKEND_URL: `file://${scratch.backendDir}`,

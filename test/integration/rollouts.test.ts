@@ -6,7 +6,6 @@
  * docs/rollouts.md); a bad model must fail `up` while the previous replicas keep serving; after a port change the
  * new port must serve.
  */
-import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchStack, type ScratchStack } from "./support/pulumi.js";
 import { rolloutBaseConfig, rolloutSteps, rolloutTable, runRolloutStep, type StepResult } from "./support/rollouts.js";
 import { summariseFailures } from "./support/steadyLoad.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BASE_PORT = 18600;
@@ -27,7 +27,7 @@ describe("rollouts under load through nginx: no failed request", () => {
   const results: StepResult[] = [];
 
   beforeAll(async () => {
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     scratch = await createScratchStack(repoRoot, STACK);
     await scratch.stack.setAllConfig(rolloutBaseConfig(BASE_PORT));
     await scratch.stack.up({ onOutput: () => undefined });

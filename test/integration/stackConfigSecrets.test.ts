@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "./support/pulumi.js";
 import { secretFindings } from "./support/secretSearch.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const namespace = "model-service";
@@ -29,7 +30,7 @@ describe("reference stack with --secret config", () => {
   const collect = { onOutput: (text: string) => engineOutput.push(text) };
 
   beforeAll(async () => {
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     scratch = await createScratchStack(repoRoot, name);
     await scratch.stack.setAllConfig({
       [`${namespace}:replicas`]: { value: "1" },

@@ -6,7 +6,6 @@
  * files, which the unit tests also review from the captured previews. REVIEW_UPDATE_GOLDEN=1 rewrites both (the
  * preview JSON with this checkout's path replaced by `<repo>`).
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +15,7 @@ import { createScratchStack, requireProviderPlugins, type ScratchStack } from ".
 import { normalisePreviewJson, normaliseReview, previewJson, runReviewCli } from "../integration/support/review.js";
 import { NAMESPACE } from "../integration/support/rollouts.js";
 import { startTestbed, stopTestbed, swarmStackConfig, type Testbed } from "./support/testbed.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const goldenDir = join(repoRoot, "test/unit/review/golden");
@@ -60,7 +60,7 @@ describe("review of a deployed Swarm stack", () => {
   beforeAll(async () => {
     requireProviderPlugins(repoRoot);
     lock = await holdHeavyLock();
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     testbed = startTestbed(repoRoot, 3);
     rmSync(join(repoRoot, `Pulumi.${STACK}.yaml`), { force: true });
     scratch = await createScratchStack(repoRoot, STACK);

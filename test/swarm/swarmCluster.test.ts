@@ -6,7 +6,6 @@
  * whose tasks are rescheduled; destroy, after which no node and the registry hold anything of the stack. Traffic goes
  * only to the test bed nodes' own addresses. The figures go to `.state/test-results/swarm-figures.json`.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +28,7 @@ import {
   waitFor,
   type Testbed,
 } from "./support/testbed.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const STACK = `sw-${process.pid}`;
@@ -77,7 +77,7 @@ describe("ModelService on a 3-node Docker Swarm", () => {
   beforeAll(async () => {
     requireProviderPlugins(repoRoot);
     lock = await holdHeavyLock();
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     testbed = startTestbed(repoRoot, 3);
     scratch = await createScratchStack(repoRoot, STACK);
     await scratch.stack.setAllConfig(
