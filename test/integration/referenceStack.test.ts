@@ -106,7 +106,7 @@ describe("reference stack: deploy, change and destroy", () => {
     scratch = await stackFor(name);
     await scratch.stack.setAllConfig({
       [`${namespace}:replicas`]: { value: "2" },
-      [`${namespace}:hostPort`]: { value: "18480" },
+      [`${namespace}:hostPort`]: { value: "18470" },
       [`${namespace}:gunicornWorkers`]: { value: "1" },
     });
   }, 180_000);
@@ -119,7 +119,7 @@ describe("reference stack: deploy, change and destroy", () => {
   it("up serves correct iris answers through nginx on the loopback port", async () => {
     const result = await scratch.stack.up(quiet);
     url = String(result.outputs.url.value);
-    expect(url).toBe("http://127.0.0.1:18480");
+    expect(url).toBe("http://127.0.0.1:18470");
     const predict = await post("/predict", { instances: [setosa, virginica] });
     expect(predict.status).toBe(200);
     expect(predict.body.predictions).toEqual(["setosa", "virginica"]);
