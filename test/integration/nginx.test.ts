@@ -853,8 +853,9 @@ describe("a candidate beside the stable api, replicas looked up per request as M
       seen = await seenNow();
     }
     // Through the shadow relay: the body whole, the client's request id and address as the proxy saw them.
-    const mirrored = seen.filter((line) => /^stand-in saw POST \/predict shadow=1 length=18 id=shadow-\d for=\d+(\.\d+){3}$/.test(line));
-    expect(mirrored.map((line) => /id=(\S+)/.exec(line)?.[1]).sort()).toEqual(Array.from({ length: 10 }, (_, index) => `shadow-${index}`));
+    const bodyLength = Buffer.byteLength('{"instances":[[0]]}');
+    const mirrored = seen.filter((line) => new RegExp(`^stand-in saw POST /predict shadow=1 length=${bodyLength} id=shadow-\\d for=\\d+(\\.\\d+){3}$`).test(line));
+    expect(mirrored.map((line) => /id=(\S+)/.exec(line)?.[1]).sort(), seen.join("\n")).toEqual(Array.from({ length: 10 }, (_, index) => `shadow-${index}`));
     expect(mirrored.every((line) => !line.endsWith("for=127.0.0.1"))).toBe(true);
     expect(seen.filter((line) => line.includes("/metadata"))).toEqual([]);
   }, 120_000);
