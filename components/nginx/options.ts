@@ -137,8 +137,9 @@ export interface NginxCandidate {
    */
   readonly stickyHeader?: string;
   /**
-   * Milliseconds a mirrored request may take, connect included (100 to 60000; default 1000): a slow or dead
-   * candidate then holds no client connection longer than this.
+   * Milliseconds a mirrored request may take, connect included (100 to 60000; default 1000). Client connections
+   * never wait for it (the shadow relay answers them at once); it bounds how long a slow or dead candidate holds
+   * one of the relay's places (`deriveShadowRelayMaxInFlight`).
    */
   readonly shadowTimeoutMs?: number;
 }
