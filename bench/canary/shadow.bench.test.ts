@@ -2,12 +2,16 @@
  * The shadow-traffic bench (`npm run bench:canary`): what mirroring every prediction to a candidate costs clients.
  * One stack with a candidate (iris-rules 2.0.0) beside the built-in model, measured with the same closed-loop load
  * (keep-alive connections, POST /predict through the proxy on 127.0.0.1) with shadow off, at 100%, and off again,
- * in the same run. Prints client p50/p99 of each phase and the ratio of shadow on to the mean of the two off
- * phases; writes bench/results/canary-shadow.md.
+ * in the same run, at two load levels: closed loop (each connection sends its next request when the previous answer
+ * arrives: the box's capacity) and a fixed rate well below it. Prints client p50/p99 of each phase and level, the
+ * ratio of shadow on to the mean of the two off phases, and where the CPU went in the closed-loop runs (CPU seconds
+ * of the proxy, the stable replicas and the candidate, read from their cgroups, and the host's busy share);
+ * writes bench/results/canary-shadow.md.
  */
 import { execFileSync } from "node:child_process";
 import * as http from "node:http";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
@@ -20,40 +24,41 @@ const STACK = `bench-canary-${process.pid}`;
 const CONNECTIONS = Number(process.env.CANARY_BENCH_CONNECTIONS ?? 8);
 const REQUESTS = Number(process.env.CANARY_BENCH_REQUESTS ?? 4000);
 const BODY = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
+/** The fixed-rate level: requests per second and how many (well below what the closed loop reaches). */
+const RATE_PER_SECOND = Number(process.env.CANARY_BENCH_RATE ?? 100);
+const RATE_REQUESTS = Number(process.env.CANARY_BENCH_RATE_REQUESTS ?? 1000);
 
-/** Client latencies in ms of `count` POST /predict on `connections` keep-alive sockets; bounded at 5 minutes. */
+/** One POST /predict on `agent`: its latency in ms, or null when it failed. */
+function predictOnce(agent: http.Agent): Promise<number | null> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const outgoing = http.request(
+      { host: "127.0.0.1", port: PORT, method: "POST", path: "/predict", agent, timeout: 30_000, headers: { "Content-Type": "application/json", "Content-Length": String(BODY.length) } },
+      (incoming) => {
+        incoming.resume();
+        incoming.on("end", () => resolve(incoming.statusCode === 200 ? performance.now() - started : null));
+      },
+    );
+    outgoing.on("timeout", () => outgoing.destroy(new Error("timeout")));
+    outgoing.on("error", () => resolve(null));
+    outgoing.end(BODY);
+  });
+}
+
+/** Client latencies in ms of `count` POST /predict on `connections` keep-alive sockets, closed loop; bounded at 5 minutes. */
 async function latencies(count: number, connections: number): Promise<{ ms: number[]; failed: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const ms: number[] = [];
   let failed = 0;
   let next = 0;
   const deadline = Date.now() + 300_000;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const started = performance.now();
-      const outgoing = http.request(
-        { host: "127.0.0.1", port: PORT, method: "POST", path: "/predict", agent, timeout: 30_000, headers: { "Content-Type": "application/json", "Content-Length": String(BODY.length) } },
-        (incoming) => {
-          incoming.resume();
-          incoming.on("end", () => {
-            if (incoming.statusCode === 200) ms.push(performance.now() - started);
-            else failed += 1;
-            resolve();
-          });
-        },
-      );
-      outgoing.on("timeout", () => outgoing.destroy(new Error("timeout")));
-      outgoing.on("error", () => {
-        failed += 1;
-        resolve();
-      });
-      outgoing.end(BODY);
-    });
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (next < count && Date.now() < deadline) {
         next += 1;
-        await one();
+        const latency = await predictOnce(agent);
+        if (latency === null) failed += 1;
+        else ms.push(latency);
       }
     }),
   );
@@ -61,10 +66,82 @@ async function latencies(count: number, connections: number): Promise<{ ms: numb
   return { ms, failed };
 }
 
+/** Client latencies in ms of `count` POST /predict started at `perSecond` a second (open loop) on keep-alive sockets; bounded at 2 minutes. */
+async function latenciesAtRate(count: number, perSecond: number): Promise<{ ms: number[]; failed: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS * 4 });
+  const ms: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const deadline = Date.now() + 120_000;
+  const pending: Promise<void>[] = [];
+  for (let index = 0; index < count && Date.now() < deadline; index += 1) {
+    const wait = started + (index * 1000) / perSecond - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(
+      predictOnce(agent).then((latency) => {
+        if (latency === null) failed += 1;
+        else ms.push(latency);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return { ms, failed };
+}
+
+/** CPU nanoseconds a container has used (its cgroup v1 cpuacct, or v2 cpu.stat); null when neither is readable. */
+function containerCpuNs(name: string): number | null {
+  const id = execFileSync("docker", ["inspect", "--format", "{{.Id}}", name], { encoding: "utf8" }).trim();
+  const v1 = `/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`;
+  if (existsSync(v1)) return Number(readFileSync(v1, "utf8"));
+  const v2 = `/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`;
+  if (existsSync(v2)) return Number(/usage_usec (\d+)/.exec(readFileSync(v2, "utf8"))?.[1] ?? NaN) * 1000;
+  return null;
+}
+
+/** Busy and total jiffies of the host (all CPUs), from /proc/stat. */
+function hostJiffies(): { busy: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  return { busy: total - fields[3] - fields[4], total };
+}
+
+interface CpuGroups {
+  readonly [group: string]: readonly string[];
+}
+
+/** CPU seconds of each group of containers and the host's busy share while `run` runs. */
+async function cpuDuring<T>(groups: CpuGroups, run: () => Promise<T>): Promise<{ result: T; seconds: Record<string, number | null>; hostBusy: number }> {
+  const read = () => Object.fromEntries(Object.entries(groups).map(([group, names]) => [group, names.map(containerCpuNs)]));
+  const before = read();
+  const hostBefore = hostJiffies();
+  const result = await run();
+  const hostAfter = hostJiffies();
+  const after = read();
+  const seconds = Object.fromEntries(
+    Object.keys(groups).map((group) => {
+      const used = after[group].map((value, index) => (value === null || before[group][index] === null ? null : value - (before[group][index] as number)));
+      return [group, used.some((value) => value === null) ? null : (used as number[]).reduce((sum, value) => sum + value, 0) / 1e9];
+    }),
+  );
+  return { result, seconds, hostBusy: (hostAfter.busy - hostBefore.busy) / (hostAfter.total - hostBefore.total) };
+}
+
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
+
+interface Phase {
+  readonly name: string;
+  readonly level: string;
+  readonly p50: number;
+  readonly p99: number;
+  readonly n: number;
+  readonly failed: number;
+}
+
+const PHASES = [["shadow off", 0], ["shadow 100%", 100], ["shadow off again", 0]] as const;
 
 it("measures client latency with shadow traffic off, at 100% and off again", async () => {
   execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
@@ -72,38 +149,65 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
   const candidate = (shadowPercent: number) => ({
     value: JSON.stringify({ modelDir: join(repoRoot, "test", "integration", "fixtures", "iris-rules"), trafficPercent: 0, shadowPercent }),
   });
-  const phases: { name: string; p50: number; p99: number; n: number; failed: number }[] = [];
+  const closedLoop = `closed loop, ${CONNECTIONS} connections`;
+  const fixedRate = `${RATE_PER_SECOND} requests/s`;
+  const phases: Phase[] = [];
+  const cpuRows: string[] = [];
+  const record = (name: string, level: string, { ms, failed }: { ms: number[]; failed: number }) => {
+    phases.push({ name, level, p50: percentile(ms, 50), p99: percentile(ms, 99), n: ms.length, failed });
+    console.log(`${name}, ${level}: p50 ${percentile(ms, 50).toFixed(2)} ms, p99 ${percentile(ms, 99).toFixed(2)} ms over ${ms.length} answers, ${failed} failed`);
+  };
   try {
     await scratch.stack.setAllConfig({ ...rolloutBaseConfig(PORT), [`${NAMESPACE}:candidate`]: candidate(0) });
     await scratch.stack.up({ onOutput: () => undefined });
-    for (const [name, shadow] of [["shadow off", 0], ["shadow 100%", 100], ["shadow off again", 0]] as const) {
+    for (const [name, shadow] of PHASES) {
       if (phases.length > 0) {
         await scratch.stack.setConfig(`${NAMESPACE}:candidate`, candidate(shadow));
         await scratch.stack.up({ onOutput: () => undefined });
       }
+      const outputs = await scratch.stack.outputs();
+      const groups: CpuGroups = {
+        proxy: [outputs.proxyContainerName.value as string],
+        stable: outputs.apiContainerNames.value as string[],
+        candidate: outputs.candidateContainerNames.value as string[],
+      };
       await latencies(500, CONNECTIONS); // warm-up, not counted
-      const { ms, failed } = await latencies(REQUESTS, CONNECTIONS);
-      phases.push({ name, p50: percentile(ms, 50), p99: percentile(ms, 99), n: ms.length, failed });
-      console.log(`${name}: p50 ${percentile(ms, 50).toFixed(2)} ms, p99 ${percentile(ms, 99).toFixed(2)} ms over ${ms.length} answers, ${failed} failed`);
+      const closed = await cpuDuring(groups, () => latencies(REQUESTS, CONNECTIONS));
+      record(name, closedLoop, closed.result);
+      const cpu = (group: string) => (closed.seconds[group] === null ? "n/a" : (closed.seconds[group] as number).toFixed(2));
+      cpuRows.push(`| ${name} | ${cpu("proxy")} | ${cpu("stable")} | ${cpu("candidate")} | ${(closed.hostBusy * 100).toFixed(0)}% |`);
+      record(name, fixedRate, await latenciesAtRate(RATE_REQUESTS, RATE_PER_SECOND));
     }
   } finally {
     await scratch.dispose();
     rmSync(join(repoRoot, `Pulumi.${STACK}.yaml`), { force: true });
   }
-  const off = { p50: (phases[0].p50 + phases[2].p50) / 2, p99: (phases[0].p99 + phases[2].p99) / 2 };
-  const on = phases[1];
+  const ratios = (level: string): string => {
+    const [off, on, offAgain] = PHASES.map(([name]) => phases.find((phase) => phase.name === name && phase.level === level) as Phase);
+    return `p50 x${(on.p50 / ((off.p50 + offAgain.p50) / 2)).toFixed(3)}, p99 x${(on.p99 / ((off.p99 + offAgain.p99) / 2)).toFixed(3)}`;
+  };
   const report = [
     "# Shadow traffic: client latency",
     "",
-    `Made by \`npm run bench:canary\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, ${(await import("node:os")).cpus().length} CPUs): the reference`,
-    `stack (2 replicas of 0.5 CPU) with a candidate of 1 replica, ${REQUESTS} POST /predict per phase on ${CONNECTIONS} keep-alive connections`,
-    "through the proxy on 127.0.0.1, after 500 requests of warm-up.",
+    `Made by \`npm run bench:canary\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, ${cpus().length} CPUs): the reference`,
+    `stack (2 replicas of 0.5 CPU) with a candidate of 1 replica (0.5 CPU), POST /predict through the proxy on 127.0.0.1 at two`,
+    `levels per phase: ${REQUESTS} requests closed loop on ${CONNECTIONS} keep-alive connections (after 500 of warm-up), then ${RATE_REQUESTS}`,
+    `started at a fixed ${RATE_PER_SECOND} requests/s.`,
     "",
-    "| phase | answers | failed | p50 (ms) | p99 (ms) |",
+    "| phase | load | answers | failed | p50 (ms) | p99 (ms) |",
+    "|---|---|---|---|---|---|",
+    ...phases.map((phase) => `| ${phase.name} | ${phase.level} | ${phase.n} | ${phase.failed} | ${phase.p50.toFixed(2)} | ${phase.p99.toFixed(2)} |`),
+    "",
+    "Shadow 100% against the mean of the two off phases:",
+    "",
+    `- ${closedLoop}: ${ratios(closedLoop)}`,
+    `- ${fixedRate}: ${ratios(fixedRate)}`,
+    "",
+    `CPU seconds used during the closed-loop run of each phase (container cgroups), and the host's busy share of its ${cpus().length} CPUs:`,
+    "",
+    "| phase | proxy | stable replicas | candidate | host busy |",
     "|---|---|---|---|---|",
-    ...phases.map((phase) => `| ${phase.name} | ${phase.n} | ${phase.failed} | ${phase.p50.toFixed(2)} | ${phase.p99.toFixed(2)} |`),
-    "",
-    `Shadow 100% against the mean of the two off phases: p50 x${(on.p50 / off.p50).toFixed(3)}, p99 x${(on.p99 / off.p99).toFixed(3)}.`,
+    ...cpuRows,
     "",
   ].join("\n");
   mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });

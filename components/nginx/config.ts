@@ -20,7 +20,9 @@ import {
   NGINX_TLS_PRIVATE_KEY_FILE,
   NGINX_CANDIDATE_WEIGHT_MARKER,
   NGINX_SHADOW_HEADER,
+  NGINX_SHADOW_RELAY_PORT,
   deriveProxyTimeouts,
+  deriveShadowRelayMaxInFlight,
   deriveUpstreamIdleTimeoutMs,
   validateNginxConfigOptions,
   type NginxConfigOptions,
@@ -39,6 +41,13 @@ const SHADOW_PATH_VARIABLE = "$model_service_shadow_path";
 const SHADOW_VARIABLE = "$model_service_shadow";
 const CANDIDATE_LOCATION = "/_model_service/candidate";
 const SHADOW_LOCATION = "/_model_service/shadow";
+/** In the shadow relay: the location that mirrors a relayed request on to the candidate. */
+const SHADOW_RELAY_CANDIDATE_LOCATION = "/_model_service/shadow-to-candidate";
+/** In the shadow relay: where its own answer (an empty 204) is made. */
+const SHADOW_RELAY_ACCEPTED_LOCATION = "@model_service_shadow_accepted";
+const SHADOW_RELAY_ADDRESS = `127.0.0.1:${NGINX_SHADOW_RELAY_PORT}`;
+const SHADOW_RELAY_LIMIT_ZONE = "model_service_shadow_relay";
+const SHADOW_RELAY_LIMIT_ZONE_SIZE = "1m";
 const STABLE_LOCATION = "@model_service_stable";
 /** The statuses of a candidate request (its own, or nginx's when the candidate is unreachable) that stable answers instead. */
 const STABLE_FALLBACK_STATUSES: readonly number[] = [500, 502, 503, 504];
@@ -136,6 +145,7 @@ function httpContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     ...candidateRouting(options),
     "",
     block("server", serverContext(options)),
+    ...shadowRelayServer(options),
   ];
 }
 
@@ -406,6 +416,8 @@ function candidateRouting(options: ResolvedNginxConfigOptions): ConfigEntry[] {
       block(`map $request_method$request_uri ${SHADOW_PATH_VARIABLE}`, [...SHADOW_REQUESTS, "default 0;"]),
       block(`split_clients "$request_id" ${SHADOW_SHARE_VARIABLE}`, [`${candidate.shadowPercent}% 1;`, "* 0;"]),
       block(`map ${SHADOW_PATH_VARIABLE}${SHADOW_SHARE_VARIABLE} ${SHADOW_VARIABLE}`, ['"11" 1;', "default 0;"]),
+      "# The shadow requests in flight in the shadow relay (its server is the last one), counted in one zone.",
+      `limit_conn_zone $server_port zone=${SHADOW_RELAY_LIMIT_ZONE}:${SHADOW_RELAY_LIMIT_ZONE_SIZE};`,
     );
   }
   return entries;
@@ -423,7 +435,12 @@ function shadowMirror(options: ResolvedNginxConfigOptions): ConfigEntry[] {
   if (options.candidate === null || options.candidate.shadowPercent === 0) {
     return [];
   }
-  return ["", "# Shadow traffic: the client gets this location's (stable) answer and never waits for the candidate's.", `mirror ${SHADOW_LOCATION};`, "mirror_request_body on;"];
+  return [
+    "",
+    "# Shadow traffic: the client gets this location's (stable) answer; the mirror ends once the shadow relay has the body.",
+    `mirror ${SHADOW_LOCATION};`,
+    "mirror_request_body on;",
+  ];
 }
 
 /** `proxy_pass` to the original request URI (the location's own URI is an internal one) of the stable or candidate upstreams. */
@@ -490,18 +507,80 @@ function candidateLocations(options: ResolvedNginxConfigOptions): ConfigEntry[] 
         "internal;",
         "# Only prediction requests, only the shadow share; the others end here without reaching the candidate.",
         block(`if (${SHADOW_VARIABLE} = 0)`, ["return 204;"]),
-        ...proxyPassOriginalUri(options, "candidate"),
+        "# Handed to the shadow relay, which answers as soon as it has read the body: nginx takes the client's next",
+        "# request only once this mirror has ended, so the candidate's pace never sets the client's. A new connection",
+        "# per request, since the relay holds each one until its own request to the candidate has ended.",
+        `proxy_pass http://${SHADOW_RELAY_ADDRESS}$request_uri;`,
+        "proxy_http_version 1.1;",
+        "proxy_set_header Connection close;",
         ...forwardingHeaders(options, true),
-        `# A slow or dead candidate holds the client's connection at most ${ms}.`,
-        `proxy_connect_timeout ${ms};`,
-        `proxy_read_timeout ${ms};`,
-        `proxy_send_timeout ${ms};`,
-        "proxy_next_upstream off;",
+        `# Should the relay not answer, the client's connection is held at most ${ms}.`,
+        ...shadowTimeouts(ms),
       ]),
     );
   }
   return locations;
 }
+
+/**
+ * The shadow relay: a second server on 127.0.0.1 inside the proxy container that answers each mirrored request at
+ * once and mirrors it on to the candidate over connections of its own, bounded in number and in time.
+ */
+function shadowRelayServer(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  const candidate = options.candidate;
+  if (candidate === null || candidate.shadowPercent === 0) {
+    return [];
+  }
+  const ms = nginxDuration(candidate.shadowTimeoutMs);
+  const maxInFlight = deriveShadowRelayMaxInFlight(options.workerConnections);
+  return [
+    "",
+    "# The shadow relay: mirrored requests from the server above, answered at once and mirrored on to the candidate,",
+    "# so a slow or dead candidate holds this server's connections only, never a client's. Reached from this",
+    "# container only.",
+    block("server", [
+      `listen ${SHADOW_RELAY_ADDRESS};`,
+      "# Copies of client requests that the server above has logged already: not logged again.",
+      "access_log off;",
+      `# At most ${maxInFlight} shadow requests in flight (each holds this server's connection and one to the candidate);`,
+      "# more are answered 503 at once, never reach the candidate, and nobody sees that answer.",
+      `limit_conn ${SHADOW_RELAY_LIMIT_ZONE} ${maxInFlight};`,
+      "limit_conn_status 503;",
+      "limit_conn_log_level info;",
+      "",
+      block("location /", [
+        "# The mirror reads the whole body and starts the candidate's request; then empty_gif answers at once: with 405",
+        "# to a POST, sent as an empty 204 (`return` would end the request before the mirror starts).",
+        `mirror ${SHADOW_RELAY_CANDIDATE_LOCATION};`,
+        "mirror_request_body on;",
+        "empty_gif;",
+        `error_page 405 =204 ${SHADOW_RELAY_ACCEPTED_LOCATION};`,
+      ]),
+      "",
+      block(`location ${SHADOW_RELAY_ACCEPTED_LOCATION}`, ["return 204;"]),
+      "",
+      block(`location = ${SHADOW_RELAY_CANDIDATE_LOCATION}`, [
+        "internal;",
+        ...proxyPassOriginalUri(options, "candidate"),
+        "# The headers the server above set, passed on as they came; only the proxy marks a request as shadow.",
+        "proxy_set_header Host $host;",
+        "proxy_set_header X-Real-IP $http_x_real_ip;",
+        "proxy_set_header X-Forwarded-For $http_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;",
+        "proxy_set_header X-Request-ID $http_x_request_id;",
+        `proxy_set_header ${NGINX_SHADOW_HEADER} 1;`,
+        `# A slow or dead candidate holds a relay connection (and a place in the limit above) at most ${ms}.`,
+        ...shadowTimeouts(ms),
+      ]),
+    ]),
+  ];
+}
+
+/** The bounds of a shadow request: connect, send and read within `duration`, no retry. */
+function shadowTimeouts(duration: string): ConfigLine[] {
+  return [`proxy_connect_timeout ${duration};`, `proxy_read_timeout ${duration};`, `proxy_send_timeout ${duration};`, "proxy_next_upstream off;"];
+}
+
 
 function proxyPass(options: ResolvedNginxConfigOptions): ConfigLine[] {
   if (options.resolver === null) {

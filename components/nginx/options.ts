@@ -98,6 +98,25 @@ export const NGINX_CANDIDATE_WEIGHT_MARKER = "# model-service:candidate-weight";
 /** The header that marks a mirrored (shadow) request to the candidate; the api counts such requests apart. */
 export const NGINX_SHADOW_HEADER = "X-Model-Service-Shadow";
 
+/**
+ * The port of the shadow relay: a second server of the proxy, on 127.0.0.1 inside its container only, that takes
+ * each mirrored request, answers it at once and mirrors it on to the candidate over its own connection, so a client
+ * connection never waits for the candidate. Nothing outside the proxy container reaches it.
+ */
+export const NGINX_SHADOW_RELAY_PORT = 8081;
+
+/**
+ * The shadow requests the relay holds at once (each holds two of nginx's connections: the relay's and the one to
+ * the candidate), as a divisor of `workerConnections`: at 1024, 128 in flight, a quarter of the connections. More
+ * are answered 503 at once and never reach the candidate, so a slow or dead candidate cannot pile shadow work up.
+ */
+export const NGINX_SHADOW_RELAY_CONNECTION_DIVISOR = 8;
+
+/** The shadow requests the relay holds at once for `workerConnections` (at least 1). */
+export function deriveShadowRelayMaxInFlight(workerConnections: number): number {
+  return Math.max(1, Math.floor(workerConnections / NGINX_SHADOW_RELAY_CONNECTION_DIVISOR));
+}
+
 /** A second version of the upstream beside the stable one: a share of live traffic and of mirrored requests. */
 export interface NginxCandidate {
   /** Where the candidate's replicas are reached, e.g. the network alias `api-candidate` on port 8000. */
@@ -118,8 +137,9 @@ export interface NginxCandidate {
    */
   readonly stickyHeader?: string;
   /**
-   * Milliseconds a mirrored request may take, connect included (100 to 60000; default 1000): a slow or dead
-   * candidate then holds no client connection longer than this.
+   * Milliseconds a mirrored request may take, connect included (100 to 60000; default 1000). Client connections
+   * never wait for it (the shadow relay answers them at once); it bounds how long a slow or dead candidate holds
+   * one of the relay's places (`deriveShadowRelayMaxInFlight`).
    */
   readonly shadowTimeoutMs?: number;
 }

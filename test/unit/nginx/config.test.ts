@@ -15,9 +15,11 @@ import {
   NGINX_HEALTH_PATH,
   NGINX_LISTEN_PORT,
   NGINX_RUNTIME_DIR,
+  NGINX_SHADOW_RELAY_PORT,
   NginxConfigError,
   UPSTREAM_READ_TIMEOUT_MARGIN_SECONDS,
   deriveProxyTimeouts,
+  deriveShadowRelayMaxInFlight,
   deriveUpstreamIdleTimeoutMs,
   validateNginxConfigOptions,
   type NginxConfigOptions,
@@ -683,5 +685,44 @@ describe("candidateRoutingOf", () => {
       .filter((line) => !line.endsWith("# model-service:candidate-weight"))
       .join("\n");
     expect(candidateRoutingOf(rolledBack)).toEqual({ trafficPercent: 0, shadowPercent: 0 });
+  });
+});
+
+describe("shadow relay", () => {
+  const upstream = { host: "api-candidate", port: 8000 };
+  /** The `server { ... }` block of the config that listens on the relay's loopback address. */
+  const relayServer = (config: string): string => {
+    const start = config.indexOf(`    server {\n        listen 127.0.0.1:${NGINX_SHADOW_RELAY_PORT};`);
+    expect(start, "a server listening on the relay's loopback address").toBeGreaterThan(-1);
+    return config.slice(start, config.indexOf("\n    }\n", start));
+  };
+
+  it("hands mirrored requests to a loopback-only server that answers at once and mirrors them on, bounded", () => {
+    const config = renderNginxConfig({ ...BASE, workerConnections: 2048, candidate: { upstream, trafficPercent: 0, shadowPercent: 100, shadowTimeoutMs: 750 } });
+    const shadowLocation = config.slice(config.indexOf("location = /_model_service/shadow {"));
+    expect(shadowLocation).toMatch(new RegExp(`^\\s*proxy_pass http://127\\.0\\.0\\.1:${NGINX_SHADOW_RELAY_PORT}\\$request_uri;$`, "m"));
+    const relay = relayServer(config);
+    expect(relay).toContain("access_log off;");
+    expect(relay).toContain(`limit_conn model_service_shadow_relay ${deriveShadowRelayMaxInFlight(2048)};`);
+    expect(relay).toMatch(/mirror \/_model_service\/shadow-to-candidate;\n\s*mirror_request_body on;\n\s*empty_gif;/);
+    expect(relay).toContain("proxy_set_header X-Model-Service-Shadow 1;");
+    for (const timeout of ["connect", "read", "send"]) expect(relay).toContain(`proxy_${timeout}_timeout 750ms;`);
+    expect(config).toContain("limit_conn_zone $server_port zone=model_service_shadow_relay:1m;");
+    // The relay never listens on an address outside the container.
+    expect(config.match(new RegExp(`listen [^;]*${NGINX_SHADOW_RELAY_PORT}`, "g"))).toEqual([`listen 127.0.0.1:${NGINX_SHADOW_RELAY_PORT}`]);
+  });
+
+  it("is not rendered without shadow traffic", () => {
+    for (const candidate of [undefined, { upstream, trafficPercent: 10, shadowPercent: 0 }]) {
+      const config = renderNginxConfig({ ...BASE, ...(candidate ? { candidate } : {}) });
+      expect(config).not.toContain(String(NGINX_SHADOW_RELAY_PORT));
+      expect(config).not.toContain("model_service_shadow_relay");
+    }
+  });
+
+  it("holds an eighth of the worker connections in shadow requests, at least one", () => {
+    expect(deriveShadowRelayMaxInFlight(1024)).toBe(128);
+    expect(deriveShadowRelayMaxInFlight(16)).toBe(2);
+    expect(deriveShadowRelayMaxInFlight(7)).toBe(1);
   });
 });
