@@ -91,17 +91,34 @@ function gatesText(inputs: PropertyMap | undefined): string | undefined {
   ].join(", ");
 }
 
-/** The rollout-risk note of a canary change, e.g. "10% of live traffic moves to 2.0.0"; undefined when no share changes. */
+/**
+ * The rollout-risk note of a canary change, e.g. "10% of live traffic moves to 2.0.0", or "live traffic to 2.0.0
+ * goes from 10% to 50%" when the same candidate keeps a share; undefined when no share changes.
+ */
 export function canaryRiskNote(canary: CanaryReview): string | undefined {
-  const version = canary.version.after?.kind === "value" ? canary.version.after.text : canary.version.before?.kind === "value" ? canary.version.before.text : "the candidate";
+  const text = (value: SettingValue | undefined): string | undefined => (value?.kind === "value" ? value.text : undefined);
+  const versionBefore = text(canary.version.before);
+  const versionAfter = text(canary.version.after);
+  const version = versionAfter ?? versionBefore ?? "the candidate";
+  const sameCandidate = versionBefore !== undefined && versionAfter !== undefined && versionBefore === versionAfter;
   const notes: string[] = [];
   const { before: liveBefore = 0, after: liveAfter = 0 } = canary.trafficPercent;
-  if (liveAfter !== liveBefore || (liveAfter > 0 && canary.version.before?.kind === "value" && canary.version.after?.kind === "value" && canary.version.before.text !== canary.version.after.text)) {
-    notes.push(liveAfter > 0 ? `${liveAfter}% of live traffic moves to ${version}` : `live traffic leaves ${version}: stable answers every request`);
+  if (liveAfter !== liveBefore || (liveAfter > 0 && versionBefore !== undefined && versionAfter !== undefined && !sameCandidate)) {
+    notes.push(
+      liveAfter === 0
+        ? `live traffic leaves ${versionBefore ?? version}: stable answers every request`
+        : liveBefore > 0 && sameCandidate
+          ? `live traffic to ${version} goes from ${liveBefore}% to ${liveAfter}%`
+          : `${liveAfter}% of live traffic moves to ${version}`,
+    );
   }
   const { before: shadowBefore = 0, after: shadowAfter = 0 } = canary.shadowPercent;
   if (shadowAfter !== shadowBefore) {
-    notes.push(shadowAfter > 0 ? `${shadowAfter}% of predictions are mirrored to ${version} as shadow traffic (clients keep stable's answers)` : `shadow traffic to ${version} stops`);
+    notes.push(
+      shadowAfter > 0
+        ? `${shadowAfter}% of predictions are mirrored to ${version} as shadow traffic (clients keep stable's answers)`
+        : `shadow traffic to ${versionBefore ?? version} stops`,
+    );
   }
   return notes.length === 0 ? undefined : notes.join("; ");
 }

@@ -19,6 +19,7 @@ import { NAMESPACE, ROLLOUT_REQUESTS, rolloutBaseConfig } from "./support/rollou
 import { startSteadyLoad, summariseFailures, type LoadReport } from "./support/steadyLoad.js";
 import { execInContainer } from "./support/docker.js";
 import { runReviewCli } from "./support/review.js";
+import { NO_RISK_MESSAGE } from "../../review/rolloutRisk.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fixtures = join(repoRoot, "test", "integration", "fixtures");
@@ -26,19 +27,36 @@ const PORT = 18700;
 const STACK = `e2e-canary-${process.pid}`;
 const LOAD = { connections: 8, pauseMs: 5 };
 const SETOSA = [5.1, 3.5, 1.4, 0.2];
+/** A clear virginica (petal length 6.1 cm): the default iris model says virginica, disagreeing-iris versicolor. */
+const VIRGINICA = [7.7, 3.0, 6.1, 2.3];
 const PREDICT_BODY = JSON.stringify({ instances: [SETOSA] });
 const quiet = { onOutput: () => undefined };
+const NO_RISK_LINE = `**Rollout risk:** ${NO_RISK_MESSAGE}`;
 
-/** The versions that answered `count` POST /predict (header X-Model-Version), sent on `connections` keep-alive sockets. */
-async function versionsOf(count: number, connections: number, headers: (index: number) => Record<string, string> = () => ({})) {
+/** The canary gate's last lines in a failed `up`'s error, for the figures table. */
+const gateLines = (upError: string | undefined): string =>
+  (upError ?? "").split("\n").filter((line) => /canary gate/.test(line)).slice(-4).join(" / ").replace(/\|/g, "/");
+
+/**
+ * The versions that answered `count` POST /predict (header X-Model-Version), sent on `connections` keep-alive sockets;
+ * request `index` sends `body(index)` (the setosa row by default) and its answer's predictions are `answers[index]`.
+ */
+async function versionsOf(
+  count: number,
+  connections: number,
+  headers: (index: number) => Record<string, string> = () => ({}),
+  body: (index: number) => string = () => PREDICT_BODY,
+) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const tally = new Map<string, number>();
   const byIndex: string[] = [];
+  const answers: unknown[] = [];
   let failed = 0;
   let next = 0;
   const deadline = Date.now() + 180_000;
   const one = (index: number) =>
     new Promise<void>((resolve) => {
+      const payload = body(index);
       const outgoing = http.request(
         {
           host: "127.0.0.1",
@@ -47,14 +65,17 @@ async function versionsOf(count: number, connections: number, headers: (index: n
           path: "/predict",
           agent,
           timeout: 30_000,
-          headers: { "Content-Type": "application/json", "Content-Length": String(PREDICT_BODY.length), ...headers(index) },
+          headers: { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(payload)), ...headers(index) },
         },
         (incoming) => {
-          incoming.resume();
+          const chunks: Buffer[] = [];
+          incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
           incoming.on("end", () => {
             const version = String(incoming.headers["x-model-version"] ?? "none");
-            if (incoming.statusCode === 200) tally.set(version, (tally.get(version) ?? 0) + 1);
-            else failed += 1;
+            if (incoming.statusCode === 200) {
+              tally.set(version, (tally.get(version) ?? 0) + 1);
+              answers[index] = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { predictions: unknown[] }).predictions;
+            } else failed += 1;
             byIndex[index] = version;
             resolve();
           });
@@ -65,7 +86,7 @@ async function versionsOf(count: number, connections: number, headers: (index: n
         failed += 1;
         resolve();
       });
-      outgoing.end(PREDICT_BODY);
+      outgoing.end(payload);
     });
   await Promise.all(
     Array.from({ length: connections }, async () => {
@@ -75,7 +96,7 @@ async function versionsOf(count: number, connections: number, headers: (index: n
     }),
   );
   agent.destroy();
-  return { tally, byIndex, failed };
+  return { tally, byIndex, answers, failed };
 }
 
 describe("canary and shadow traffic through the proxy (runtime docker)", () => {
@@ -166,6 +187,13 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
 
   it("routes every request with the same sticky key to the same version", async () => {
     await setCandidate({ modelDir: join(fixtures, "iris-rules"), trafficPercent: 50, stickyHeader: "X-User-Id" });
+    const reviewed = review();
+    expect(reviewed).toContain("| candidate version | `2.0.0` | unchanged |");
+    expect(reviewed).toContain("| candidate live traffic | `10%` | `50%` |");
+    expect(reviewed).toContain("| candidate shadow traffic | `off` | unchanged |");
+    expect(reviewed).toContain("| candidate routing | | sticky on `X-User-Id` |");
+    expect(reviewed).toContain("live traffic to 2.0.0 goes from 10% to 50%");
+    expect(reviewed).toContain(NO_RISK_LINE);
     const { report, upError } = await upUnderLoad();
     expect(upError).toBeUndefined();
     expectNoFailedRequest(report, "sticky on X-User-Id, 50%");
@@ -178,11 +206,40 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     expect(new Set([...versionsByKey.values()].flatMap((versions) => [...versions]))).toEqual(new Set(["1.0.0", "2.0.0"]));
   }, 900_000);
 
-  it("with shadow at 100% and no live share, clients get only stable answers and the candidate counts every mirrored request", async () => {
-    await setCandidate({ modelDir: join(fixtures, "iris-rules"), trafficPercent: 0, shadowPercent: 100 });
+  it("removes the candidate (modelDir unchanged) under load without a failed request: its containers go, stable answers everything", async () => {
+    const candidates = (await scratch.stack.outputs()).candidateContainerNames.value as string[];
+    expect(candidates).toHaveLength(1);
+    await setCandidate(null);
+    const reviewed = review();
+    expect(reviewed).toContain("| candidate version | `2.0.0` | (none) |");
+    expect(reviewed).toContain("| candidate live traffic | `50%` | `off` |");
+    expect(reviewed).not.toContain("| candidate routing |");
+    expect(reviewed).toContain("live traffic leaves 2.0.0: stable answers every request");
+    expect(reviewed).toContain(NO_RISK_LINE);
     const { report, upError } = await upUnderLoad();
     expect(upError).toBeUndefined();
-    expectNoFailedRequest(report, "shadow 100%, weight 0");
+    expectNoFailedRequest(report, "removal: candidate 2.0.0 at 50% removed");
+    expect((await scratch.stack.outputs()).candidateContainerNames.value).toEqual([]);
+    const running = execFileSync("docker", ["ps", "--all", "--format", "{{.Names}}"], { encoding: "utf8" }).split("\n");
+    expect(running.filter((name) => candidates.includes(name))).toEqual([]);
+    const { tally, failed } = await versionsOf(300, 4);
+    expect(failed).toBe(0);
+    expect([...tally.entries()]).toEqual([["1.0.0", 300]]);
+  }, 900_000);
+
+  it("with shadow at 100% and no live share, clients get only stable answers and the candidate counts every mirrored request and the agreement of a known share", async () => {
+    await setCandidate({ modelDir: join(fixtures, "disagreeing-iris"), trafficPercent: 0, shadowPercent: 100 });
+    const reviewed = review();
+    expect(reviewed).toContain("| candidate version | (none) | `2.2.0-disagreeing` |");
+    expect(reviewed).toContain("| candidate live traffic | `off` | unchanged |");
+    expect(reviewed).toContain("| candidate shadow traffic | `off` | `100%` |");
+    expect(reviewed).not.toContain("| candidate routing |");
+    expect(reviewed).toContain("100% of predictions are mirrored to 2.2.0-disagreeing as shadow traffic (clients keep stable's answers)");
+    expect(reviewed).not.toContain("of live traffic moves to");
+    expect(reviewed).toContain(NO_RISK_LINE);
+    const { report, upError } = await upUnderLoad();
+    expect(upError).toBeUndefined();
+    expectNoFailedRequest(report, "shadow 100%, weight 0 (2.2.0-disagreeing)");
     const [candidate] = (await scratch.stack.outputs()).candidateContainerNames.value as string[];
     const proxy = (await scratch.stack.outputs()).proxyContainerName.value as string;
     const counter = async (name: string) => {
@@ -194,14 +251,30 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     const agreementCount = () => counter("modelserver_shadow_agreements_total");
     const before = await shadowCount();
     const agreedBefore = await agreementCount();
-    const { tally, failed } = await versionsOf(500, 4);
+    // Agreement is per request (every row of it equals the reference model's), so each request sends one row: every
+    // fifth a clear virginica (petal length 6.1 cm), which the candidate calls versicolor, the others setosa, which
+    // both call setosa. Exactly 100 of 500 mirrored requests disagree: agreement 80%.
+    const requests = 500;
+    const disagrees = (index: number) => index % 5 === 0;
+    const { tally, answers, failed } = await versionsOf(requests, 4, () => ({}), (index) =>
+      JSON.stringify({ instances: [disagrees(index) ? VIRGINICA : SETOSA] }),
+    );
     expect(failed).toBe(0);
     expect([...tally.keys()]).toEqual(["1.0.0"]);
-    // Mirrored requests finish after the client's answer; give the last ones a moment.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await shadowCount()) - before).toBe(500);
-    // Both models call the setosa row setosa: every mirrored prediction agrees with stable's (the reference model).
-    expect((await agreementCount()) - agreedBefore).toBe(500);
+    // Clients got stable's answers only: virginica where the candidate would have said versicolor.
+    expect(answers.filter((_, index) => disagrees(index))).toEqual(Array.from({ length: requests / 5 }, () => ["virginica"]));
+    expect(answers.filter((_, index) => !disagrees(index))).toEqual(Array.from({ length: requests - requests / 5 }, () => ["setosa"]));
+    // Mirrored requests finish after the client's answer: wait (bounded) until the count stops short of or reaches 500.
+    const settleDeadline = Date.now() + 15_000;
+    while ((await shadowCount()) - before < requests && Date.now() < settleDeadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const mirrored = (await shadowCount()) - before;
+    const agreed = (await agreementCount()) - agreedBefore;
+    figures.push(`| shadow agreement: ${agreed} of ${mirrored} mirrored requests (${((agreed / mirrored) * 100).toFixed(1)}%, expected 80.0%) | ${requests} | 0 | 0 |`);
+    expect(mirrored).toBe(requests);
+    expect(agreed).toBe(requests - requests / 5);
   }, 900_000);
 
   it("a candidate failing 30% of its predictions costs clients nothing, and its gate rolls it back and fails up with the figures", async () => {
@@ -210,12 +283,45 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
       trafficPercent: 30,
       gates: { windowSeconds: 20, minRequests: 20, maxErrorRate: 0.05 },
     });
-    const { report, upError } = await upUnderLoad();
-    expectNoFailedRequest(report, "flaky candidate 2.1.0-flaky at 30%, gated");
+    const reviewed = review();
+    expect(reviewed).toContain("| candidate version | `2.2.0-disagreeing` | `2.1.0-flaky` |");
+    expect(reviewed).toContain("| candidate live traffic | `off` | `30%` |");
+    expect(reviewed).toContain("| candidate shadow traffic | `100%` | `off` |");
+    expect(reviewed).toContain("| candidate routing | | random per request |");
+    expect(reviewed).toContain("30% of live traffic moves to 2.1.0-flaky; shadow traffic to 2.2.0-disagreeing stops");
+    expect(reviewed).toContain(NO_RISK_LINE);
+    const { report, upError, seconds } = await upUnderLoad();
+    expectNoFailedRequest(report, `flaky candidate 2.1.0-flaky at 30%, gated (up ${seconds.toFixed(0)} s)`);
     expect(upError, "the gate must fail `up`").toBeDefined();
     expect(upError).toMatch(/error rate/i);
-    figures.push(`| gate message: ${(upError ?? "").split("\n").filter((line) => /canary gate/.test(line)).slice(-3).join(" / ").replace(/\|/g, "/")} | | | |`);
+    figures.push(`| gate message: ${gateLines(upError)} | | | |`);
     // Rolled back in place: no live request reaches the candidate any more.
+    const { tally, failed } = await versionsOf(300, 4);
+    expect(failed).toBe(0);
+    expect([...tally.keys()]).toEqual(["1.0.0"]);
+  }, 900_000);
+
+  it("a candidate 3x slower than stable costs clients nothing, and its p99 gate rolls it back and fails up with the ratio", async () => {
+    await setCandidate({
+      modelDir: join(fixtures, "slow-iris"),
+      trafficPercent: 20,
+      gates: { windowSeconds: 20, minRequests: 20, maxErrorRate: 0.05, maxP99LatencyRatio: 1.5 },
+    });
+    const reviewed = review();
+    expect(reviewed).toMatch(/\| candidate version \| `2\.1\.0-flaky` \| `2\.3\.0-slow` \|/);
+    expect(reviewed).toContain("| candidate routing | | random per request |");
+    expect(reviewed).toContain("20% of live traffic moves to 2.3.0-slow");
+    const { report, upError, seconds } = await upUnderLoad();
+    expectNoFailedRequest(report, `slow candidate 2.3.0-slow at 20%, gated on p99 ratio 1.5 (up ${seconds.toFixed(0)} s)`);
+    expect(upError, "the gate must fail `up`").toBeDefined();
+    const measured = /p99 latency ratio ([0-9.e+]+) \(candidate p99 ([0-9.e+]+) ms, stable p99 ([0-9.e+]+) ms\) vs max 1\.5: FAIL/.exec(upError ?? "");
+    expect(measured, upError).not.toBeNull();
+    const [ratio, candidateP99, stableP99] = measured!.slice(1).map(Number);
+    figures.push(`| slow gate: candidate p99 ${candidateP99} ms, stable p99 ${stableP99} ms, ratio ${ratio} (max 1.5) | | | |`);
+    figures.push(`| gate message: ${gateLines(upError)} | | | |`);
+    // The candidate is at least 3x slower than stable, as measured by the gate itself over its window.
+    expect(candidateP99).toBeGreaterThanOrEqual(3 * stableP99);
+    expect(ratio).toBeGreaterThanOrEqual(3);
     const { tally, failed } = await versionsOf(300, 4);
     expect(failed).toBe(0);
     expect([...tally.keys()]).toEqual(["1.0.0"]);
@@ -226,8 +332,10 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     await scratch.stack.setConfig(`${NAMESPACE}:smokeTestInstances`, { value: JSON.stringify([SETOSA]) });
     await setCandidate(null);
     const reviewed = review();
-    expect(reviewed).toContain("| candidate version | `2.1.0-flaky` | (none) |");
-    expect(reviewed).toContain("live traffic leaves 2.1.0-flaky: stable answers every request");
+    expect(reviewed).toContain("| candidate version | `2.3.0-slow` | (none) |");
+    expect(reviewed).toContain("live traffic leaves 2.3.0-slow: stable answers every request");
+    expect(reviewed).not.toContain("| candidate routing |");
+    expect(reviewed).toContain(NO_RISK_LINE);
     const { report, upError } = await upUnderLoad();
     expect(upError).toBeUndefined();
     expectNoFailedRequest(report, "promotion: 2.0.0 becomes stable, candidate removed");

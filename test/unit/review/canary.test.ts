@@ -65,7 +65,28 @@ describe("canaryReview", () => {
     });
     expect(review).toMatchObject({ trafficPercent: { before: 10, after: 25 }, shadowPercent: { before: 0, after: 100 }, stickyHeader: "X-User-Id" });
     expect(review?.gates).toBeUndefined();
-    expect(canaryRiskNote(review!)).toBe("25% of live traffic moves to 2.0.0; 100% of predictions are mirrored to 2.0.0 as shadow traffic (clients keep stable's answers)");
+    expect(canaryRiskNote(review!)).toBe("live traffic to 2.0.0 goes from 10% to 25%; 100% of predictions are mirrored to 2.0.0 as shadow traffic (clients keep stable's answers)");
+  });
+
+  it("says a lower share of the same candidate as a change from one share to the other, not as traffic moving to it", () => {
+    const review = canaryReview({
+      candidateReplicas: [step("same", "m-candidate-0", CONTAINER, replica("2.0.0", "sha256:abc"), replica("2.0.0", "sha256:abc"))],
+      proxyConfig: step("update", "m-proxy-config", COMMAND, config(withCandidate(50, 0)), config(withCandidate(10, 0))),
+      nginxConfigOf,
+    });
+    expect(canaryRiskNote(review!)).toBe("live traffic to 2.0.0 goes from 50% to 10%");
+  });
+
+  it("names the version whose shadow traffic stops when a new candidate takes its place", () => {
+    const review = canaryReview({
+      candidateReplicas: [
+        step("delete", "m-candidate-0", CONTAINER, replica("2.2.0", "sha256:abc")),
+        step("create", "m-candidate-0-new", CONTAINER, undefined, replica("2.3.0", "sha256:def")),
+      ],
+      proxyConfig: step("update", "m-proxy-config", COMMAND, config(withCandidate(0, 100)), config(withCandidate(30, 0))),
+      nginxConfigOf,
+    });
+    expect(canaryRiskNote(review!)).toBe("30% of live traffic moves to 2.3.0; shadow traffic to 2.2.0 stops");
   });
 
   it("reads a removal (promotion): the candidate's traffic goes back to stable", () => {
