@@ -53,13 +53,22 @@ export function canaryGateEnvironment(
   stableTargets: readonly string[],
   candidateTargets: readonly string[],
 ): Record<string, string> {
+  const all = { ...canaryGateThresholdEnvironment(thresholds), ...canaryGateTargetEnvironment(stableTargets, candidateTargets) };
+  return Object.fromEntries(Object.entries(all).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The gate's thresholds and window: known from the stack's config alone, so a preview shows them. */
+export function canaryGateThresholdEnvironment(thresholds: CanaryGateThresholds): Record<string, string> {
   return {
-    CANDIDATE_TARGETS: candidateTargets.join(" "),
     MAX_ERROR_RATE: String(thresholds.maxErrorRate),
     MAX_P99_LATENCY_RATIO: String(thresholds.maxP99LatencyRatio),
     MIN_AGREEMENT: thresholds.minAgreement === undefined ? "" : String(thresholds.minAgreement),
     MIN_REQUESTS: String(thresholds.minRequests),
-    STABLE_TARGETS: stableTargets.join(" "),
     WINDOW_SECONDS: String(thresholds.windowSeconds),
   };
+}
+
+/** The replicas the gate reads (`<address>:<port>`, space-separated): known once their containers exist. */
+export function canaryGateTargetEnvironment(stableTargets: readonly string[], candidateTargets: readonly string[]): Record<string, string> {
+  return { CANDIDATE_TARGETS: candidateTargets.join(" "), STABLE_TARGETS: stableTargets.join(" ") };
 }

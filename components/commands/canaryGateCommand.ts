@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
 import { commandScript, BASH } from "./scripts.js";
-import { CANARY_GATE_SCRIPT, canaryGateEnvironment, type CanaryGateThresholds } from "./canaryGate.js";
+import { CANARY_GATE_SCRIPT, canaryGateTargetEnvironment, canaryGateThresholdEnvironment, type CanaryGateThresholds } from "./canaryGate.js";
 import { smokeTestSecretEnvironment } from "./smokeTest.js";
 import { engineCommandEnvironment, engineScript, type CommandEngine } from "../engine/commandEngine.js";
 import { API_PORT } from "../containers/addresses.js";
@@ -56,9 +56,9 @@ export interface CanaryGateCommandInputs {
 export function canaryGateCommand(name: string, inputs: CanaryGateCommandInputs, opts: pulumi.CustomResourceOptions): command.local.Command {
   const { spec, candidate, engine } = inputs;
   const thresholds = canaryGateThresholds(candidate);
-  const environment = pulumi
+  const targetEnvironment = pulumi
     .all([targets(inputs.apiContainers), targets(inputs.candidateContainers)])
-    .apply(([stable, candidates]) => canaryGateEnvironment(thresholds, stable, candidates));
+    .apply(([stable, candidates]) => canaryGateTargetEnvironment(stable, candidates));
   return new command.local.Command(
     name,
     {
@@ -67,7 +67,13 @@ export function canaryGateCommand(name: string, inputs: CanaryGateCommandInputs,
       interpreter: BASH,
       stdin: CANARY_GATE_SCRIPT,
       environment: engineCommandEnvironment(
-        { ...environmentInputs(environment, Object.keys(canaryGateEnvironment(thresholds, [], []))), ...smokeTestSecretEnvironment(spec), PROXY_CONTAINER: inputs.proxyContainer.name },
+        {
+          // The thresholds are plain values, so a preview (and the review) shows them; only the targets wait for the containers.
+          ...canaryGateThresholdEnvironment(thresholds),
+          ...environmentInputs(targetEnvironment, Object.keys(canaryGateTargetEnvironment([], []))),
+          ...smokeTestSecretEnvironment(spec),
+          PROXY_CONTAINER: inputs.proxyContainer.name,
+        },
         engine,
       ),
       triggers: canaryGateTriggers(candidate, inputs.candidateImageRef),
@@ -76,7 +82,7 @@ export function canaryGateCommand(name: string, inputs: CanaryGateCommandInputs,
   );
 }
 
-/** The gate's variables one by one (names from `canaryGateEnvironment` itself), each an Output of the record known later. */
+/** The gate's target variables one by one (names from `canaryGateTargetEnvironment` itself), each an Output of the record known later. */
 function environmentInputs(environment: pulumi.Output<Record<string, string>>, names: readonly string[]): Record<string, pulumi.Input<string>> {
   return Object.fromEntries(names.map((name) => [name, environment.apply((all) => all[name] ?? "")]));
 }

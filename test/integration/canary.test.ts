@@ -20,6 +20,7 @@ import { startSteadyLoad, summariseFailures, type LoadReport } from "./support/s
 import { execInContainer } from "./support/docker.js";
 import { runReviewCli } from "./support/review.js";
 import { NO_RISK_MESSAGE } from "../../review/rolloutRisk.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fixtures = join(repoRoot, "test", "integration", "fixtures");
@@ -147,7 +148,7 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
   };
 
   beforeAll(async () => {
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     scratch = await createScratchStack(repoRoot, STACK);
     await scratch.stack.setAllConfig({ ...rolloutBaseConfig(PORT), [`${NAMESPACE}:replicas`]: { value: "2" } });
     await scratch.stack.up(quiet);
@@ -288,6 +289,7 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     expect(reviewed).toContain("| candidate live traffic | `off` | `30%` |");
     expect(reviewed).toContain("| candidate shadow traffic | `100%` | `off` |");
     expect(reviewed).toContain("| candidate routing | | random per request |");
+    expect(reviewed).toMatch(/\| candidate gates \| \| window 20 s, error rate ≤ 0\.05, p99 latency ratio ≤ [0-9.]+, at least 20 live requests \|/);
     expect(reviewed).toContain("30% of live traffic moves to 2.1.0-flaky; shadow traffic to 2.2.0-disagreeing stops");
     expect(reviewed).toContain(NO_RISK_LINE);
     const { report, upError, seconds } = await upUnderLoad();
@@ -310,6 +312,7 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     const reviewed = review();
     expect(reviewed).toMatch(/\| candidate version \| `2\.1\.0-flaky` \| `2\.3\.0-slow` \|/);
     expect(reviewed).toContain("| candidate routing | | random per request |");
+    expect(reviewed).toContain("| candidate gates | | window 20 s, error rate ≤ 0.05, p99 latency ratio ≤ 1.5, at least 20 live requests |");
     expect(reviewed).toContain("20% of live traffic moves to 2.3.0-slow");
     const { report, upError, seconds } = await upUnderLoad();
     expectNoFailedRequest(report, `slow candidate 2.3.0-slow at 20%, gated on p99 ratio 1.5 (up ${seconds.toFixed(0)} s)`);

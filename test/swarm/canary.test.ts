@@ -16,7 +16,6 @@
  * that restarts node 1's nginx may reset a request it had just accepted as it stops (at most one per connection per
  * restart, never an HTTP error): measured 5 of 38,202 and 6 of 11,866 (docs/rollouts.md).
  */
-import { execFileSync } from "node:child_process";
 import * as http from "node:http";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,6 +25,7 @@ import { holdHeavyLock, type HeldLock } from "../integration/support/heavyLock.j
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "../integration/support/pulumi.js";
 import { NAMESPACE } from "../integration/support/rollouts.js";
 import { nodeDocker, runningTasks, startTestbed, stopTestbed, swarmStackConfig, waitFor, type Testbed, type TestbedNode } from "./support/testbed.js";
+import { ensureBuilt } from "../support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fixtures = join(repoRoot, "test", "integration", "fixtures");
@@ -255,7 +255,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
   beforeAll(async () => {
     requireProviderPlugins(repoRoot);
     lock = await holdHeavyLock();
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+    ensureBuilt();
     testbed = startTestbed(repoRoot, 3);
     scratch = await createScratchStack(repoRoot, STACK);
     await scratch.stack.setAllConfig(

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import { BASH, commandScript } from "../../commands/scripts.js";
-import { CANARY_GATE_SCRIPT, canaryGateEnvironment } from "../../commands/canaryGate.js";
+import { CANARY_GATE_SCRIPT, canaryGateThresholdEnvironment } from "../../commands/canaryGate.js";
 import { CANARY_GATE_RUN_SCRIPT, canaryGateThresholds, canaryGateTriggers } from "../../commands/canaryGateCommand.js";
 import { smokeTestSecretEnvironment } from "../../commands/smokeTest.js";
 import { engineCommandEnvironment, engineScript, type CommandEngine } from "../../engine/commandEngine.js";
@@ -51,7 +51,7 @@ export function swarmCanaryGateEnvironment(
   services: { readonly api: string; readonly candidate: string; readonly proxy: string },
 ): Record<string, string> {
   // The targets are found at run time; canaryGateRun.sh passes them on by name.
-  const { STABLE_TARGETS: _stable, CANDIDATE_TARGETS: _candidate, ...thresholds } = canaryGateEnvironment(canaryGateThresholds(candidate), [], []);
+  const thresholds = canaryGateThresholdEnvironment(canaryGateThresholds(candidate));
   return {
     ...thresholds,
     API_PORT: String(API_PORT),
