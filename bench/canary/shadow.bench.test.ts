@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { createScratchStack } from "../../test/integration/support/pulumi.js";
 import { NAMESPACE, rolloutBaseConfig } from "../../test/integration/support/rollouts.js";
+import { ensureBuilt } from "../../test/support/build.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PORT = 18740;
@@ -144,7 +145,7 @@ interface Phase {
 const PHASES = [["shadow off", 0], ["shadow 100%", 100], ["shadow off again", 0]] as const;
 
 it("measures client latency with shadow traffic off, at 100% and off again", async () => {
-  execFileSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: "inherit" });
+  ensureBuilt();
   const scratch = await createScratchStack(repoRoot, STACK);
   const candidate = (shadowPercent: number) => ({
     value: JSON.stringify({ modelDir: join(repoRoot, "test", "integration", "fixtures", "iris-rules"), trafficPercent: 0, shadowPercent }),
