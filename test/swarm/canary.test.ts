@@ -227,6 +227,20 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     return result.stdout;
   };
   const reviewSeconds: Record<string, number> = {};
+  /**
+   * Sets the next step's config and starts its review right after this step's `up`, so the preview runs while this
+   * step still measures (what it measures is the running services, not the stack's config).
+   */
+  const prepareNext = (step: string, configure: () => Promise<void>) => {
+    nextReview = configure().then(() => review(step));
+    nextReview.catch(() => undefined);
+  };
+  /** The review `prepareNext` started. */
+  const preparedReview = async (): Promise<string> => {
+    const reviewed = await nextReview!;
+    nextReview = undefined;
+    return reviewed;
+  };
   /** The running proxy containers' nginx configs on each node, read from each node's own engine. */
   const nodeProxyConfigs = (): { node: number; configs: string[] }[] =>
     testbed.nodes.map((node) => {
@@ -369,10 +383,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     // `up` waited for every node's proxy task (and the gate watched traffic routed alike on every node).
     expectEveryNodeOnTheSpec(proxiesAtEnd);
     expect(proxyConfig()).toContain("# model-service:candidate-weight");
-    // The removal's review, while this step measures.
-    await setCandidate(null);
-    nextReview = review("removal");
-    nextReview.catch(() => undefined);
+    prepareNext("removal", () => setCandidate(null));
 
     // Requests without the sticky header are split at random: 10% +/- 2 points.
     const measured = await requests(testbed, 4_000, CONNECTIONS, { pauseMs: SHADOW_PACE_MS });
@@ -447,8 +458,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
   it("removes the candidate under load with no failed request; when up returns every node's proxy already runs the config without it", async () => {
     const elapsed = stepStarted();
     // Previewed and reviewed during the previous step's measurements, after its up.
-    const reviewed = await nextReview!;
-    nextReview = undefined;
+    const reviewed = await preparedReview();
     expect(reviewed).toContain("| candidate version | `2.0.0` | (none) |");
     expect(reviewed).toMatch(/\| candidate digest \| `sha256:[0-9a-f]{64}` \| \(none\) \|/);
     expect(reviewed).toContain("| candidate live traffic | `10%` | `off` |");
@@ -460,6 +470,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     const { tally, seconds, error, proxiesAtEnd } = await upUnderLoad(SHADOW_PACE_MS);
     figures.removal = { upSeconds: seconds, ...summary(tally) };
     expect(error?.slice(-3000)).toBeUndefined();
+    prepareNext("flaky", () => setCandidate({ modelDir: join(fixtures, "flaky-iris"), trafficPercent: 30, gates: { windowSeconds: 20, minRequests: 20, maxErrorRate: 0.05 } }));
     expectNoFailedRequest(tally, 1);
     // The proxy's spec neither routes nor mirrors to the candidate, and when up returned every node's running proxy
     // had that config: the candidate's service went only after the last node's proxy task.
@@ -475,8 +486,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
 
   it("rolls a candidate failing 30% of its predictions back by its error-rate gate, clients losing nothing, and every node's proxy task restarts with 0%", async () => {
     const elapsed = stepStarted();
-    await setCandidate({ modelDir: join(fixtures, "flaky-iris"), trafficPercent: 30, gates: { windowSeconds: 20, minRequests: 20, maxErrorRate: 0.05 } });
-    const reviewed = await review("flaky");
+    const reviewed = await preparedReview();
     expect(reviewed).toContain("| candidate version | (none) | `2.1.0-flaky` |");
     expect(reviewed).toContain("| candidate live traffic | `off` | `30%` |");
     expect(reviewed).toContain("| candidate shadow traffic | `off` | unchanged |");
@@ -485,6 +495,13 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     expect(reviewed).toContain("_Note: 30% of live traffic moves to 2.1.0-flaky._");
     const { tally, seconds, error } = await upUnderLoad();
     figures.failingCandidate = { upSeconds: seconds, ...summary(tally), gateMessage: gateLines(error) };
+    prepareNext("slow", () =>
+      setCandidate({
+        modelDir: join(fixtures, "slow-iris"),
+        trafficPercent: 20,
+        gates: { windowSeconds: 20, minRequests: 20, maxErrorRate: 0.05, maxP99LatencyRatio: 1.5 },
+      }),
+    );
     expect(error, "the gate must fail `up`").toBeDefined();
     expect(error).toMatch(/error rate/i);
     expect(error).toMatch(/runs the config with 0% candidate traffic/);
@@ -501,12 +518,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
 
   it("replaces it with a candidate 3x slower than stable, rolled back by its p99-ratio gate with the measured values, clients losing nothing", async () => {
     const elapsed = stepStarted();
-    await setCandidate({
-      modelDir: join(fixtures, "slow-iris"),
-      trafficPercent: 20,
-      gates: { windowSeconds: 20, minRequests: 20, maxErrorRate: 0.05, maxP99LatencyRatio: 1.5 },
-    });
-    const reviewed = await review("slow");
+    const reviewed = await preparedReview();
     // The state still holds the flaky candidate's 30% (its gate set the running proxies to 0%, docs/swarm.md).
     expect(reviewed).toContain("| candidate version | `2.1.0-flaky` | `2.3.0-slow` |");
     expect(reviewed).toMatch(/\| candidate digest \| `sha256:[0-9a-f]{64}` \| `sha256:[0-9a-f]{64}` \|/);
@@ -516,6 +528,11 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     expect(reviewed).toContain("_Note: 20% of live traffic moves to 2.3.0-slow._");
     const { tally, seconds, error } = await upUnderLoad();
     figures.slowCandidate = { upSeconds: seconds, ...summary(tally), gateMessage: gateLines(error) };
+    prepareNext("promotion", async () => {
+      await scratch.stack.setConfig(`${NAMESPACE}:modelDir`, { value: join(fixtures, "iris-rules") });
+      await scratch.stack.setConfig(`${NAMESPACE}:smokeTestInstances`, { value: JSON.stringify([SETOSA]) });
+      await setCandidate(null);
+    });
     expect(error, "the gate must fail `up`").toBeDefined();
     const measured = /p99 latency ratio ([0-9.e+]+) \(candidate p99 ([0-9.e+]+) ms, stable p99 ([0-9.e+]+) ms\) vs max 1\.5: FAIL/.exec(error ?? "");
     expect(measured, error?.slice(-3000)).not.toBeNull();
@@ -535,10 +552,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
 
   it("promotes the candidate's model (modelDir set, candidate removed) under load with no failed request; when up returns every node's proxy runs the config without the candidate", async () => {
     const elapsed = stepStarted();
-    await scratch.stack.setConfig(`${NAMESPACE}:modelDir`, { value: join(fixtures, "iris-rules") });
-    await scratch.stack.setConfig(`${NAMESPACE}:smokeTestInstances`, { value: JSON.stringify([SETOSA]) });
-    await setCandidate(null);
-    const reviewed = await review("promotion");
+    const reviewed = await preparedReview();
     expect(reviewed).toMatch(/\| model version \| `1\.0\.0` \| `2\.0\.0` \|/);
     expect(reviewed).toContain("| candidate version | `2.3.0-slow` | (none) |");
     expect(reviewed).toContain("| candidate live traffic | `20%` | `off` |");
