@@ -171,7 +171,8 @@ function serviceArgs(
     updateConfig: settings.updateConfig,
     rollbackConfig: settings.rollbackConfig,
     // `pulumi up` returns once every task of the new spec runs (or fails when Swarm rolled it back). The provider
-    // waits only for replicated services; a global one (one proxy per node) is checked by the smoke test.
+    // waits only for replicated services; a global one (one proxy per node) is checked by the smoke test, and with a
+    // candidate waited for by its proxy-rollout command (proxyRollout.ts).
     ...("replicated" in settings.mode ? { convergeConfig: convergeConfig(convergeTimeoutSeconds) } : {}),
     ...(registry === undefined
       ? {}
