@@ -301,7 +301,7 @@ export class ModelService extends pulumi.ComponentResource {
               proxyService: swarm.proxyService,
               engine,
             },
-            { parent: this, dependsOn: [smokeTest] },
+            { parent: this, dependsOn: [smokeTest, ...(swarm.proxyRollout === undefined ? [] : [swarm.proxyRollout])] },
           )
         : dockerDeployment !== undefined && candidateImage !== undefined && gatesCandidate(spec.candidate)
         ? canaryGateCommand(

@@ -1,10 +1,11 @@
 /**
  * The canary part of a service's review: the candidate's version and digest, its share of live traffic and of
- * shadow traffic before and after, the sticky header, and the gates. Read from the candidate's replicas (their
- * environment and model-digest label), the proxy's nginx config (candidateRoutingOf) and the gate command.
+ * shadow traffic before and after, the sticky header, and the gates. Read from the candidate's replicas or its Swarm
+ * service (their environment and model-digest label), the proxy's nginx config (candidateRoutingOf) and the gate
+ * command.
  */
 import { candidateRoutingOf, type CandidateRouting } from "../components/nginx/candidateRouting.js";
-import { environmentValue, mapValue, modelDigestLabel, type SettingValue } from "./containerSettings.js";
+import { mapValue, modelDigestLabel, type SettingValue } from "./containerSettings.js";
 import { existsAfter, existsBefore, type PlannedStep, type PropertyMap } from "./previewDocument.js";
 
 /** A value before and after; a side is absent where there is no candidate (or it is unknown). */
@@ -29,8 +30,11 @@ export interface CanaryReview {
 
 /** The steps the canary review reads. */
 export interface CanarySteps {
+  /** The candidate's replica containers, or its Swarm service. */
   readonly candidateReplicas: readonly PlannedStep[];
-  /** The step that carries the nginx config (proxy-config command), if the preview lists it. */
+  /** Reads a variable of the candidate's environment from its step's inputs (a container's, or a Swarm task's). */
+  readonly environmentOf: (inputs: PropertyMap | undefined, name: string) => SettingValue | undefined;
+  /** The step that carries the nginx config (proxy-config command, or the Swarm proxy service), if the preview lists it. */
   readonly proxyConfig?: PlannedStep;
   readonly canaryGate?: PlannedStep;
   /** Reads the nginx config from a step's inputs. */
@@ -51,8 +55,8 @@ export function canaryReview(steps: CanarySteps): CanaryReview | undefined {
   const gate = steps.canaryGate !== undefined && existsAfter(steps.canaryGate) ? gatesText(steps.canaryGate.newInputs) : undefined;
   return {
     version: sides(
-      first(before.map((step) => environmentValue(step.oldInputs, "MODEL_VERSION"))),
-      first(after.map((step) => environmentValue(step.newInputs, "MODEL_VERSION"))),
+      first(before.map((step) => steps.environmentOf(step.oldInputs, "MODEL_VERSION"))),
+      first(after.map((step) => steps.environmentOf(step.newInputs, "MODEL_VERSION"))),
     ),
     digest: sides(first(before.map((step) => modelDigestLabel(step.oldInputs))), first(after.map((step) => modelDigestLabel(step.newInputs)))),
     trafficPercent: sides(routingBefore?.trafficPercent ?? (before.length > 0 ? undefined : 0), routingAfter?.trafficPercent ?? (after.length > 0 ? undefined : 0)),

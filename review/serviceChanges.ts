@@ -165,8 +165,12 @@ export function summarizeService(service: ServiceSteps, includesUnchanged: boole
     ...optional(
       "canary",
       canaryReview({
-        candidateReplicas: classified.filter((entry) => entry.part.kind === "candidate-replica").map((entry) => entry.step),
-        proxyConfig: classified.find((entry) => entry.part.kind === "proxy-config")?.step,
+        candidateReplicas: classified
+          .filter((entry) => entry.part.kind === (runtime === "swarm" ? "candidate-service" : "candidate-replica"))
+          .map((entry) => entry.step),
+        environmentOf,
+        // On a Swarm the nginx config is in the proxy service's spec.
+        proxyConfig: runtime === "swarm" ? proxyService : classified.find((entry) => entry.part.kind === "proxy-config")?.step,
         canaryGate: classified.find((entry) => entry.part.kind === "canary-gate")?.step,
         nginxConfigOf,
       }),

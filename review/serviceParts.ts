@@ -31,6 +31,7 @@ export type ServicePart =
   | { readonly kind: "api-replica"; readonly replica: number }
   | { readonly kind: "candidate-replica"; readonly replica: number }
   | { readonly kind: "candidate-image" }
+  | { readonly kind: "candidate-service" }
   | { readonly kind: "canary-gate" }
   | { readonly kind: "proxy"; /** The published port the resource is named for (`proxy-<port>`). */ readonly port: number }
   | { readonly kind: "api-image"; readonly stage: string }
@@ -85,7 +86,7 @@ export function classifyServicePart(step: PlannedStep, serviceName: string): Ser
   if (step.type === NETWORK_TYPE && (chain.includes("model-service:index:ModelServiceNetwork") || part === "overlay")) {
     return { kind: "network" };
   }
-  if (step.type === SERVICE_TYPE && (part === "api-service" || part === "proxy-service")) {
+  if (step.type === SERVICE_TYPE && (part === "api-service" || part === "proxy-service" || part === "candidate-service")) {
     return { kind: part };
   }
   if (step.type === DOCKER_PROVIDER_TYPE && part === "swarm-manager") {

@@ -11,6 +11,14 @@ import { apiVariable } from "./environmentContract.js";
 /** Network alias every candidate replica shares; the proxy's candidate upstream is `api-candidate:8000`. */
 export const API_CANDIDATE_NETWORK_ALIAS = "api-candidate";
 
+/**
+ * CPU weight (Docker's `--cpu-shares`) of a candidate replica that answers no live request: the lowest there is, so
+ * it computes its shadow requests on CPU time that stable and the proxy leave idle, never on theirs.
+ */
+export const SHADOW_ONLY_CPU_SHARES = 2;
+/** CPU weight of a candidate replica that answers live requests: Docker's default, the stable replicas' own. */
+export const LIVE_CPU_SHARES = 1024;
+
 /** The role the api reports for a candidate replica (`MODEL_ROLE`, one of the contract's values). */
 const CANDIDATE_ROLE = "candidate";
 
@@ -44,4 +52,13 @@ export function candidateApiEnvironment(spec: ModelServiceSpec, candidate: Candi
       .sort()
       .map((name) => [name, environment[name]]),
   );
+}
+
+/**
+ * The CPU weight of a candidate replica: the lowest while it answers no live request (shadow traffic yields to
+ * the clients' requests), stable's once it does (its latency is compared with stable's). Docker updates it in
+ * place, so a change of the live share restarts nothing.
+ */
+export function candidateCpuShares(candidate: CandidateSpec): number {
+  return candidate.trafficPercent > 0 ? LIVE_CPU_SHARES : SHADOW_ONLY_CPU_SHARES;
 }

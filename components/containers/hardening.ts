@@ -21,6 +21,7 @@ export const NOT_UPDATABLE_IN_PLACE: readonly string[] = ["healthcheck", "init",
  * update, not a replacement.
  */
 export const UPDATABLE_IN_PLACE: readonly string[] = [
+  "cpuShares",
   "destroyGraceSeconds",
   "memory",
   "memorySwap",

@@ -39,6 +39,12 @@ const ROUTE_KEY_VARIABLE = "$model_service_route_key";
 const SHADOW_SHARE_VARIABLE = "$model_service_shadow_share";
 const SHADOW_PATH_VARIABLE = "$model_service_shadow_path";
 const SHADOW_VARIABLE = "$model_service_shadow";
+/**
+ * With shadow on: the access log's variables that the shadow location (run after the client's answer) would change,
+ * each read through a map whose value nginx keeps from its first reading; the shadow location reads them first.
+ */
+const SHADOW_FROZEN_LOG_VARIABLES = ["status", "request_time", "upstream_addr", "upstream_status", "upstream_response_time"] as const;
+const SHADOW_FROZEN_LOG_SET_VARIABLE = "$model_service_log_frozen";
 const CANDIDATE_LOCATION = "/_model_service/candidate";
 const SHADOW_LOCATION = "/_model_service/shadow";
 /** In the shadow relay: the location that mirrors a relayed request on to the candidate. */
@@ -135,7 +141,7 @@ function httpContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     ...requestIdMap(),
     ...forwardedProtoMap(options),
     "",
-    ...accessLog(),
+    ...accessLog(shadowOn(options)),
     "",
     ...gzipSettings(options),
     ...rateLimitZone(options.rateLimit),
@@ -198,23 +204,41 @@ function forwardedProtoMap(options: ResolvedNginxConfigOptions): ConfigEntry[] {
   ];
 }
 
-function accessLog(): ConfigLine[] {
+/** True when the config mirrors a share of prediction requests to a candidate. */
+function shadowOn(options: ResolvedNginxConfigOptions): boolean {
+  return options.candidate !== null && options.candidate.shadowPercent > 0;
+}
+
+/** `$name`, or with shadow on the map that keeps its value from before the shadow location ran. */
+function loggedVariable(name: (typeof SHADOW_FROZEN_LOG_VARIABLES)[number], frozen: boolean): string {
+  return frozen ? `$model_service_log_${name}` : `$${name}`;
+}
+
+function accessLog(frozen: boolean): ConfigEntry[] {
+  const logged = (name: (typeof SHADOW_FROZEN_LOG_VARIABLES)[number]) => loggedVariable(name, frozen);
   const fields = [
     '"time":"$time_iso8601"',
     `"request_id":"${REQUEST_ID_VARIABLE}"`,
     '"remote_addr":"$remote_addr"',
     '"method":"$request_method"',
     '"uri":"$request_uri"',
-    '"status":$status',
+    `"status":${logged("status")}`,
     '"body_bytes_sent":$body_bytes_sent',
-    '"request_time":$request_time',
-    '"upstream_addr":"$upstream_addr"',
-    '"upstream_status":"$upstream_status"',
-    '"upstream_response_time":"$upstream_response_time"',
+    `"request_time":${logged("request_time")}`,
+    `"upstream_addr":"${logged("upstream_addr")}"`,
+    `"upstream_status":"${logged("upstream_status")}"`,
+    `"upstream_response_time":"${logged("upstream_response_time")}"`,
     '"user_agent":"$http_user_agent"',
   ];
   const quotedParts = fields.map((field, index) => `${INDENT}'${index === 0 ? "{" : ""}${field}${index === fields.length - 1 ? "}" : ","}'`);
   return [
+    ...(frozen
+      ? [
+          "# A shadow request runs after the client's answer, as part of the same request: the log line keeps the",
+          "# client's status and times as they were when its answer was sent (the shadow location reads these first).",
+          ...SHADOW_FROZEN_LOG_VARIABLES.map((name) => block(`map $${name} ${loggedVariable(name, true)}`, [`default $${name};`])),
+        ]
+      : []),
     [`log_format ${ACCESS_LOG_FORMAT} escape=json`, ...quotedParts].join("\n") + ";",
     // stdout is a pipe that Docker's log driver drains; an unbuffered write() that waits for it stalls every
     // connection of the nginx worker. Lines are written in batches: at 64 KiB, or at the latest after 1 s.
@@ -415,7 +439,8 @@ function candidateRouting(options: ResolvedNginxConfigOptions): ConfigEntry[] {
       "# Prediction requests are mirrored to the candidate as shadow traffic, the given share of them.",
       block(`map $request_method$request_uri ${SHADOW_PATH_VARIABLE}`, [...SHADOW_REQUESTS, "default 0;"]),
       block(`split_clients "$request_id" ${SHADOW_SHARE_VARIABLE}`, [`${candidate.shadowPercent}% 1;`, "* 0;"]),
-      block(`map ${SHADOW_PATH_VARIABLE}${SHADOW_SHARE_VARIABLE} ${SHADOW_VARIABLE}`, ['"11" 1;', "default 0;"]),
+      "# ... and only those that stable answered with a 2xx: the others have no prediction to compare.",
+      block(`map ${SHADOW_PATH_VARIABLE}${SHADOW_SHARE_VARIABLE}${loggedVariable("status", true)} ${SHADOW_VARIABLE}`, ['"~^112\\d\\d$" 1;', "default 0;"]),
       "# The shadow requests in flight in the shadow relay (its server is the last one), counted in one zone.",
       `limit_conn_zone $server_port zone=${SHADOW_RELAY_LIMIT_ZONE}:${SHADOW_RELAY_LIMIT_ZONE_SIZE};`,
     );
@@ -437,9 +462,9 @@ function shadowMirror(options: ResolvedNginxConfigOptions): ConfigEntry[] {
   }
   return [
     "",
-    "# Shadow traffic: the client gets this location's (stable) answer; the mirror ends once the shadow relay has the body.",
-    `mirror ${SHADOW_LOCATION};`,
-    "mirror_request_body on;",
+    "# Shadow traffic: once the client has this location's (stable) answer, the request goes on to the shadow location,",
+    "# so the candidate starts on it only then and never computes at the same moment as stable for the same request.",
+    `post_action ${SHADOW_LOCATION};`,
   ];
 }
 
@@ -505,10 +530,12 @@ function candidateLocations(options: ResolvedNginxConfigOptions): ConfigEntry[] 
       "",
       block(`location = ${SHADOW_LOCATION}`, [
         "internal;",
+        "# Read (and kept for the access log) before anything here changes them.",
+        `set ${SHADOW_FROZEN_LOG_SET_VARIABLE} "${SHADOW_FROZEN_LOG_VARIABLES.map((name) => loggedVariable(name, true)).join(" ")}";`,
         "# Only prediction requests, only the shadow share; the others end here without reaching the candidate.",
         block(`if (${SHADOW_VARIABLE} = 0)`, ["return 204;"]),
         "# Handed to the shadow relay, which answers as soon as it has read the body: nginx takes the client's next",
-        "# request only once this mirror has ended, so the candidate's pace never sets the client's. A new connection",
+        "# request only once this request has ended, so the candidate's pace never sets the client's. A new connection",
         "# per request, since the relay holds each one until its own request to the candidate has ended.",
         `proxy_pass http://${SHADOW_RELAY_ADDRESS}$request_uri;`,
         "proxy_http_version 1.1;",

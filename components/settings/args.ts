@@ -191,13 +191,14 @@ export interface Candidate {
   replicas?: number;
   /**
    * Percent of live requests the candidate answers (0 to 100, at most two decimals). Defaults to 0: it then only
-   * gets shadow traffic.
+   * gets shadow traffic, and on the docker runtime its replicas run with the lowest CPU weight (they use CPU the
+   * stable replicas leave idle); above 0 they have stable's weight. Changing it restarts no replica.
    */
   trafficPercent?: number;
   /**
    * Percent of prediction requests (`POST /predict`, `POST /v2/models/{name}/infer`) also sent to the candidate as
-   * shadow traffic, marked `X-Model-Service-Shadow: 1`; clients get the stable answer and never wait for the
-   * candidate (0 to 100, at most two decimals). Defaults to 0.
+   * shadow traffic once stable has answered them with a 2xx, marked `X-Model-Service-Shadow: 1`; clients get the
+   * stable answer and never wait for the candidate (0 to 100, at most two decimals). Defaults to 0.
    */
   shadowPercent?: number;
   /**

@@ -4,8 +4,13 @@
  * task (targets from `tasks.<service>` in the overlay network). One stack, changed step by step, few steps (each
  * change of the proxy's config restarts the proxy task of every node in turn): the candidate added at 10% with a
  * sticky header and shadow at 100% (share, stickiness, shadow counts and agreement, all measured after that one
- * change); its removal; a failing candidate rolled back by the config at 0% written into the proxy service's spec,
- * which every node's proxy task restarts with; promotion. Traffic goes only to the test bed nodes' own addresses.
+ * change); its removal; a candidate failing 30% of its predictions rolled back by its error-rate gate, the rollback
+ * being the config at 0% written into the proxy service's spec, which every node's proxy task restarts with;
+ * promotion. (A 3x slower candidate rolled back by its p99-ratio gate takes the same path on a Swarm; it is not a
+ * step here for CI time, docs/testing.md gives the figures of the one run that had it.) Before each `up`
+ * the change is previewed live and reviewed (`model-service-review --stack`); after the removal and the promotion,
+ * every node's running proxy already has the config without the candidate when `up` returns. Traffic goes only to
+ * the test bed nodes' own addresses.
  *
  * A change of the candidate's weight changes the proxy's config, which on a Swarm lives in the proxy service's spec:
  * its tasks are replaced one node at a time, stop-first (host-mode ports, docs/rollouts.md), so a node refuses new
@@ -24,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdHeavyLock, type HeldLock } from "../integration/support/heavyLock.js";
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "../integration/support/pulumi.js";
 import { NAMESPACE } from "../integration/support/rollouts.js";
+import { runReviewCliAsync } from "../integration/support/review.js";
 import { nodeDocker, runningTasks, startTestbed, stopTestbed, swarmStackConfig, waitFor, type Testbed, type TestbedNode } from "./support/testbed.js";
 import { ensureBuilt } from "../support/build.js";
 
@@ -197,17 +203,60 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
   let scratch: ScratchStack;
   let candidateService = "";
   let proxyService = "";
+  /** The review of the next step's change, started while the previous step still measures (see `change`). */
+  let nextReview: Promise<string> | undefined;
 
   const setCandidate = async (candidate: Record<string, unknown> | null) => {
     if (candidate === null) await scratch.stack.removeConfig(`${NAMESPACE}:candidate`);
     else await scratch.stack.setConfig(`${NAMESPACE}:candidate`, { value: JSON.stringify(candidate) });
   };
   /**
-   * `up` under steady load, kept on until every node's proxy task runs the new spec (`up` does not wait for the
-   * global proxy service: a removed candidate's service can be gone while a node's proxy still routes to it).
+   * `model-service-review --stack` of the stack's current config: the live preview it runs itself, as a CI job
+   * would. It runs beside the test's load, which it does not block.
+   */
+  const review = async (step: string): Promise<string> => {
+    const started = performance.now();
+    const result = await runReviewCliAsync(repoRoot, ["--stack", STACK], {
+      PULUMI_BACKEND_URL: `file://${scratch.backendDir}`,
+      PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "model-service-test",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    });
+    reviewSeconds[step] = Math.round((performance.now() - started) / 100) / 10;
+    // Exit status 2: the preview has changes, which the review lists.
+    expect(result.status, `${result.stderr}\n${result.stdout}`).toBe(2);
+    return result.stdout;
+  };
+  const reviewSeconds: Record<string, number> = {};
+  /**
+   * Sets the next step's config and starts its review right after this step's `up`, so the preview runs while this
+   * step still measures (what it measures is the running services, not the stack's config).
+   */
+  const prepareNext = (step: string, configure: () => Promise<void>) => {
+    nextReview = configure().then(() => review(step));
+    nextReview.catch(() => undefined);
+  };
+  /** The review `prepareNext` started. */
+  const preparedReview = async (): Promise<string> => {
+    const reviewed = await nextReview!;
+    nextReview = undefined;
+    return reviewed;
+  };
+  /** The running proxy containers' nginx configs on each node, read from each node's own engine. */
+  const nodeProxyConfigs = (): { node: number; configs: string[] }[] =>
+    testbed.nodes.map((node) => {
+      const ids = nodeDocker(node, ["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${proxyService}`, "--filter", "status=running"]).split("\n").filter(Boolean);
+      const configs = ids.map((id) => {
+        const env = JSON.parse(nodeDocker(node, ["inspect", "--format", "{{json .Config.Env}}", id])) as string[];
+        return decodeConfig(env);
+      });
+      return { node: node.index, configs };
+    });
+  /**
+   * `up` under steady load; right after it returns (no waiting) each node's running proxy config is read.
    * `pauseMs`: each load worker's pause after each request (SHADOW_PACE_MS while the proxy mirrors every request).
    */
-  const upUnderLoad = async (pauseMs = 5): Promise<{ tally: Tally; seconds: number; error?: string }> => {
+  const upUnderLoad = async (pauseMs = 5): Promise<{ tally: Tally; seconds: number; error?: string; proxiesAtEnd: { node: number; configs: string[] }[] }> => {
     const load = steadyLoad(testbed, CONNECTIONS, pauseMs);
     const started = performance.now();
     let error: string | undefined;
@@ -216,23 +265,28 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     } catch (caught) {
       error = String((caught as Error).message ?? caught);
     }
+    const proxiesAtEnd = nodeProxyConfigs();
     const seconds = Math.round((performance.now() - started) / 100) / 10;
-    const proxyUpdate = nodeDocker(testbed.manager, ["service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}}: {{.UpdateStatus.Message}}{{end}}", proxyService]);
-    const convergedMs = await proxiesConverged();
+    const proxyUpdate = nodeDocker(testbed.manager, ["service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", proxyService]);
     await pause(2_000);
     const tally = await load.stop();
-    return {
-      tally: Object.assign(tally, { proxyUpdate: `${proxyUpdate} when up ended; every node's proxy on the spec ${convergedMs === undefined ? "not within 120 s" : `${convergedMs} ms later`}` }),
-      seconds,
-      error,
-    };
+    return { tally: Object.assign(tally, { proxyUpdate: `${proxyUpdate || "none"} when up ended` }), seconds, error, proxiesAtEnd };
   };
-  /** The nginx config in the proxy service's spec. */
-  const proxyConfig = (): string => {
-    const env = JSON.parse(nodeDocker(testbed.manager, ["service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Env}}", proxyService])) as string[];
+  /** Each node runs exactly one proxy, with the config of the proxy service's spec, as `up` returned. */
+  const expectEveryNodeOnTheSpec = (proxiesAtEnd: { node: number; configs: string[] }[]) => {
+    const spec = proxyConfig();
+    for (const { node, configs } of proxiesAtEnd) {
+      expect(configs.length, `node ${node}: running proxy containers when up returned`).toBe(1);
+      expect(configs[0] === spec, `node ${node}: its running proxy has the spec's config when up returned`).toBe(true);
+    }
+  };
+  const decodeConfig = (env: readonly string[]): string => {
     const entry = env.find((value) => value.startsWith("NGINX_CONF_B64=")) ?? "";
     return Buffer.from(entry.slice("NGINX_CONF_B64=".length), "base64").toString("utf8");
   };
+  /** The nginx config in the proxy service's spec. */
+  const proxyConfig = (): string =>
+    decodeConfig(JSON.parse(nodeDocker(testbed.manager, ["service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Env}}", proxyService])) as string[]);
   /**
    * A counter of the candidate's /metrics (summed over its label sets), read in the manager's proxy task, where the
    * candidate's network alias resolves (the test never addresses a task itself). The candidate runs one task.
@@ -245,12 +299,31 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
       .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
       .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
   };
-  /** Every node's proxy task runs the current spec (the provider does not wait for a global service). */
+  /** Every node's proxy task runs the current spec (after a failed gate's rollback, which the gate waits for itself). */
   const proxiesConverged = () =>
     waitFor(() => {
       const state = nodeDocker(testbed.manager, ["service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", proxyService]);
       return (state === "" || state === "completed") && runningTasks(testbed.manager, proxyService).length === testbed.nodes.length;
     }, 120_000);
+  /** Each node, asked directly, answers only `version` (150 of 150). */
+  const expectEveryNodeAnswers = async (version: string, step: string) => {
+    const perNode: Record<string, unknown> = {};
+    for (const node of testbed.nodes) {
+      const after = await requests(testbed, 150, 3, { nodes: [node] });
+      perNode[`node${node.index}`] = summary(after);
+      expect(after.failed, `node ${node.index}`).toBe(0);
+      expect(after.sent).toBe(150);
+      expect([...after.versions.keys()], `node ${node.index}`).toEqual([version]);
+    }
+    figures[step] = perNode;
+  };
+  /** The canary gate's lines in a failed `up`'s error, for the figures. */
+  const gateLines = (error: string | undefined): string[] =>
+    (error ?? "").split("\n").filter((line) => /canary gate|error rate|p99 latency|FAIL/.test(line)).slice(-8).map((line) => line.trim());
+  const stepStarted = () => {
+    const started = performance.now();
+    return () => Math.round((performance.now() - started) / 100) / 10;
+  };
 
   beforeAll(async () => {
     requireProviderPlugins(repoRoot);
@@ -268,8 +341,10 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
   }, 900_000);
 
   afterAll(async () => {
+    figures.reviewSeconds = reviewSeconds;
     console.log(`\nSwarm canary figures: ${JSON.stringify(figures, null, 2)}\n`);
     try {
+      await nextReview?.catch(() => undefined);
       await scratch?.dispose();
     } finally {
       rmSync(join(repoRoot, `Pulumi.${STACK}.yaml`), { force: true });
@@ -279,6 +354,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
   }, 900_000);
 
   it("adds a gated candidate at 10% with a sticky header and shadow at 100% under load with no failed request: 10% +/- 2 points, sticky keys, every mirrored request counted", async () => {
+    const elapsed = stepStarted();
     await setCandidate({
       modelDir: join(fixtures, "iris-rules"),
       trafficPercent: 10,
@@ -286,7 +362,16 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
       stickyHeader: STICKY_HEADER,
       gates: { windowSeconds: 15, minRequests: 10, maxP99LatencyRatio: 100, minAgreement: 0.9 },
     });
-    const { tally, seconds, error } = await upUnderLoad(SHADOW_PACE_MS);
+    const reviewed = await review("add");
+    expect(reviewed).toContain("| candidate version | (none) | `2.0.0` |");
+    expect(reviewed).toMatch(/\| candidate digest \| \(none\) \| `sha256:[0-9a-f]{64}` \|/);
+    expect(reviewed).toContain("| candidate live traffic | `off` | `10%` |");
+    expect(reviewed).toContain("| candidate shadow traffic | `off` | `100%` |");
+    expect(reviewed).toContain("| candidate routing | | sticky on `X-User-Id` |");
+    expect(reviewed).toMatch(/\| candidate gates \| \| window 15 s, error rate ≤ [0-9.]+, p99 latency ratio ≤ 100, agreement ≥ 0\.9, at least 10 live requests \|/);
+    expect(reviewed).toContain("the proxy tasks are replaced stop-first, one node at a time");
+    expect(reviewed).toContain("_Note: 10% of live traffic moves to 2.0.0; 100% of predictions are mirrored to 2.0.0 as shadow traffic (clients keep stable's answers)._");
+    const { tally, seconds, error, proxiesAtEnd } = await upUnderLoad(SHADOW_PACE_MS);
     const outputs = await scratch.stack.outputs();
     candidateService = `${String(outputs.apiServiceName.value)}-candidate`;
     figures.addCandidate = { upSeconds: seconds, ...summary(tally) };
@@ -296,7 +381,10 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     figures.addCandidate = { upSeconds: seconds, ...summary(tally), gate };
     expectNoFailedRequest(tally, 1);
     expect(gate.passed).toBe(true);
-    expect(await proxiesConverged()).toBeDefined();
+    // `up` waited for every node's proxy task (and the gate watched traffic routed alike on every node).
+    expectEveryNodeOnTheSpec(proxiesAtEnd);
+    expect(proxyConfig()).toContain("# model-service:candidate-weight");
+    prepareNext("removal", () => setCandidate(null));
 
     // Requests without the sticky header are split at random: 10% +/- 2 points.
     const measured = await requests(testbed, 4_000, CONNECTIONS, { pauseMs: SHADOW_PACE_MS });
@@ -365,30 +453,54 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     // Shadow at 100%: every request stable answered was mirrored once; the candidate's live answers are not shadow.
     expect(shadowCounted).toBe(stableAnswers);
     expect(agreed).toBe(expectedAgreements);
+    figures.addCandidate = { ...(figures.addCandidate as object), stepSeconds: elapsed() };
   }, 900_000);
 
-  it("removes the candidate under load with no failed request", async () => {
-    await setCandidate(null);
+  it("removes the candidate under load with no failed request; when up returns every node's proxy already runs the config without it", async () => {
+    const elapsed = stepStarted();
+    // Previewed and reviewed during the previous step's measurements, after its up.
+    const reviewed = await preparedReview();
+    expect(reviewed).toContain("| candidate version | `2.0.0` | (none) |");
+    expect(reviewed).toMatch(/\| candidate digest \| `sha256:[0-9a-f]{64}` \| \(none\) \|/);
+    expect(reviewed).toContain("| candidate live traffic | `10%` | `off` |");
+    expect(reviewed).toContain("| candidate shadow traffic | `100%` | `off` |");
+    expect(reviewed).not.toContain("| candidate routing |");
+    expect(reviewed).toContain("| candidate gates | | none |");
+    expect(reviewed).toContain("_Note: live traffic leaves 2.0.0: stable answers every request; shadow traffic to 2.0.0 stops._");
     // The proxies mirror every request to the candidate until their update without it.
-    const { tally, seconds, error } = await upUnderLoad(SHADOW_PACE_MS);
+    const { tally, seconds, error, proxiesAtEnd } = await upUnderLoad(SHADOW_PACE_MS);
     figures.removal = { upSeconds: seconds, ...summary(tally) };
     expect(error?.slice(-3000)).toBeUndefined();
+    prepareNext("flaky", () => setCandidate({ modelDir: join(fixtures, "flaky-iris"), trafficPercent: 30, gates: { windowSeconds: 20, minRequests: 20, maxErrorRate: 0.05 } }));
     expectNoFailedRequest(tally, 1);
-    // The proxy's spec neither routes nor mirrors to the candidate.
+    // The proxy's spec neither routes nor mirrors to the candidate, and when up returned every node's running proxy
+    // had that config: the candidate's service went only after the last node's proxy task.
     expect(proxyConfig()).not.toContain("api-candidate");
     expect(proxyConfig()).not.toMatch(/^\s*mirror /m);
+    expectEveryNodeOnTheSpec(proxiesAtEnd);
     expect(nodeDocker(testbed.manager, ["service", "ls", "-q", "--filter", `name=${candidateService}`])).toBe("");
-    expect(await proxiesConverged()).toBeDefined();
     const after = await requests(testbed, 200, 4);
     expect(after.failed).toBe(0);
     expect([...after.versions.keys()]).toEqual(["1.0.0"]);
+    figures.removal = { ...(figures.removal as object), stepSeconds: elapsed() };
   }, 900_000);
 
-  it("rolls a candidate failing 30% of its predictions back by its gate, clients losing nothing, and every node's proxy task restarts with 0%", async () => {
-    await setCandidate({ modelDir: join(fixtures, "flaky-iris"), trafficPercent: 30, gates: { windowSeconds: 20, minRequests: 20, maxErrorRate: 0.05 } });
+  it("rolls a candidate failing 30% of its predictions back by its error-rate gate, clients losing nothing, and every node's proxy task restarts with 0%", async () => {
+    const elapsed = stepStarted();
+    const reviewed = await preparedReview();
+    expect(reviewed).toContain("| candidate version | (none) | `2.1.0-flaky` |");
+    expect(reviewed).toContain("| candidate live traffic | `off` | `30%` |");
+    expect(reviewed).toContain("| candidate shadow traffic | `off` | unchanged |");
+    expect(reviewed).toContain("| candidate routing | | random per request |");
+    expect(reviewed).toMatch(/\| candidate gates \| \| window 20 s, error rate ≤ 0\.05, p99 latency ratio ≤ [0-9.]+, at least 20 live requests \|/);
+    expect(reviewed).toContain("_Note: 30% of live traffic moves to 2.1.0-flaky._");
     const { tally, seconds, error } = await upUnderLoad();
-    const gateLines = (error ?? "").split("\n").filter((line) => /canary gate|error rate|FAIL/.test(line)).slice(-8).map((line) => line.trim());
-    figures.failingCandidate = { upSeconds: seconds, ...summary(tally), gateMessage: gateLines };
+    figures.failingCandidate = { upSeconds: seconds, ...summary(tally), gateMessage: gateLines(error) };
+    prepareNext("promotion", async () => {
+      await scratch.stack.setConfig(`${NAMESPACE}:modelDir`, { value: join(fixtures, "iris-rules") });
+      await scratch.stack.setConfig(`${NAMESPACE}:smokeTestInstances`, { value: JSON.stringify([SETOSA]) });
+      await setCandidate(null);
+    });
     expect(error, "the gate must fail `up`").toBeDefined();
     expect(error).toMatch(/error rate/i);
     expect(error).toMatch(/runs the config with 0% candidate traffic/);
@@ -399,29 +511,28 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     // The gate dropped the weight in node 1's nginx only; the rollback's spec restarts every node's proxy task, so
     // each node (asked directly) answering only stable is a proxy task that restarted from the spec with 0%.
     expect(await proxiesConverged()).toBeDefined();
-    const perNode: Record<string, unknown> = {};
-    for (const node of testbed.nodes) {
-      const after = await requests(testbed, 150, 3, { nodes: [node] });
-      perNode[`node${node.index}`] = summary(after);
-      expect(after.failed, `node ${node.index}`).toBe(0);
-      expect(after.sent).toBe(150);
-      expect([...after.versions.keys()], `node ${node.index}`).toEqual(["1.0.0"]);
-    }
-    figures.afterRollbackPerNode = perNode;
+    await expectEveryNodeAnswers("1.0.0", "afterFlakyRollbackPerNode");
+    figures.failingCandidate = { ...(figures.failingCandidate as object), stepSeconds: elapsed() };
   }, 900_000);
 
-  it("promotes the candidate's model (modelDir set, candidate removed) under load with no failed request", async () => {
-    await scratch.stack.setConfig(`${NAMESPACE}:modelDir`, { value: join(fixtures, "iris-rules") });
-    await scratch.stack.setConfig(`${NAMESPACE}:smokeTestInstances`, { value: JSON.stringify([SETOSA]) });
-    await setCandidate(null);
-    const { tally, seconds, error } = await upUnderLoad();
+  it("promotes the candidate's model (modelDir set, candidate removed) under load with no failed request; when up returns every node's proxy runs the config without the candidate", async () => {
+    const elapsed = stepStarted();
+    const reviewed = await preparedReview();
+    expect(reviewed).toMatch(/\| model version \| `1\.0\.0` \| `2\.0\.0` \|/);
+    expect(reviewed).toContain("| candidate version | `2.1.0-flaky` | (none) |");
+    expect(reviewed).toContain("| candidate live traffic | `30%` | `off` |");
+    expect(reviewed).not.toContain("| candidate routing |");
+    expect(reviewed).toContain("_Note: live traffic leaves 2.1.0-flaky: stable answers every request._");
+    const { tally, seconds, error, proxiesAtEnd } = await upUnderLoad();
     figures.promotion = { upSeconds: seconds, ...summary(tally) };
     expect(error?.slice(-3000)).toBeUndefined();
     expectNoFailedRequest(tally, 1);
-    expect(await proxiesConverged()).toBeDefined();
+    expect(proxyConfig()).not.toContain("api-candidate");
+    expectEveryNodeOnTheSpec(proxiesAtEnd);
+    expect(nodeDocker(testbed.manager, ["service", "ls", "-q", "--filter", `name=${candidateService}`])).toBe("");
     const after = await requests(testbed, 200, 4);
     expect(after.failed).toBe(0);
     expect([...after.versions.keys()]).toEqual(["2.0.0"]);
-    expect(nodeDocker(testbed.manager, ["service", "ls", "-q", "--filter", `name=${candidateService}`])).toBe("");
+    figures.promotion = { ...(figures.promotion as object), stepSeconds: elapsed() };
   }, 900_000);
 });

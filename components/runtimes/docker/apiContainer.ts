@@ -3,7 +3,7 @@ import { API_TMPFS_MB, API_USER, hardenedContainerSettings, type HardenedSetting
 import { apiHealthcheck } from "../../containers/healthchecks.js";
 import { modelServiceLabels, type DockerLabel } from "../../containers/labels.js";
 import type { CandidateSpec, ModelServiceSpec } from "../../settings/spec.js";
-import { candidateApiEnvironment } from "../../containers/candidate.js";
+import { candidateApiEnvironment, candidateCpuShares } from "../../containers/candidate.js";
 import { apiEnvironment, apiStopGraceSeconds } from "../../containers/apiEnvironment.js";
 import { dockerEnvs } from "./envs.js";
 
@@ -14,6 +14,8 @@ const HEALTH_WAIT_MARGIN_SECONDS = 30;
 export interface ApiContainerSettings extends HardenedSettings {
   readonly envs: pulumi.Input<string>[];
   readonly labels: DockerLabel[];
+  /** A candidate replica's CPU weight (see `candidateCpuShares`); stable replicas keep Docker's default. */
+  readonly cpuShares?: number;
 }
 
 /**
@@ -44,5 +46,6 @@ export function apiContainerSettings(spec: ModelServiceSpec, index: number, mode
       ...(modelDigest === undefined ? {} : { modelDigest }),
       extra: spec.labels,
     }),
+    ...(candidate === undefined ? {} : { cpuShares: candidateCpuShares(candidate) }),
   };
 }

@@ -1,3 +1,4 @@
+import type * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../../images/contentHash.js";
@@ -10,6 +11,7 @@ import { API_NETWORK_ALIAS } from "../../containers/addresses.js";
 import { API_CANDIDATE_NETWORK_ALIAS } from "../../containers/candidate.js";
 import { apiConvergeSeconds, CONVERGE_MARGIN_SECONDS, convergeConfig } from "./rolloutPolicy.js";
 import { apiServiceSettings, candidateServiceSettings, proxyServiceSettings, swarmRuntime, type SwarmServiceSettings } from "./serviceSpecs.js";
+import { candidateProxyRollout } from "./proxyRollout.js";
 
 /** What `deploySwarm` creates. */
 export interface SwarmDeployment {
@@ -23,6 +25,11 @@ export interface SwarmDeployment {
   readonly candidateService: docker.Service | undefined;
   /** The proxy tasks, publishing `hostPort`. */
   readonly proxyService: docker.Service;
+  /**
+   * With `candidate`: waits until every proxy task runs the proxy service's spec, after each proxy update and, when
+   * the candidate goes, before its service is deleted.
+   */
+  readonly proxyRollout: command.local.Command | undefined;
   /** Hash of both services' plain settings: an in-place service update keeps the service's ID, not this. */
   readonly taskSpecHash: pulumi.Input<string>;
 }
@@ -78,11 +85,25 @@ export function deploySwarm(inputs: SwarmDeploymentInputs): SwarmDeployment {
   );
   // Only with a candidate, so a service without one keeps its hash.
   const taskSpec = { api, proxy, ...(candidate === undefined ? {} : { candidate: candidate.settings }) };
-  // A string when every setting is known now (as ever); with a user's Output in it, the hash of its value.
-  const taskSpecHash = containsOutputs(taskSpec)
-    ? pulumi.output(taskSpec).apply((known) => sha256Hex(JSON.stringify(known)))
-    : sha256Hex(JSON.stringify(taskSpec));
-  return { manager, network, apiService, candidateService: candidate?.service, proxyService, taskSpecHash };
+  const taskSpecHash = settingsHash(taskSpec);
+  // Only with a candidate, so a service without one keeps its resources. It depends on the candidate's service: when
+  // both go, Pulumi deletes it first (after the proxy update without the candidate), then the service.
+  const proxyRollout =
+    candidate === undefined
+      ? undefined
+      : candidateProxyRollout(
+          childName(name, "candidate-proxy-rollout"),
+          { spec, engine: inputs.engine, proxyService, proxySpecHash: pulumi.all([inputs.proxyImage.imageRef, settingsHash(proxy)]).apply((parts) => parts.join(" ")) },
+          { parent, dependsOn: [proxyService, candidate.service] },
+        );
+  return { manager, network, apiService, candidateService: candidate?.service, proxyService, proxyRollout, taskSpecHash };
+}
+
+/** A string when every setting is known now (as ever); with a user's Output in it, the hash of its value. */
+function settingsHash(settings: object): pulumi.Input<string> {
+  return containsOutputs(settings)
+    ? pulumi.output(settings).apply((known) => sha256Hex(JSON.stringify(known)))
+    : sha256Hex(JSON.stringify(settings));
 }
 
 /** With `spec.candidate`: the candidate's service (its image, `api-candidate` alias, the api's rollout), else undefined. */
@@ -150,7 +171,8 @@ function serviceArgs(
     updateConfig: settings.updateConfig,
     rollbackConfig: settings.rollbackConfig,
     // `pulumi up` returns once every task of the new spec runs (or fails when Swarm rolled it back). The provider
-    // waits only for replicated services; a global one (one proxy per node) is checked by the smoke test.
+    // waits only for replicated services; a global one (one proxy per node) is checked by the smoke test, and with a
+    // candidate waited for by its proxy-rollout command (proxyRollout.ts).
     ...("replicated" in settings.mode ? { convergeConfig: convergeConfig(convergeTimeoutSeconds) } : {}),
     ...(registry === undefined
       ? {}

@@ -18,6 +18,11 @@ const RESTART_DELAY_SECONDS = 2;
 export const CONVERGE_MARGIN_SECONDS = 60;
 /** The longest `pulumi up` waits for a service to converge. */
 const MAX_CONVERGE_SECONDS = 3600;
+/**
+ * Seconds `pulumi up` waits at most for every proxy task to run a new proxy spec (with a candidate): a stop-first
+ * replacement a node takes a few seconds plus the monitor period, node after node.
+ */
+export const PROXY_ROLLOUT_TIMEOUT_SECONDS = 600;
 
 /** How Swarm rolls out (or back) a new task spec. */
 export interface UpdatePolicy {

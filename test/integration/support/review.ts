@@ -2,7 +2,7 @@
  * Helpers for the review tests: run `model-service-review` and `pulumi preview --json` as the processes
  * users run, and normalise what varies between runs (digests) in a review.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 /** Outcome of one process. */
@@ -15,6 +15,29 @@ export interface ProcessResult {
 /** Runs the built review command (`npm run build` first) with `args`, feeding `input` on standard input. */
 export function runReviewCli(repoRoot: string, args: readonly string[], env: Readonly<Record<string, string>>, input = ""): ProcessResult {
   return run(process.execPath, [join(repoRoot, "dist/review/cli/main.js"), ...args], repoRoot, env, input);
+}
+
+/**
+ * `runReviewCli` without blocking the event loop (a test's load generator runs on meanwhile), bounded like it: the
+ * process is killed after `timeoutMs`.
+ */
+export function runReviewCliAsync(repoRoot: string, args: readonly string[], env: Readonly<Record<string, string>>, timeoutMs = 300_000): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, "dist/review/cli/main.js"), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") });
+    });
+  });
 }
 
 /** `pulumi preview --json --show-sames` of `stack` in `workDir`, as a CI job would run it. */

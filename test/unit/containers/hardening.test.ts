@@ -53,7 +53,7 @@ describe("hardenedContainerSettings", () => {
 
   it("names the settings the provider cannot change on a running container", () => {
     expect(NOT_UPDATABLE_IN_PLACE).toEqual(["healthcheck", "init", "tmpfs"]);
-    expect(UPDATABLE_IN_PLACE).toEqual(["destroyGraceSeconds", "memory", "memorySwap", "restart", "wait", "waitTimeout"]);
+    expect(UPDATABLE_IN_PLACE).toEqual(["cpuShares", "destroyGraceSeconds", "memory", "memorySwap", "restart", "wait", "waitTimeout"]);
   });
 });
 

@@ -712,6 +712,29 @@ describe("shadow relay", () => {
     expect(config.match(new RegExp(`listen [^;]*${NGINX_SHADOW_RELAY_PORT}`, "g"))).toEqual([`listen 127.0.0.1:${NGINX_SHADOW_RELAY_PORT}`]);
   });
 
+  it("mirrors after the client's answer, only predictions stable answered with a 2xx, and logs the client's status and times", () => {
+    const config = renderNginxConfig({ ...BASE, candidate: { upstream, trafficPercent: 0, shadowPercent: 100 } });
+    const root = config.slice(config.indexOf("location / {"), config.indexOf("location = /_model_service/shadow {"));
+    expect(root).toContain("post_action /_model_service/shadow;");
+    expect(config).not.toMatch(/^\s*mirror \/_model_service\/shadow;/m);
+    const shadowDecision = /map \S+ \$model_service_shadow \{\n\s*"([^"]+)" 1;/.exec(config)?.[1];
+    const decides = (key: string) => new RegExp(String(shadowDecision).replace(/^~/, "")).test(key);
+    expect([decides("11200"), decides("11204"), decides("11422"), decides("11502"), decides("10200"), decides("01200")]).toEqual([true, true, false, false, false, false]);
+    // Every variable the log line reads that the shadow location changes is read through a map, read there first.
+    const shadowLocation = config.slice(config.indexOf("location = /_model_service/shadow {"));
+    const frozenSet = /set \$model_service_log_frozen "([^"]+)";/.exec(shadowLocation)?.[1] ?? "";
+    expect(shadowLocation.indexOf("set $model_service_log_frozen")).toBeLessThan(shadowLocation.indexOf("if ("));
+    for (const name of ["status", "request_time", "upstream_addr", "upstream_status", "upstream_response_time"]) {
+      expect(config).toContain(`map $${name} $model_service_log_${name} {`);
+      expect(config).toMatch(new RegExp(`"${name}":"?\\$model_service_log_${name}"?,`));
+      expect(frozenSet.split(" ")).toContain(`$model_service_log_${name}`);
+    }
+    // Without shadow the log reads nginx's own variables.
+    const plain = renderNginxConfig({ ...BASE, candidate: { upstream, trafficPercent: 10, shadowPercent: 0 } });
+    expect(plain).toContain('"status":$status,');
+    expect(plain).not.toContain("model_service_log_");
+  });
+
   it("is not rendered without shadow traffic", () => {
     for (const candidate of [undefined, { upstream, trafficPercent: 10, shadowPercent: 0 }]) {
       const config = renderNginxConfig({ ...BASE, ...(candidate ? { candidate } : {}) });

@@ -5,6 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { canaryReview, canaryRiskNote } from "../../../review/canary.js";
 import { assessRolloutRisk } from "../../../review/rolloutRisk.js";
+import { environmentValue } from "../../../review/containerSettings.js";
+import { serviceNginxConfig, taskEnvironmentValue } from "../../../review/swarmServiceSettings.js";
 import type { PlannedStep, PropertyMap } from "../../../review/previewDocument.js";
 import type { ServiceChanges } from "../../../review/serviceChanges.js";
 import { renderNginxConfig } from "../../../components/nginx/config.js";
@@ -35,7 +37,7 @@ const COMMAND = "command:local:Command";
 describe("canaryReview", () => {
   it("is absent for a service without a candidate on either side", () => {
     const plain = renderNginxConfig(BASE);
-    expect(canaryReview({ candidateReplicas: [], proxyConfig: step("same", "m-proxy-config", COMMAND, config(plain), config(plain)), nginxConfigOf })).toBeUndefined();
+    expect(canaryReview({ candidateReplicas: [], proxyConfig: step("same", "m-proxy-config", COMMAND, config(plain), config(plain)), nginxConfigOf, environmentOf: environmentValue })).toBeUndefined();
   });
 
   it("reads a new candidate at 10%: version, digest, 0% -> 10%, shadow off, random routing and its gates", () => {
@@ -46,6 +48,7 @@ describe("canaryReview", () => {
         environment: { WINDOW_SECONDS: "60", MAX_ERROR_RATE: "0.01", MAX_P99_LATENCY_RATIO: "1.5", MIN_AGREEMENT: "", MIN_REQUESTS: "50" },
       }),
       nginxConfigOf,
+      environmentOf: environmentValue,
     });
     expect(review).toEqual({
       version: { after: { kind: "value", text: "2.0.0" } },
@@ -57,11 +60,34 @@ describe("canaryReview", () => {
     expect(canaryRiskNote(review!)).toBe("10% of live traffic moves to 2.0.0");
   });
 
+  it("reads a Swarm candidate from its service and the proxy service's spec: version, digest, 10% -> 30%, shadow on", () => {
+    const SERVICE = "docker:index/service:Service";
+    const candidateService = (version: string, digest: string): PropertyMap => ({
+      labels: [{ label: "model-service.model-digest", value: digest }],
+      taskSpec: { containerSpec: { env: { MODEL_VERSION: version, MODEL_ROLE: "candidate" } } },
+    });
+    const proxyService = (text: string): PropertyMap => ({ taskSpec: { containerSpec: { env: { NGINX_CONF_B64: Buffer.from(text).toString("base64") } } } });
+    const review = canaryReview({
+      candidateReplicas: [step("update", "m-candidate-service", SERVICE, candidateService("2.0.0", "sha256:abc"), candidateService("2.1.0", "sha256:def"))],
+      proxyConfig: step("update", "m-proxy-service", SERVICE, proxyService(withCandidate(10, 0)), proxyService(withCandidate(30, 100))),
+      nginxConfigOf: serviceNginxConfig,
+      environmentOf: taskEnvironmentValue,
+    });
+    expect(review).toEqual({
+      version: { before: { kind: "value", text: "2.0.0" }, after: { kind: "value", text: "2.1.0" } },
+      digest: { before: { kind: "value", text: "sha256:abc" }, after: { kind: "value", text: "sha256:def" } },
+      trafficPercent: { before: 10, after: 30 },
+      shadowPercent: { before: 0, after: 100 },
+    });
+    expect(canaryRiskNote(review!)).toBe("30% of live traffic moves to 2.1.0; 100% of predictions are mirrored to 2.1.0 as shadow traffic (clients keep stable's answers)");
+  });
+
   it("reads a weight change, shadow turned on and a sticky header on a running candidate", () => {
     const review = canaryReview({
       candidateReplicas: [step("same", "m-candidate-0", CONTAINER, replica("2.0.0", "sha256:abc"), replica("2.0.0", "sha256:abc"))],
       proxyConfig: step("update", "m-proxy-config", COMMAND, config(withCandidate(10, 0)), config(withCandidate(25, 100, "X-User-Id"))),
       nginxConfigOf,
+      environmentOf: environmentValue,
     });
     expect(review).toMatchObject({ trafficPercent: { before: 10, after: 25 }, shadowPercent: { before: 0, after: 100 }, stickyHeader: "X-User-Id" });
     expect(review?.gates).toBeUndefined();
@@ -73,6 +99,7 @@ describe("canaryReview", () => {
       candidateReplicas: [step("same", "m-candidate-0", CONTAINER, replica("2.0.0", "sha256:abc"), replica("2.0.0", "sha256:abc"))],
       proxyConfig: step("update", "m-proxy-config", COMMAND, config(withCandidate(50, 0)), config(withCandidate(10, 0))),
       nginxConfigOf,
+      environmentOf: environmentValue,
     });
     expect(canaryRiskNote(review!)).toBe("live traffic to 2.0.0 goes from 50% to 10%");
   });
@@ -85,6 +112,7 @@ describe("canaryReview", () => {
       ],
       proxyConfig: step("update", "m-proxy-config", COMMAND, config(withCandidate(0, 100)), config(withCandidate(30, 0))),
       nginxConfigOf,
+      environmentOf: environmentValue,
     });
     expect(canaryRiskNote(review!)).toBe("30% of live traffic moves to 2.3.0; shadow traffic to 2.2.0 stops");
   });
@@ -94,6 +122,7 @@ describe("canaryReview", () => {
       candidateReplicas: [step("delete", "m-candidate-0", CONTAINER, replica("2.0.0", "sha256:abc"))],
       proxyConfig: step("update", "m-proxy-config", COMMAND, config(withCandidate(10, 0)), config(renderNginxConfig(BASE))),
       nginxConfigOf,
+      environmentOf: environmentValue,
     });
     expect(review).toMatchObject({ version: { before: { kind: "value", text: "2.0.0" } }, trafficPercent: { before: 10, after: 0 } });
     expect(canaryRiskNote(review!)).toBe("live traffic leaves 2.0.0: stable answers every request");

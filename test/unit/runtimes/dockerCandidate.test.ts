@@ -15,6 +15,8 @@ const { ModelService } = await import("../../../components/index.js");
 const { CANARY_GATE_SCRIPT } = await import("../../../components/commands/canaryGate.js");
 const { CANARY_GATE_RUN_SCRIPT, canaryGateSummary } = await import("../../../components/commands/canaryGateCommand.js");
 const { REFERENCE_MODEL_DIR } = await import("../../../components/images/apiImage.js");
+const { apiContainerFingerprint } = await import("../../../components/runtimes/docker/rolloutPolicy.js");
+type ApiContainerSettings = import("../../../components/runtimes/docker/apiContainer.js").ApiContainerSettings;
 
 const candidateDir = fs.mkdtempSync(path.join(os.tmpdir(), "candidate-"));
 fs.writeFileSync(path.join(candidateDir, "predictor.py"), "def load(d):\n    return None\n\ndef predict(m, rows):\n    return [1 for _ in rows]\n");
@@ -66,13 +68,24 @@ describe("ModelService with a candidate (runtime docker)", () => {
     expect(await valueOf(service.candidateModelVersion)).toBe("2.0.0");
   });
 
+  it("gives a candidate without live traffic the lowest CPU weight and one with live traffic stable's, without renaming (replacing) it", async () => {
+    await deploy("weight0", { trafficPercent: 0, shadowPercent: 100 });
+    await deploy("weight10", { trafficPercent: 10, shadowPercent: 100 });
+    expect(resource("weight0-candidate-0").inputs.cpuShares).toBe(2);
+    expect(resource("weight10-candidate-0").inputs.cpuShares).toBe(1024);
+    // Docker updates the weight in place: the fingerprint in the name (what forces a replacement) leaves it out.
+    const settings = resource("weight0-candidate-0").inputs as unknown as ApiContainerSettings;
+    expect(apiContainerFingerprint({ ...settings, cpuShares: 1024 }, "image", "net")).toBe(apiContainerFingerprint(settings, "image", "net"));
+    expect(resource("weight10-api-0").inputs.cpuShares).toBeUndefined();
+  });
+
   it("applies the routing config only after the candidate's replicas exist, and renders its weight on the marked line", async () => {
     const { options } = await deploy("canary3", { trafficPercent: 10, shadowPercent: 50 });
     expect(await dependencyNames(options.get("canary3-proxy-config")?.opts)).toEqual(["canary3-candidate-0"]);
     const config = nginxConfigOf("canary3");
     expect(config).toContain("10% candidate; # model-service:candidate-weight");
     expect(config).toContain("set $model_service_candidate_address api-candidate:8000;");
-    expect(config).toContain("mirror /_model_service/shadow;");
+    expect(config).toContain("post_action /_model_service/shadow;");
   });
 
   it("runs no gate without gates, or without traffic to the candidate", async () => {

@@ -1,8 +1,9 @@
 /**
  * A ModelService with a candidate on runtime swarm, against Pulumi's mocked engine: the candidate's own service (its
  * image from the registry, its replicas, MODEL_ROLE=candidate, the api's rollout, the `api-candidate` alias), the
- * proxy service that routes to it only once it exists, the gate through the manager after the smoke test, and the
- * proxy config a failed gate writes into the proxy service's spec.
+ * proxy service that routes to it only once it exists, the wait for every proxy task (after a proxy update, before
+ * the candidate's service goes), the gate through the manager after both, and the proxy config a failed gate writes
+ * into the proxy service's spec.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
@@ -17,6 +18,8 @@ const { ModelService } = await import("../../../components/index.js");
 const { apiServiceSettings, candidateServiceSettings } = await import("../../../components/runtimes/swarm/serviceSpecs.js");
 const { apiServiceRollout } = await import("../../../components/runtimes/swarm/rolloutPolicy.js");
 const { CANARY_GATE_SCRIPT } = await import("../../../components/commands/canaryGate.js");
+const { PROXY_ROLLOUT_SCRIPT } = await import("../../../components/runtimes/swarm/proxyRollout.js");
+const { PROXY_ROLLOUT_TIMEOUT_SECONDS } = await import("../../../components/runtimes/swarm/rolloutPolicy.js");
 const { CANARY_GATE_RUN_SCRIPT } = await import("../../../components/commands/canaryGateCommand.js");
 const { CANARY_GATE_SWARM_SCRIPT, managerEngine, rollbackProxyEnvironment, swarmCanaryGateEnvironment } = await import("../../../components/runtimes/swarm/canaryGate.js");
 const { renderNginxConfig } = await import("../../../components/nginx/config.js");
@@ -93,7 +96,7 @@ describe("ModelService with a candidate (runtime swarm)", () => {
     const config = decodeNginxConfigFromEnv(proxy.taskSpec.containerSpec.env[NGINX_CONF_ENV_VAR]);
     expect(config).toContain("10% candidate; # model-service:candidate-weight");
     expect(config).toContain("set $model_service_candidate_address api-candidate:8000;");
-    expect(config).toContain("mirror /_model_service/shadow;");
+    expect(config).toContain("post_action /_model_service/shadow;");
   });
 
   it("deletes the candidate's image from the registry on destroy, after its service, when the registry deletes", async () => {
@@ -137,7 +140,24 @@ describe("ModelService with a candidate (runtime swarm)", () => {
     // The targets are found in the overlay network when the gate runs, not known here.
     expect(Object.keys(gate.environment)).not.toContain("STABLE_TARGETS");
     expect(gate.triggers.slice(1)).toEqual(["20", "0", JSON.stringify({ windowSeconds: 30, maxErrorRate: 0.02, maxP99LatencyRatio: 1.5, minRequests: 50 })]);
-    expect(await dependencyNames(options.get("swgated-canary-gate")?.opts)).toEqual(["swgated-smoke-test"]);
+    expect(await dependencyNames(options.get("swgated-canary-gate")?.opts)).toEqual(["swgated-candidate-proxy-rollout", "swgated-smoke-test"]);
+  });
+
+  it("waits for every proxy task after a proxy update, and before the candidate's service goes, through the manager", async () => {
+    const { service, options } = await deploy("swwait", { trafficPercent: 10 });
+    await valueOf(service.swarmDeployment!.proxyRollout!.urn);
+    const wait = resource("swwait-candidate-proxy-rollout").inputs as { create: string; delete: string; environment: Record<string, string>; triggers: unknown[] };
+    expect(wait.create).toBe(PROXY_ROLLOUT_SCRIPT);
+    expect(wait.delete).toBe(`DELETE=1\n${PROXY_ROLLOUT_SCRIPT}`);
+    expect(wait.environment).toEqual({ DOCKER_HOST: MANAGER, PROXY_SERVICE: "swwait-unit-proxy", TIMEOUT_SECONDS: String(PROXY_ROLLOUT_TIMEOUT_SECONDS) });
+    // Re-run whenever the proxy's spec changes: a new weight changes its trigger.
+    expect(wait.triggers[0]).toBe(await valueOf(service.swarmDeployment!.proxyService.id));
+    const second = await deploy("swwait2", { trafficPercent: 20 });
+    await valueOf(second.service.swarmDeployment!.proxyRollout!.urn);
+    const other = resource("swwait2-candidate-proxy-rollout").inputs as { triggers: unknown[] };
+    expect(other.triggers[1]).not.toBe(wait.triggers[1]);
+    // After the proxy update; depending on the candidate's service, it is deleted before it.
+    expect(await dependencyNames(options.get("swwait-candidate-proxy-rollout")?.opts)).toEqual(["swwait-candidate-service", "swwait-proxy-service"]);
   });
 
   it("gates a shadow-only candidate on agreement alone", () => {
@@ -155,7 +175,7 @@ describe("ModelService with a candidate (runtime swarm)", () => {
     expect(live).toContain("30% candidate; # model-service:candidate-weight");
     expect(config).not.toContain("# model-service:candidate-weight");
     expect(config).not.toContain("rewrite ^ /_model_service/candidate last;");
-    expect(config).toContain("mirror /_model_service/shadow;");
+    expect(config).toContain("post_action /_model_service/shadow;");
     expect(config).toBe(renderNginxConfig(nginxConfigOptions({ ...spec, candidate: { ...spec.candidate!, trafficPercent: 0 } })));
   });
 
