@@ -14,6 +14,7 @@ import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdHeavyLock, type HeldLock } from "./support/heavyLock.js";
 import { createScratchStack, type ScratchStack } from "./support/pulumi.js";
 import { NAMESPACE, ROLLOUT_REQUESTS, rolloutBaseConfig } from "./support/rollouts.js";
 import { startSteadyLoad, summariseFailures, type LoadReport } from "./support/steadyLoad.js";
@@ -104,6 +105,7 @@ async function versionsOf(
 
 describe("canary and shadow traffic through the proxy (runtime docker)", () => {
   let scratch: ScratchStack;
+  let lock: HeldLock | undefined;
   const figures: string[] = [];
 
   const setCandidate = async (candidate: Record<string, unknown> | null) => {
@@ -151,6 +153,8 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
 
   beforeAll(async () => {
     ensureBuilt();
+    // It loads the machine for minutes: a bench or another heavy test beside it would measure both.
+    lock = await holdHeavyLock();
     scratch = await createScratchStack(repoRoot, STACK);
     await scratch.stack.setAllConfig({ ...rolloutBaseConfig(PORT), [`${NAMESPACE}:replicas`]: { value: "2" } });
     await scratch.stack.up(quiet);
@@ -160,8 +164,12 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     if (figures.length > 0) {
       console.log(`\nCanary steps under load (${LOAD.connections} connections):\n| step | requests | non-2xx | resets |\n|---|---|---|---|\n${figures.join("\n")}\n`);
     }
-    await scratch?.dispose();
-    rmSync(join(repoRoot, `Pulumi.${STACK}.yaml`), { force: true });
+    try {
+      await scratch?.dispose();
+      rmSync(join(repoRoot, `Pulumi.${STACK}.yaml`), { force: true });
+    } finally {
+      lock?.release();
+    }
   }, 600_000);
 
   it("adds a candidate at 10% without a failed request, and it answers 10% +/- 2 points of 10,000 requests", async () => {
