@@ -18,6 +18,7 @@ import { expect, it } from "vitest";
 import { createScratchStack } from "../../test/integration/support/pulumi.js";
 import { NAMESPACE, rolloutBaseConfig } from "../../test/integration/support/rollouts.js";
 import { ensureBuilt } from "../../test/support/build.js";
+import { median } from "../src/stats.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PORT = 18740;
@@ -144,11 +145,6 @@ interface Phase {
 
 /** Off and on alternate, so a drift of the shared machine falls on both. */
 const PHASES = [["shadow off (1)", 0], ["shadow 100% (1)", 100], ["shadow off (2)", 0], ["shadow 100% (2)", 100], ["shadow off (3)", 0]] as const;
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 it("measures client latency with shadow traffic off, at 100% and off again", async () => {
   ensureBuilt();

@@ -12,9 +12,12 @@ export interface ProcessResult {
   readonly stderr: string;
 }
 
+/** The built review CLI that both runners start. */
+const reviewCliPath = (repoRoot: string): string => join(repoRoot, "dist/review/cli/main.js");
+
 /** Runs the built review command (`npm run build` first) with `args`, feeding `input` on standard input. */
 export function runReviewCli(repoRoot: string, args: readonly string[], env: Readonly<Record<string, string>>, input = ""): ProcessResult {
-  return run(process.execPath, [join(repoRoot, "dist/review/cli/main.js"), ...args], repoRoot, env, input);
+  return run(process.execPath, [reviewCliPath(repoRoot), ...args], repoRoot, env, input);
 }
 
 /**
@@ -23,7 +26,7 @@ export function runReviewCli(repoRoot: string, args: readonly string[], env: Rea
  */
 export function runReviewCliAsync(repoRoot: string, args: readonly string[], env: Readonly<Record<string, string>>, timeoutMs = 300_000): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "dist/review/cli/main.js"), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [reviewCliPath(repoRoot), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
