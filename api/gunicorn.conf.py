@@ -6,7 +6,9 @@ before the app (and prometheus_client) are imported, emptied when gunicorn start
 live gauges are removed, so /metrics on any worker counts the requests of all of them.
 
 At start the master builds the app once (startup.check_app_loads): a model that cannot be
-loaded stops gunicorn with one JSON log line and exit code 4 before any worker starts.
+loaded stops gunicorn with one JSON log line and exit code 4 before any worker starts. On a
+candidate replica, once the master listens, it starts the shadow listener (serving/shadow_listener.py)
+in a process of its own, and stops it when gunicorn exits.
 """
 
 import os
@@ -70,6 +72,15 @@ def on_starting(server):
     startup.reset_metrics_dir(_settings.metrics_dir)
     if not server.cfg.preload_app:  # with preload gunicorn has built the app already
         startup.check_app_loads()
+
+
+def when_ready(server):
+    if _settings.shadow_port is not None:
+        server.shadow_listener = startup.start_shadow_listener(os.path.dirname(os.path.abspath(__file__)), _settings)
+
+
+def on_exit(server):
+    startup.stop_shadow_listener(getattr(server, "shadow_listener", None))
 
 
 def worker_exit(server, worker):

@@ -24,6 +24,8 @@ CONTRACT_PATH = Path(__file__).resolve().parent.parent / "environment.json"
 
 # The variable prometheus_client itself reads: set, it counts the metrics of every process in that directory.
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+# The role of a candidate's replicas (one of MODEL_ROLE's values): they also run the shadow listener.
+CANDIDATE_ROLE = "candidate"
 
 MAX_DEFAULT_WORKERS = 8  # GUNICORN_WORKERS unset: one worker per usable CPU, at most this many
 
@@ -216,7 +218,8 @@ class GunicornSettings:
     ``threads`` above 1 selects gunicorn's gthread worker (api/README.md says why the default is 2).
     ``keepalive`` outlasts nginx's upstream idle timeout, so the proxy, not gunicorn, closes idle upstream
     connections and never sends a request on a connection gunicorn just closed. ``metrics_dir`` is where
-    every worker writes its metrics (``PROMETHEUS_MULTIPROC_DIR``).
+    every worker writes its metrics (``PROMETHEUS_MULTIPROC_DIR``). ``shadow_port`` (``SHADOW_PORT``) is set on a
+    candidate replica only: the UDP port of its shadow listener (serving/shadow_listener.py), which the master starts.
     """
 
     bind: str
@@ -229,6 +232,7 @@ class GunicornSettings:
     max_requests_jitter: int
     preload: bool
     metrics_dir: str
+    shadow_port: Optional[int] = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], cpus: int) -> "GunicornSettings":
@@ -241,6 +245,7 @@ class GunicornSettings:
         bind = env.text("GUNICORN_BIND")
         metrics_dir = env.text(METRICS_DIR_VARIABLE)
         assert metrics_dir is not None  # the contract gives a default
+        shadow_port = env.integer("SHADOW_PORT")
         return cls(
             bind=bind or f"0.0.0.0:{port}",
             workers=env.integer("GUNICORN_WORKERS", derived_default=min(max(1, cpus), MAX_DEFAULT_WORKERS)),
@@ -252,6 +257,7 @@ class GunicornSettings:
             max_requests_jitter=env.integer("GUNICORN_MAX_REQUESTS_JITTER"),
             preload=env.boolean("GUNICORN_PRELOAD"),
             metrics_dir=metrics_dir,
+            shadow_port=shadow_port if env.choice("MODEL_ROLE") == CANDIDATE_ROLE else None,
         )
 
 

@@ -8,6 +8,9 @@ import { apiIntegerDefault } from "./environmentContract.js";
 /** Port gunicorn listens on inside every api container: the default of `PORT` in api/environment.json. */
 export const API_PORT: number = apiIntegerDefault("PORT");
 
+/** UDP port of a candidate replica's shadow listener: the default of `SHADOW_PORT` in api/environment.json. */
+export const API_SHADOW_PORT: number = apiIntegerDefault("SHADOW_PORT");
+
 /** Network alias every api replica shares; the proxy's upstream is `api:8000`. */
 export const API_NETWORK_ALIAS = "api";
 

@@ -22,11 +22,11 @@ const STICKY = /^\s*# The same (\S+) always reaches the same version/m;
 
 /** The candidate routing of `config`, or `undefined` when it routes nothing to a candidate. */
 export function candidateRoutingOf(config: string): CandidateRouting | undefined {
-  if (!CANDIDATE_UPSTREAM.test(config)) {
+  const shadow = SHADOW.exec(config);
+  if (!CANDIDATE_UPSTREAM.test(config) && shadow === null) {
     return undefined;
   }
   const weight = WEIGHT.exec(config);
-  const shadow = SHADOW.exec(config);
   const sticky = STICKY.exec(config);
   return {
     trafficPercent: weight === null ? 0 : Number(weight[1]),

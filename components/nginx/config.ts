@@ -19,10 +19,10 @@ import {
   NGINX_TLS_CERTIFICATE_FILE,
   NGINX_TLS_PRIVATE_KEY_FILE,
   NGINX_CANDIDATE_WEIGHT_MARKER,
+  NGINX_SHADOW_FORWARD_PORT,
   NGINX_SHADOW_HEADER,
-  NGINX_SHADOW_RELAY_PORT,
+  NGINX_SHADOW_MAX_BODY_BYTES,
   deriveProxyTimeouts,
-  deriveShadowRelayMaxInFlight,
   deriveUpstreamIdleTimeoutMs,
   validateNginxConfigOptions,
   type NginxConfigOptions,
@@ -39,26 +39,23 @@ const ROUTE_KEY_VARIABLE = "$model_service_route_key";
 const SHADOW_SHARE_VARIABLE = "$model_service_shadow_share";
 const SHADOW_PATH_VARIABLE = "$model_service_shadow_path";
 const SHADOW_VARIABLE = "$model_service_shadow";
-/**
- * With shadow on: the access log's variables that the shadow location (run after the client's answer) would change,
- * each read through a map whose value nginx keeps from its first reading; the shadow location reads them first.
- */
-const SHADOW_FROZEN_LOG_VARIABLES = ["status", "request_time", "upstream_addr", "upstream_status", "upstream_response_time"] as const;
-const SHADOW_FROZEN_LOG_SET_VARIABLE = "$model_service_log_frozen";
+const SHADOW_BODY_FITS_VARIABLE = "$model_service_shadow_body_fits";
+const SHADOW_TARGET_VARIABLE = "$model_service_shadow_target";
 const CANDIDATE_LOCATION = "/_model_service/candidate";
-const SHADOW_LOCATION = "/_model_service/shadow";
-/** In the shadow relay: the location that mirrors a relayed request on to the candidate. */
-const SHADOW_RELAY_CANDIDATE_LOCATION = "/_model_service/shadow-to-candidate";
-/** In the shadow relay: where its own answer (an empty 204) is made. */
-const SHADOW_RELAY_ACCEPTED_LOCATION = "@model_service_shadow_accepted";
-const SHADOW_RELAY_ADDRESS = `127.0.0.1:${NGINX_SHADOW_RELAY_PORT}`;
-const SHADOW_RELAY_LIMIT_ZONE = "model_service_shadow_relay";
-const SHADOW_RELAY_LIMIT_ZONE_SIZE = "1m";
+/** The access log format of the copies of mirrored requests: one JSON object a request (the datagram's message). */
+const SHADOW_LOG_FORMAT = "model_service_shadow";
+/** Where the access log sends the copies: the stream server inside the proxy container that forwards them. */
+const SHADOW_FORWARD_ADDRESS = `127.0.0.1:${NGINX_SHADOW_FORWARD_PORT}`;
+/** The stream module of Debian's libnginx-mod-stream (in the proxy image), loaded only with shadow traffic. */
+const STREAM_MODULE_FILE = "/usr/lib/nginx/modules/ngx_stream_module.so";
 const STABLE_LOCATION = "@model_service_stable";
 /** The statuses of a candidate request (its own, or nginx's when the candidate is unreachable) that stable answers instead. */
 const STABLE_FALLBACK_STATUSES: readonly number[] = [500, 502, 503, 504];
-/** The prediction requests that are mirrored as shadow traffic: `POST /predict` and `POST /v2/models/{name}/infer`. */
-const SHADOW_REQUESTS = ['"~^POST/predict(?:\\?|$)" 1;', '"~^POST/v2/models/[^/?]+/infer(?:\\?|$)" 1;'];
+/**
+ * The prediction requests that are mirrored as shadow traffic, `POST /predict` and `POST /v2/models/{name}/infer`,
+ * keyed on `$request_method$uri`: a request the split gave to the candidate has the candidate location's URI.
+ */
+const SHADOW_REQUESTS = ['"~^POST/predict$" 1;', '"~^POST/v2/models/[^/]+/infer$" 1;'];
 const REQUEST_ID_VARIABLE = "$model_service_request_id";
 const FORWARDED_PROTO_VARIABLE = "$model_service_forwarded_proto";
 const RATE_LIMIT_ZONE = "model_service_per_client";
@@ -122,6 +119,7 @@ function mainContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     // environment, so changing a single byte of it would replace every deployed proxy container.
     "# nginx.conf of the model-service proxy, rendered by renderNginxConfig (components/nginxConfig.ts).",
     "# Do not edit: change the options and render again.",
+    ...(shadowOn(options) ? [`load_module ${STREAM_MODULE_FILE};`] : []),
     `worker_processes ${options.workerProcesses};`,
     `pid ${NGINX_RUNTIME_DIR}/nginx.pid;`,
     "error_log stderr warn;",
@@ -129,6 +127,7 @@ function mainContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     block("events", [`worker_connections ${options.workerConnections};`]),
     "",
     block("http", httpContext(options)),
+    ...shadowForwarder(options),
   ];
 }
 
@@ -141,7 +140,8 @@ function httpContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     ...requestIdMap(),
     ...forwardedProtoMap(options),
     "",
-    ...accessLog(shadowOn(options)),
+    ...accessLog(),
+    ...shadowCopies(options),
     "",
     ...gzipSettings(options),
     ...rateLimitZone(options.rateLimit),
@@ -151,7 +151,6 @@ function httpContext(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     ...candidateRouting(options),
     "",
     block("server", serverContext(options)),
-    ...shadowRelayServer(options),
   ];
 }
 
@@ -209,40 +208,104 @@ function shadowOn(options: ResolvedNginxConfigOptions): boolean {
   return options.candidate !== null && options.candidate.shadowPercent > 0;
 }
 
-/** `$name`, or with shadow on the map that keeps its value from before the shadow location ran. */
-function loggedVariable(name: (typeof SHADOW_FROZEN_LOG_VARIABLES)[number], frozen: boolean): string {
-  return frozen ? `$model_service_log_${name}` : `$${name}`;
-}
-
-function accessLog(frozen: boolean): ConfigEntry[] {
-  const logged = (name: (typeof SHADOW_FROZEN_LOG_VARIABLES)[number]) => loggedVariable(name, frozen);
+function accessLog(): ConfigEntry[] {
   const fields = [
     '"time":"$time_iso8601"',
     `"request_id":"${REQUEST_ID_VARIABLE}"`,
     '"remote_addr":"$remote_addr"',
     '"method":"$request_method"',
     '"uri":"$request_uri"',
-    `"status":${logged("status")}`,
+    '"status":$status',
     '"body_bytes_sent":$body_bytes_sent',
-    `"request_time":${logged("request_time")}`,
-    `"upstream_addr":"${logged("upstream_addr")}"`,
-    `"upstream_status":"${logged("upstream_status")}"`,
-    `"upstream_response_time":"${logged("upstream_response_time")}"`,
+    '"request_time":$request_time',
+    '"upstream_addr":"$upstream_addr"',
+    '"upstream_status":"$upstream_status"',
+    '"upstream_response_time":"$upstream_response_time"',
     '"user_agent":"$http_user_agent"',
   ];
-  const quotedParts = fields.map((field, index) => `${INDENT}'${index === 0 ? "{" : ""}${field}${index === fields.length - 1 ? "}" : ","}'`);
   return [
-    ...(frozen
-      ? [
-          "# A shadow request runs after the client's answer, as part of the same request: the log line keeps the",
-          "# client's status and times as they were when its answer was sent (the shadow location reads these first).",
-          ...SHADOW_FROZEN_LOG_VARIABLES.map((name) => block(`map $${name} ${loggedVariable(name, true)}`, [`default $${name};`])),
-        ]
-      : []),
-    [`log_format ${ACCESS_LOG_FORMAT} escape=json`, ...quotedParts].join("\n") + ";",
+    jsonLogFormat(ACCESS_LOG_FORMAT, fields),
     // stdout is a pipe that Docker's log driver drains; an unbuffered write() that waits for it stalls every
     // connection of the nginx worker. Lines are written in batches: at 64 KiB, or at the latest after 1 s.
     `access_log /dev/stdout ${ACCESS_LOG_FORMAT} buffer=${ACCESS_LOG_BUFFER} flush=${ACCESS_LOG_FLUSH};`,
+  ];
+}
+
+/** `log_format name escape=json` of a JSON object with `fields` (each `"key":value`), one quoted part a field. */
+function jsonLogFormat(name: string, fields: readonly string[]): ConfigLine {
+  const quotedParts = fields.map((field, index) => `${INDENT}'${index === 0 ? "{" : ""}${field}${index === fields.length - 1 ? "}" : ","}'`);
+  return [`log_format ${name} escape=json`, ...quotedParts].join("\n") + ";";
+}
+
+/**
+ * With shadow on: a second access log that sends each mirrored request, once its client has stable's answer, as one
+ * datagram to the stream server below (`shadowForwarder`), which hands it on to a candidate replica's shadow
+ * listener. The message is the JSON object the listener replays (api/modelserver/serving/shadow_listener.py): the
+ * method, the URI, the headers to send and the body. A datagram costs nginx one write that waits for nobody, so
+ * the candidate's pace never reaches a client.
+ */
+function shadowCopies(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  if (!shadowOn(options)) {
+    return [];
+  }
+  const forwardedFor = options.trustForwardedHeaders ? "$proxy_add_x_forwarded_for" : "$remote_addr";
+  const forwardedProto = options.trustForwardedHeaders ? FORWARDED_PROTO_VARIABLE : "$scheme";
+  const headers = [
+    ["Content-Type", "$content_type"],
+    ["Authorization", "$http_authorization"],
+    ["X-API-Key", "$http_x_api_key"],
+    ["X-Real-IP", "$remote_addr"],
+    ["X-Forwarded-For", forwardedFor],
+    ["X-Forwarded-Proto", forwardedProto],
+    ["X-Request-ID", REQUEST_ID_VARIABLE],
+    [NGINX_SHADOW_HEADER, "1"],
+  ];
+  const fields = [
+    '"method":"$request_method"',
+    '"uri":"$request_uri"',
+    `"headers":{${headers.map(([name, value]) => `"${name}":"${value}"`).join(",")}}`,
+    '"body":"$request_body"',
+  ];
+  return [
+    "",
+    "# Shadow traffic: a copy of each mirrored request goes, after the client's answer, as one datagram to the",
+    `# stream server on ${SHADOW_FORWARD_ADDRESS}, which forwards it to a candidate replica (see the stream block).`,
+    jsonLogFormat(SHADOW_LOG_FORMAT, fields),
+    `access_log syslog:server=${SHADOW_FORWARD_ADDRESS},tag=${SHADOW_LOG_FORMAT},nohostname ${SHADOW_LOG_FORMAT} if=${SHADOW_VARIABLE};`,
+  ];
+}
+
+/**
+ * With shadow on: the stream server that forwards each copy (a datagram from `shadowCopies`) to the shadow listener
+ * of a candidate replica, looked up through the resolver like the candidate upstream, and expects no answer.
+ */
+function shadowForwarder(options: ResolvedNginxConfigOptions): ConfigEntry[] {
+  const candidate = options.candidate;
+  if (candidate === null || !shadowOn(options)) {
+    return [];
+  }
+  const target = `${candidate.upstream.host}:${candidate.shadowPort}`;
+  const lookup =
+    options.resolver === null
+      ? [`proxy_pass ${target};`]
+      : [
+          `resolver ${options.resolver.address} valid=${options.resolver.validSeconds}s ipv6=off;`,
+          `resolver_timeout ${RESOLVER_TIMEOUT_SECONDS}s;`,
+          `set ${SHADOW_TARGET_VARIABLE} ${target};`,
+          `proxy_pass ${SHADOW_TARGET_VARIABLE};`,
+        ];
+  return [
+    "",
+    "# Shadow traffic: the copies of mirrored requests, forwarded to the candidate's shadow listeners. A copy that",
+    "# cannot be delivered (no candidate replica, a full listener) is lost; clients never wait for it.",
+    block("stream", [
+      block("server", [
+        `listen ${SHADOW_FORWARD_ADDRESS} udp;`,
+        ...lookup,
+        "proxy_responses 0;",
+        "proxy_timeout 1s;",
+      ]),
+    ]),
   ];
 }
 
@@ -394,7 +457,6 @@ function proxyLocation(options: ResolvedNginxConfigOptions): ConfigEntry {
     ...clientLimits(options),
     ...proxiedRequest(options, proxyPass(options)),
     ...retryPolicy(options),
-    ...shadowMirror(options),
   ]);
 }
 
@@ -436,13 +498,13 @@ function candidateRouting(options: ResolvedNginxConfigOptions): ConfigEntry[] {
   }
   if (candidate.shadowPercent > 0) {
     entries.push(
-      "# Prediction requests are mirrored to the candidate as shadow traffic, the given share of them.",
-      block(`map $request_method$request_uri ${SHADOW_PATH_VARIABLE}`, [...SHADOW_REQUESTS, "default 0;"]),
+      "# Prediction requests are mirrored to the candidate as shadow traffic, the given share of them...",
+      block(`map $request_method$uri ${SHADOW_PATH_VARIABLE}`, [...SHADOW_REQUESTS, "default 0;"]),
       block(`split_clients "$request_id" ${SHADOW_SHARE_VARIABLE}`, [`${candidate.shadowPercent}% 1;`, "* 0;"]),
-      "# ... and only those that stable answered with a 2xx: the others have no prediction to compare.",
-      block(`map ${SHADOW_PATH_VARIABLE}${SHADOW_SHARE_VARIABLE}${loggedVariable("status", true)} ${SHADOW_VARIABLE}`, ['"~^112\\d\\d$" 1;', "default 0;"]),
-      "# The shadow requests in flight in the shadow relay (its server is the last one), counted in one zone.",
-      `limit_conn_zone $server_port zone=${SHADOW_RELAY_LIMIT_ZONE}:${SHADOW_RELAY_LIMIT_ZONE_SIZE};`,
+      `# ... whose body fits in one datagram (at most ${NGINX_SHADOW_MAX_BODY_BYTES} bytes) ...`,
+      block(`map $content_length ${SHADOW_BODY_FITS_VARIABLE}`, [`"~^${digitsAtMost(NGINX_SHADOW_MAX_BODY_BYTES)}$" 1;`, "default 0;"]),
+      "# ... and that stable answered with a 2xx: the others have no prediction to compare.",
+      block(`map ${SHADOW_PATH_VARIABLE}${SHADOW_SHARE_VARIABLE}${SHADOW_BODY_FITS_VARIABLE}$status ${SHADOW_VARIABLE}`, ['"~^1112\\d\\d$" 1;', "default 0;"]),
     );
   }
   return entries;
@@ -454,18 +516,6 @@ function candidateSplit(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     return [];
   }
   return [block(`if (${VERSION_VARIABLE} = candidate)`, [`rewrite ^ ${CANDIDATE_LOCATION} last;`])];
-}
-
-function shadowMirror(options: ResolvedNginxConfigOptions): ConfigEntry[] {
-  if (options.candidate === null || options.candidate.shadowPercent === 0) {
-    return [];
-  }
-  return [
-    "",
-    "# Shadow traffic: once the client has this location's (stable) answer, the request goes on to the shadow location,",
-    "# so the candidate starts on it only then and never computes at the same moment as stable for the same request.",
-    `post_action ${SHADOW_LOCATION};`,
-  ];
 }
 
 /** `proxy_pass` to the original request URI (the location's own URI is an internal one) of the stable or candidate upstreams. */
@@ -488,10 +538,7 @@ function proxyPassOriginalUri(options: ResolvedNginxConfigOptions, target: "stab
   ];
 }
 
-/**
- * The candidate's location (live requests the split gave it), the stable location its failures fall back to, and
- * the shadow location that mirrored requests go to.
- */
+/** The candidate's location (live requests the split gave it) and the stable location its failures fall back to. */
 function candidateLocations(options: ResolvedNginxConfigOptions): ConfigEntry[] {
   const candidate = options.candidate;
   if (candidate === null) {
@@ -524,90 +571,8 @@ function candidateLocations(options: ResolvedNginxConfigOptions): ConfigEntry[] 
       ]),
     );
   }
-  if (candidate.shadowPercent > 0) {
-    const ms = nginxDuration(candidate.shadowTimeoutMs);
-    locations.push(
-      "",
-      block(`location = ${SHADOW_LOCATION}`, [
-        "internal;",
-        "# Read (and kept for the access log) before anything here changes them.",
-        `set ${SHADOW_FROZEN_LOG_SET_VARIABLE} "${SHADOW_FROZEN_LOG_VARIABLES.map((name) => loggedVariable(name, true)).join(" ")}";`,
-        "# Only prediction requests, only the shadow share; the others end here without reaching the candidate.",
-        block(`if (${SHADOW_VARIABLE} = 0)`, ["return 204;"]),
-        "# Handed to the shadow relay, which answers as soon as it has read the body: nginx takes the client's next",
-        "# request only once this request has ended, so the candidate's pace never sets the client's. A new connection",
-        "# per request, since the relay holds each one until its own request to the candidate has ended.",
-        `proxy_pass http://${SHADOW_RELAY_ADDRESS}$request_uri;`,
-        "proxy_http_version 1.1;",
-        "proxy_set_header Connection close;",
-        ...forwardingHeaders(options, true),
-        `# Should the relay not answer, the client's connection is held at most ${ms}.`,
-        ...shadowTimeouts(ms),
-      ]),
-    );
-  }
   return locations;
 }
-
-/**
- * The shadow relay: a second server on 127.0.0.1 inside the proxy container that answers each mirrored request at
- * once and mirrors it on to the candidate over connections of its own, bounded in number and in time.
- */
-function shadowRelayServer(options: ResolvedNginxConfigOptions): ConfigEntry[] {
-  const candidate = options.candidate;
-  if (candidate === null || candidate.shadowPercent === 0) {
-    return [];
-  }
-  const ms = nginxDuration(candidate.shadowTimeoutMs);
-  const maxInFlight = deriveShadowRelayMaxInFlight(options.workerConnections);
-  return [
-    "",
-    "# The shadow relay: mirrored requests from the server above, answered at once and mirrored on to the candidate,",
-    "# so a slow or dead candidate holds this server's connections only, never a client's. Reached from this",
-    "# container only.",
-    block("server", [
-      `listen ${SHADOW_RELAY_ADDRESS};`,
-      "# Copies of client requests that the server above has logged already: not logged again.",
-      "access_log off;",
-      `# At most ${maxInFlight} shadow requests in flight (each holds this server's connection and one to the candidate);`,
-      "# more are answered 503 at once, never reach the candidate, and nobody sees that answer.",
-      `limit_conn ${SHADOW_RELAY_LIMIT_ZONE} ${maxInFlight};`,
-      "limit_conn_status 503;",
-      "limit_conn_log_level info;",
-      "",
-      block("location /", [
-        "# The mirror reads the whole body and starts the candidate's request; then empty_gif answers at once: with 405",
-        "# to a POST, sent as an empty 204 (`return` would end the request before the mirror starts).",
-        `mirror ${SHADOW_RELAY_CANDIDATE_LOCATION};`,
-        "mirror_request_body on;",
-        "empty_gif;",
-        `error_page 405 =204 ${SHADOW_RELAY_ACCEPTED_LOCATION};`,
-      ]),
-      "",
-      block(`location ${SHADOW_RELAY_ACCEPTED_LOCATION}`, ["return 204;"]),
-      "",
-      block(`location = ${SHADOW_RELAY_CANDIDATE_LOCATION}`, [
-        "internal;",
-        ...proxyPassOriginalUri(options, "candidate"),
-        "# The headers the server above set, passed on as they came; only the proxy marks a request as shadow.",
-        "proxy_set_header Host $host;",
-        "proxy_set_header X-Real-IP $http_x_real_ip;",
-        "proxy_set_header X-Forwarded-For $http_x_forwarded_for;",
-        "proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;",
-        "proxy_set_header X-Request-ID $http_x_request_id;",
-        `proxy_set_header ${NGINX_SHADOW_HEADER} 1;`,
-        `# A slow or dead candidate holds a relay connection (and a place in the limit above) at most ${ms}.`,
-        ...shadowTimeouts(ms),
-      ]),
-    ]),
-  ];
-}
-
-/** The bounds of a shadow request: connect, send and read within `duration`, no retry. */
-function shadowTimeouts(duration: string): ConfigLine[] {
-  return [`proxy_connect_timeout ${duration};`, `proxy_read_timeout ${duration};`, `proxy_send_timeout ${duration};`, "proxy_next_upstream off;"];
-}
-
 
 function proxyPass(options: ResolvedNginxConfigOptions): ConfigLine[] {
   if (options.resolver === null) {
@@ -631,7 +596,7 @@ function rateLimitRule(rateLimit: NginxRateLimit | null): ConfigLine[] {
   return [`limit_req zone=${RATE_LIMIT_ZONE}${burst};`];
 }
 
-function forwardingHeaders(options: ResolvedNginxConfigOptions, shadow = false): ConfigLine[] {
+function forwardingHeaders(options: ResolvedNginxConfigOptions): ConfigLine[] {
   const forwardedFor = options.trustForwardedHeaders ? "$proxy_add_x_forwarded_for" : "$remote_addr";
   const forwardedProto = options.trustForwardedHeaders ? FORWARDED_PROTO_VARIABLE : "$scheme";
   return [
@@ -640,8 +605,8 @@ function forwardingHeaders(options: ResolvedNginxConfigOptions, shadow = false):
     `proxy_set_header X-Forwarded-For ${forwardedFor};`,
     `proxy_set_header X-Forwarded-Proto ${forwardedProto};`,
     `proxy_set_header X-Request-ID ${REQUEST_ID_VARIABLE};`,
-    // With a candidate, only the proxy's own mirror marks a request as shadow: a client's header is dropped.
-    ...(options.candidate === null ? [] : [`proxy_set_header ${NGINX_SHADOW_HEADER} ${shadow ? "1" : '""'};`]),
+    // With a candidate, only the proxy's own copies are marked as shadow: a client's header is dropped.
+    ...(options.candidate === null ? [] : [`proxy_set_header ${NGINX_SHADOW_HEADER} "";`]),
   ];
 }
 
@@ -699,4 +664,24 @@ function printBlock(entry: ConfigBlock, depth: number): string[] {
 
 function printLine(line: ConfigLine, depth: number): string[] {
   return line.split("\n").map((part) => (part === "" ? "" : INDENT.repeat(depth) + part));
+}
+
+/** A regular expression (without anchors) matching the decimal numbers 0 to `max`, without leading zeros. */
+export function digitsAtMost(max: number): string {
+  const digits = String(max);
+  if (digits.length === 1) {
+    return `[0-${digits}]`;
+  }
+  const alternatives = [digits.length === 2 ? "\\d" : `\\d{1,${digits.length - 1}}`];
+  for (let index = 0; index < digits.length; index += 1) {
+    const digit = Number(digits[index]);
+    const last = index === digits.length - 1;
+    const low = index === 0 ? 1 : 0;
+    const high = last ? digit : digit - 1;
+    if (high >= low) {
+      const rest = digits.length - index - 1;
+      alternatives.push(`${digits.slice(0, index)}${low === high ? String(low) : `[${low}-${high}]`}${rest > 1 ? `\\d{${rest}}` : rest === 1 ? "\\d" : ""}`);
+    }
+  }
+  return `(?:${alternatives.join("|")})`;
 }

@@ -1,3 +1,4 @@
+import { API_SHADOW_PORT } from "../containers/addresses.js";
 import { IPV4_ADDRESS } from "../settings/checker.js";
 import { MODEL_SERVICE_DEFAULTS } from "../settings/fields.js";
 import { withoutStackFrames } from "../settings/stacklessError.js";
@@ -98,24 +99,20 @@ export const NGINX_CANDIDATE_WEIGHT_MARKER = "# model-service:candidate-weight";
 /** The header that marks a mirrored (shadow) request to the candidate; the api counts such requests apart. */
 export const NGINX_SHADOW_HEADER = "X-Model-Service-Shadow";
 
-/**
- * The port of the shadow relay: a second server of the proxy, on 127.0.0.1 inside its container only, that takes
- * each mirrored request, answers it at once and mirrors it on to the candidate over its own connection, so a client
- * connection never waits for the candidate. Nothing outside the proxy container reaches it.
- */
-export const NGINX_SHADOW_RELAY_PORT = 8081;
+/** The shadow listener's UDP port in every candidate replica: the default of `SHADOW_PORT` in api/environment.json. */
+export const NGINX_CANDIDATE_SHADOW_PORT: number = API_SHADOW_PORT;
 
 /**
- * The shadow requests the relay holds at once (each holds two of nginx's connections: the relay's and the one to
- * the candidate), as a divisor of `workerConnections`: at 1024, 128 in flight, a quarter of the connections. More
- * are answered 503 at once and never reach the candidate, so a slow or dead candidate cannot pile shadow work up.
+ * The port on 127.0.0.1 inside the proxy container where the stream module takes the copies of mirrored requests
+ * (datagrams the access log sends) and forwards each to a candidate replica. Nothing outside the container reaches it.
  */
-export const NGINX_SHADOW_RELAY_CONNECTION_DIVISOR = 8;
+export const NGINX_SHADOW_FORWARD_PORT = 8081;
 
-/** The shadow requests the relay holds at once for `workerConnections` (at least 1). */
-export function deriveShadowRelayMaxInFlight(workerConnections: number): number {
-  return Math.max(1, Math.floor(workerConnections / NGINX_SHADOW_RELAY_CONNECTION_DIVISOR));
-}
+/**
+ * Largest request body (bytes) that is mirrored as shadow traffic: the copy travels as one datagram (at most 65,507
+ * bytes), its body escaped as a JSON string. Larger prediction requests are answered as usual and not mirrored.
+ */
+export const NGINX_SHADOW_MAX_BODY_BYTES = 39_999;
 
 /** A second version of the upstream beside the stable one: a share of live traffic and of mirrored requests. */
 export interface NginxCandidate {
@@ -137,11 +134,10 @@ export interface NginxCandidate {
    */
   readonly stickyHeader?: string;
   /**
-   * Milliseconds a mirrored request may take, connect included (100 to 60000; default 1000). Client connections
-   * never wait for it (the shadow relay answers them at once); it bounds how long a slow or dead candidate holds
-   * one of the relay's places (`deriveShadowRelayMaxInFlight`).
+   * UDP port of the shadow listener in each candidate replica, which replays the copies of mirrored requests to its
+   * own api. Integer 1 to 65535; default `NGINX_CANDIDATE_SHADOW_PORT` (the api's `SHADOW_PORT`).
    */
-  readonly shadowTimeoutMs?: number;
+  readonly shadowPort?: number;
 }
 
 /** Everything `renderNginxConfig` needs; only `upstreams`, `maxBodyBytes` and `upstreamTimeoutSeconds` are required. */
@@ -356,9 +352,8 @@ const CANDIDATE_FIELDS = {
   trafficPercent: true,
   shadowPercent: true,
   stickyHeader: true,
-  shadowTimeoutMs: true,
+  shadowPort: true,
 } as const satisfies Record<keyof NginxCandidate, true>;
-const DEFAULT_SHADOW_TIMEOUT_MS = 1000;
 /** A header nginx can read as `$http_<name>`. */
 const HEADER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/;
 const CLIENT_TIMEOUT_FIELDS = {
@@ -526,7 +521,7 @@ function optionalCandidate(value: unknown, upstreams: readonly NginxUpstream[]):
     trafficPercent: requirePercent("candidate.trafficPercent", record.trafficPercent),
     shadowPercent: requirePercent("candidate.shadowPercent", record.shadowPercent),
     ...(record.stickyHeader === undefined ? {} : { stickyHeader: record.stickyHeader as string }),
-    shadowTimeoutMs: optionalInteger("candidate.shadowTimeoutMs", record.shadowTimeoutMs, DEFAULT_SHADOW_TIMEOUT_MS, 100, 60_000),
+    shadowPort: optionalInteger("candidate.shadowPort", record.shadowPort, NGINX_CANDIDATE_SHADOW_PORT, 1, 65_535),
   };
 }
 

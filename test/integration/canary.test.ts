@@ -274,8 +274,8 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     // both call setosa. Exactly 100 of 500 mirrored requests disagree: agreement 80%.
     const requests = 500;
     const disagrees = (index: number) => index % 5 === 0;
-    // Paced (2 connections, 20 ms apart: ~90 requests/s) so the one candidate replica keeps up: the proxy's shadow
-    // relay drops what a candidate slower than the clients cannot take (docs/canary.md), and this step counts exactly.
+    // Paced (2 connections, 20 ms apart: ~90 requests/s) so the one candidate replica keeps up: copies beyond what a
+    // candidate slower than the clients can take are dropped (docs/canary.md), and this step counts exactly.
     const { tally, answers, failed } = await versionsOf(
       requests,
       2,

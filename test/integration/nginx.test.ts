@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeNginxConfigForEnv, renderNginxConfig } from "../../components/nginx/config.js";
-import { NGINX_HEALTH_PATH, NGINX_LISTEN_PORT, type NginxConfigOptions } from "../../components/nginx/options.js";
+import { NGINX_CANDIDATE_SHADOW_PORT, NGINX_HEALTH_PATH, NGINX_LISTEN_PORT, type NginxConfigOptions } from "../../components/nginx/options.js";
 import {
   buildImage,
   containerIp,
@@ -46,8 +46,13 @@ const GENERATED_REQUEST_ID = /^[0-9a-f]{32}$/;
 const IPV4_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** Longer than the proxy's gzip_min_length (1024), so the proxy compresses it; nginx strings stay below 4096. */
 const LARGE_STAND_IN_BODY_LENGTH = 2048;
-/** A keep-alive client's request with shadow at 100% and a paused candidate: well below the 1 s shadow timeout. */
-const SHADOW_RELAY_BOUND_MS = 500;
+/** A keep-alive client's request with shadow at 100% and a paused candidate: no client request waits for a copy. */
+const SHADOW_PAUSED_CANDIDATE_BOUND_MS = 500;
+/**
+ * A stand-in for a candidate replica's shadow listener (api/modelserver/serving/shadow_listener.py) in Perl, which
+ * the proxy image's Debian base has: it prints each datagram's JSON object on a line of its own, after "copy ".
+ */
+const SHADOW_COPY_PRINTER = `$| = 1; my $socket = IO::Socket::INET->new(LocalPort => ${NGINX_CANDIDATE_SHADOW_PORT}, Proto => "udp") or die "udp: $!"; while (defined $socket->recv(my $datagram, 65535)) { $datagram =~ s/^[^{]*//; print "copy $datagram\\n"; }`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Stand-in upstream and containers
@@ -137,14 +142,16 @@ async function startStandIn(
   aliases: readonly string[],
   answer: StandInAnswer,
   keepContainerWhenServerStops = false,
+  printsShadowCopies = false,
 ): Promise<void> {
+  const printer = printsShadowCopies ? `perl -MIO::Socket::INET -e '${SHADOW_COPY_PRINTER}' & ` : "";
   await runContainer({
     ...hardenedContainer(name, network),
     image: IMAGE,
     networkAliases: aliases,
     env: { NGINX_CONF_B64: encodeNginxConfigForEnv(standInConfig(answer)) },
-    ...(keepContainerWhenServerStops
-      ? { entrypoint: "/bin/bash", command: ["-c", "/usr/local/bin/nginx-entrypoint; exec sleep infinity"] }
+    ...(keepContainerWhenServerStops || printsShadowCopies
+      ? { entrypoint: "/bin/bash", command: ["-c", `${printer}/usr/local/bin/nginx-entrypoint${keepContainerWhenServerStops ? "; exec sleep infinity" : ""}`] }
       : {}),
   });
   await waitForStandIn(name);
@@ -782,7 +789,7 @@ describe("a candidate beside the stable api, replicas looked up per request as M
   beforeAll(async () => {
     await createNetwork(network, RUN_LABEL);
     await startStandIn(`${NAME_PREFIX}-canary-stable`, network, ["api"], { replica: "stable", status: 200 });
-    await startStandIn(candidateName, network, ["api-candidate"], { replica: "candidate", status: 200 });
+    await startStandIn(candidateName, network, ["api-candidate"], { replica: "candidate", status: 200 }, false, true);
     await startStandIn(`${NAME_PREFIX}-canary-failing`, network, ["api-failing"], { replica: "failing", status: 500 });
   }, GROUP_SETUP_TIMEOUT_MS);
 
@@ -845,22 +852,33 @@ describe("a candidate beside the stable api, replicas looked up per request as M
       expect(replicaOf(answer)).toBe("stable");
       expect(replicaOf(await request(proxy, { path: "/metadata" }))).toBe("stable");
     }
-    // A mirrored request ends after the client's answer: the candidate's log is read until it holds 10, at most 2 s.
-    const seenNow = async () => (await containerLogs(candidateName)).stdout.slice(before.length).split("\n").filter((line) => line.startsWith("stand-in saw"));
-    let seen = await seenNow();
-    for (let attempt = 0; attempt < 20 && seen.filter((line) => line.includes("POST /predict")).length < 10; attempt += 1) {
+    // A copy leaves after the client's answer: the candidate's log is read until it holds 10, at most 2 s.
+    const copiesNow = async () =>
+      (await containerLogs(candidateName)).stdout
+        .slice(before.length)
+        .split("\n")
+        .filter((line) => line.startsWith("copy "))
+        .map((line) => JSON.parse(line.slice("copy ".length)) as { method: string; uri: string; headers: Record<string, string>; body: string });
+    let copies = await copiesNow();
+    for (let attempt = 0; attempt < 20 && copies.length < 10; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      seen = await seenNow();
+      copies = await copiesNow();
     }
-    // Through the shadow relay: the body whole, the client's request id and address as the proxy saw them.
-    const bodyLength = Buffer.byteLength('{"instances":[[0]]}');
-    const mirrored = seen.filter((line) => new RegExp(`^stand-in saw POST /predict shadow=1 length=${bodyLength} id=shadow-\\d for=\\d+(\\.\\d+){3}$`).test(line));
-    expect(mirrored.map((line) => /id=(\S+)/.exec(line)?.[1]).sort(), seen.join("\n")).toEqual(Array.from({ length: 10 }, (_, index) => `shadow-${index}`));
-    expect(mirrored.every((line) => !line.endsWith("for=127.0.0.1"))).toBe(true);
-    expect(seen.filter((line) => line.includes("/metadata"))).toEqual([]);
+    // One datagram a prediction: the body whole, the client's request id and address as the proxy saw them, marked.
+    expect(copies.map((copy) => copy.headers["X-Request-ID"]).sort()).toEqual(Array.from({ length: 10 }, (_, index) => `shadow-${index}`));
+    for (const copy of copies) {
+      const index = Number(copy.headers["X-Request-ID"].split("-")[1]);
+      expect(copy).toMatchObject({ method: "POST", uri: "/predict", body: `{"instances":[[${index}]]}` });
+      expect(copy.headers["X-Model-Service-Shadow"]).toBe("1");
+      expect(copy.headers["X-Forwarded-For"]).toMatch(IPV4_ADDRESS);
+      expect(copy.headers["X-Forwarded-For"]).not.toBe("127.0.0.1");
+    }
+    // Only predictions were mirrored, and the candidate's HTTP server saw none of them.
+    const seen = (await containerLogs(candidateName)).stdout.slice(before.length).split("\n").filter((line) => line.startsWith("stand-in saw"));
+    expect(seen).toEqual([]);
   }, 120_000);
 
-  it("keeps a paused candidate's shadow requests from delaying a keep-alive client's next request (the shadow relay)", async () => {
+  it("keeps a paused candidate from delaying a keep-alive client's next request (copies go as datagrams)", async () => {
     const proxy = await startProxy(`${NAME_PREFIX}-canary-shadow-slow`, network, candidate("api-candidate", 0, 100));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const timed = async (): Promise<number[]> => {
@@ -887,8 +905,8 @@ describe("a candidate beside the stable api, replicas looked up per request as M
       await docker(["pause", candidateName]);
       const paused = await timed();
       console.log(`shadow 100%, keep-alive client, 5 sequential POSTs: healthy candidate ${healthy.join(", ")} ms; paused candidate ${paused.join(", ")} ms`);
-      // Without the relay each request after the first waits for the previous one's mirror: the 1 s shadow timeout.
-      expect(Math.max(...paused)).toBeLessThan(SHADOW_RELAY_BOUND_MS);
+      // No client request waits for a copy, whatever the candidate does with it.
+      expect(Math.max(...paused)).toBeLessThan(SHADOW_PAUSED_CANDIDATE_BOUND_MS);
     } finally {
       await docker(["unpause", candidateName]);
       agent.destroy();

@@ -1,9 +1,15 @@
-"""What gunicorn's master does once at start: empty the metrics directory, build the app once."""
+"""What gunicorn's master does once at start (empty the metrics directory, build the app once, start the shadow
+listener on a candidate replica) and at exit (stop the shadow listener)."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Optional
+
+from ..settings import GunicornSettings
 
 EXIT_APP_UNUSABLE = 4  # gunicorn's own code for "App failed to load"
 
@@ -39,3 +45,32 @@ def reset_metrics_dir(path: str) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
+
+
+SHADOW_LISTENER_STOP_SECONDS = 5
+
+
+def start_shadow_listener(app_dir: str, settings: GunicornSettings) -> subprocess.Popen:
+    """Start the shadow listener (serving/shadow_listener.py) of a candidate replica as a process of its own: on
+    ``settings.shadow_port``, replaying to gunicorn's bind address at most as many copies at once as gunicorn has
+    request threads, each within gunicorn's timeout."""
+    assert settings.shadow_port is not None
+    arguments = [
+        f"--port={settings.shadow_port}",
+        f"--api={settings.bind}",
+        f"--replayers={settings.workers * settings.threads}",
+        f"--timeout={settings.timeout}",
+    ]
+    return subprocess.Popen([sys.executable, "-m", "modelserver.serving.shadow_listener", *arguments], cwd=app_dir)
+
+
+def stop_shadow_listener(process: Optional[subprocess.Popen]) -> None:
+    """Stop the shadow listener: SIGTERM, then SIGKILL when it has not ended within a few seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=SHADOW_LISTENER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -356,3 +356,67 @@ def test_the_line_of_a_request_answered_during_a_graceful_stop_is_written(start,
         assert in_flight.result()[0] == 200
     lines = [line for line in server.log_lines(server.stdout_path) if line.get("route") == "/predict"]
     assert [line["status"] for line in lines] == [200]
+
+
+def udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def shadow_datagram(rows, request_id: str) -> bytes:
+    """A copy as nginx's shadow access log sends it (components/nginx/config.ts)."""
+    headers = {"Content-Type": "application/json", "Authorization": "", "X-Request-ID": request_id, "X-Model-Service-Shadow": "1"}
+    record = {"method": "POST", "uri": "/predict", "headers": headers, "body": json.dumps({"instances": rows})}
+    return b"<190>Dec  6 07:38:28 model_service_shadow: " + json.dumps(record).encode()
+
+
+def test_a_candidate_replays_every_copy_it_receives_as_a_shadow_request(start, classifier_dir):
+    """On a candidate replica the master starts the shadow listener: each datagram becomes one shadow request (bad
+    rows and malformed datagrams included, the listener goes on); gunicorn's exit stops it and frees its port."""
+    port = udp_port()
+    server = start(classifier_dir, GUNICORN_WORKERS="2", MODEL_ROLE="candidate", SHADOW_PORT=str(port))
+    server.wait_ready()
+    copies = [shadow_datagram([ROW], f"copy-{index}") for index in range(40)]
+    copies[7] = shadow_datagram([[1, 1]], "bad-row")  # answered 422, still a shadow request
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        deadline = time.monotonic() + 20
+        shadow = 0.0
+        sent = 0
+        # The listener starts once gunicorn is ready: send until the first copy is counted, then the rest.
+        while shadow == 0 and time.monotonic() < deadline:
+            sender.sendto(copies[0], ("127.0.0.1", port))
+            sent += 1
+            time.sleep(0.3)
+            shadow = metric_value(server.metrics(), "modelserver_shadow_requests_total") or 0
+        assert shadow > 0, server.logs()
+        before = metric_value(server.metrics(), "modelserver_shadow_requests_total")
+        sender.sendto(b"not a copy", ("127.0.0.1", port))
+        for copy in copies[1:]:
+            sender.sendto(copy, ("127.0.0.1", port))
+            time.sleep(0.005)
+        expected = before + len(copies) - 1
+        while time.monotonic() < deadline:
+            if metric_value(server.metrics(), "modelserver_shadow_requests_total") >= expected:
+                break
+            time.sleep(0.2)
+    text = server.metrics()
+    assert metric_value(text, "modelserver_shadow_requests_total") == expected
+    # Shadow requests are not live: no live prediction request was made.
+    assert not metric_value(text, "modelserver_model_requests_total", version="1", role="candidate", status="200")
+    lines = server.log_lines(server.stdout_path)
+    assert any(line.get("event") == "shadow_listener_ready" and line["port"] == port for line in lines), server.logs()
+    replayed = {line.get("request_id") for line in lines if line.get("event") == "shadow_request"}
+    assert {f"copy-{index}" for index in range(1, 40) if index != 7} | {"bad-row"} <= replayed
+    assert server.stop() == 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as again:
+        again.bind(("0.0.0.0", port))  # the listener has ended with gunicorn
+
+
+def test_a_stable_replica_runs_no_shadow_listener(start, classifier_dir):
+    port = udp_port()
+    server = start(classifier_dir, GUNICORN_WORKERS="1", SHADOW_PORT=str(port))
+    server.wait_ready()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("0.0.0.0", port))  # free: nothing listens on it
+    assert not any(line.get("event") == "shadow_listener_ready" for line in server.log_lines(server.stdout_path))

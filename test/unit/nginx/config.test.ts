@@ -9,17 +9,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { encodeNginxConfigForEnv, nginxErrorResponses, renderNginxConfig } from "../../../components/nginx/config.js";
+import { digitsAtMost, encodeNginxConfigForEnv, nginxErrorResponses, renderNginxConfig } from "../../../components/nginx/config.js";
 import {
   NGINX_CONF_ENV_VAR,
   NGINX_HEALTH_PATH,
   NGINX_LISTEN_PORT,
   NGINX_RUNTIME_DIR,
-  NGINX_SHADOW_RELAY_PORT,
+  NGINX_CANDIDATE_SHADOW_PORT,
+  NGINX_SHADOW_FORWARD_PORT,
+  NGINX_SHADOW_MAX_BODY_BYTES,
   NginxConfigError,
   UPSTREAM_READ_TIMEOUT_MARGIN_SECONDS,
   deriveProxyTimeouts,
-  deriveShadowRelayMaxInFlight,
   deriveUpstreamIdleTimeoutMs,
   validateNginxConfigOptions,
   type NginxConfigOptions,
@@ -688,64 +689,90 @@ describe("candidateRoutingOf", () => {
   });
 });
 
-describe("shadow relay", () => {
+describe("shadow traffic", () => {
   const upstream = { host: "api-candidate", port: 8000 };
-  /** The `server { ... }` block of the config that listens on the relay's loopback address. */
-  const relayServer = (config: string): string => {
-    const start = config.indexOf(`    server {\n        listen 127.0.0.1:${NGINX_SHADOW_RELAY_PORT};`);
-    expect(start, "a server listening on the relay's loopback address").toBeGreaterThan(-1);
-    return config.slice(start, config.indexOf("\n    }\n", start));
+  /** The `stream { ... }` block of a config. */
+  const streamBlock = (config: string): string => {
+    const start = config.indexOf("\nstream {\n");
+    expect(start, "a stream block").toBeGreaterThan(-1);
+    return config.slice(start, config.indexOf("\n}\n", start + 1));
   };
 
-  it("hands mirrored requests to a loopback-only server that answers at once and mirrors them on, bounded", () => {
-    const config = renderNginxConfig({ ...BASE, workerConnections: 2048, candidate: { upstream, trafficPercent: 0, shadowPercent: 100, shadowTimeoutMs: 750 } });
-    const shadowLocation = config.slice(config.indexOf("location = /_model_service/shadow {"));
-    expect(shadowLocation).toMatch(new RegExp(`^\\s*proxy_pass http://127\\.0\\.0\\.1:${NGINX_SHADOW_RELAY_PORT}\\$request_uri;$`, "m"));
-    const relay = relayServer(config);
-    expect(relay).toContain("access_log off;");
-    expect(relay).toContain(`limit_conn model_service_shadow_relay ${deriveShadowRelayMaxInFlight(2048)};`);
-    expect(relay).toMatch(/mirror \/_model_service\/shadow-to-candidate;\n\s*mirror_request_body on;\n\s*empty_gif;/);
-    expect(relay).toContain("proxy_set_header X-Model-Service-Shadow 1;");
-    for (const timeout of ["connect", "read", "send"]) expect(relay).toContain(`proxy_${timeout}_timeout 750ms;`);
-    expect(config).toContain("limit_conn_zone $server_port zone=model_service_shadow_relay:1m;");
-    // The relay never listens on an address outside the container.
-    expect(config.match(new RegExp(`listen [^;]*${NGINX_SHADOW_RELAY_PORT}`, "g"))).toEqual([`listen 127.0.0.1:${NGINX_SHADOW_RELAY_PORT}`]);
+  it("sends a copy of each mirrored request as a datagram to a loopback-only stream server, which forwards it to the candidate's shadow listener", () => {
+    const config = renderNginxConfig({ ...BASE, resolver: { address: "127.0.0.11", validSeconds: 5 }, candidate: { upstream, trafficPercent: 0, shadowPercent: 100 } });
+    expect(config.indexOf("load_module /usr/lib/nginx/modules/ngx_stream_module.so;")).toBeLessThan(config.indexOf("events {"));
+    expect(config).toContain(
+      `access_log syslog:server=127.0.0.1:${NGINX_SHADOW_FORWARD_PORT},tag=model_service_shadow,nohostname model_service_shadow if=$model_service_shadow;`,
+    );
+    const stream = streamBlock(config);
+    expect(stream).toContain(`listen 127.0.0.1:${NGINX_SHADOW_FORWARD_PORT} udp;`);
+    expect(stream).toContain(`set $model_service_shadow_target api-candidate:${NGINX_CANDIDATE_SHADOW_PORT};`);
+    expect(stream).toContain("resolver 127.0.0.11 valid=5s ipv6=off;");
+    expect(stream).toContain("proxy_responses 0;");
+    // Nothing listens for copies outside the container, and no client request waits for one.
+    expect(config.match(new RegExp(`listen [^;]*${NGINX_SHADOW_FORWARD_PORT}[^;]*`, "g"))).toEqual([`listen 127.0.0.1:${NGINX_SHADOW_FORWARD_PORT} udp`]);
+    expect(config).not.toMatch(/^\s*(post_action|mirror) /m);
+    // Without a resolver the forwarder names the candidate's host directly; the port can be set.
+    const direct = renderNginxConfig({ ...BASE, candidate: { upstream, trafficPercent: 0, shadowPercent: 100, shadowPort: 9001 } });
+    expect(streamBlock(direct)).toContain("proxy_pass api-candidate:9001;");
   });
 
-  it("mirrors after the client's answer, only predictions stable answered with a 2xx, and logs the client's status and times", () => {
-    const config = renderNginxConfig({ ...BASE, candidate: { upstream, trafficPercent: 0, shadowPercent: 100 } });
-    const root = config.slice(config.indexOf("location / {"), config.indexOf("location = /_model_service/shadow {"));
-    expect(root).toContain("post_action /_model_service/shadow;");
-    expect(config).not.toMatch(/^\s*mirror \/_model_service\/shadow;/m);
-    const shadowDecision = /map \S+ \$model_service_shadow \{\n\s*"([^"]+)" 1;/.exec(config)?.[1];
-    const decides = (key: string) => new RegExp(String(shadowDecision).replace(/^~/, "")).test(key);
-    expect([decides("11200"), decides("11204"), decides("11422"), decides("11502"), decides("10200"), decides("01200")]).toEqual([true, true, false, false, false, false]);
-    // Every variable the log line reads that the shadow location changes is read through a map, read there first.
-    const shadowLocation = config.slice(config.indexOf("location = /_model_service/shadow {"));
-    const frozenSet = /set \$model_service_log_frozen "([^"]+)";/.exec(shadowLocation)?.[1] ?? "";
-    expect(shadowLocation.indexOf("set $model_service_log_frozen")).toBeLessThan(shadowLocation.indexOf("if ("));
-    for (const name of ["status", "request_time", "upstream_addr", "upstream_status", "upstream_response_time"]) {
-      expect(config).toContain(`map $${name} $model_service_log_${name} {`);
-      expect(config).toMatch(new RegExp(`"${name}":"?\\$model_service_log_${name}"?,`));
-      expect(frozenSet.split(" ")).toContain(`$model_service_log_${name}`);
-    }
-    // Without shadow the log reads nginx's own variables.
-    const plain = renderNginxConfig({ ...BASE, candidate: { upstream, trafficPercent: 10, shadowPercent: 0 } });
-    expect(plain).toContain('"status":$status,');
-    expect(plain).not.toContain("model_service_log_");
+  it("sends the copy as the JSON object the api's shadow listener replays: method, URI, headers (the shadow mark among them) and body", () => {
+    const config = renderNginxConfig({ ...BASE, trustForwardedHeaders: true, candidate: { upstream, trafficPercent: 0, shadowPercent: 100 } });
+    const format = /log_format model_service_shadow escape=json\n((?:\s*'[^']*'\n?)+);/.exec(config)?.[1] ?? "";
+    const json = format.split("\n").map((line) => line.trim().slice(1, -1)).join("");
+    const record = JSON.parse(json.replace(/\$[a-z_]+/g, "v")) as Record<string, unknown>;
+    expect(Object.keys(record)).toEqual(["method", "uri", "headers", "body"]);
+    expect(json).toContain('"uri":"$request_uri"');
+    expect(json).toContain('"body":"$request_body"');
+    expect(json).toContain('"X-Model-Service-Shadow":"1"');
+    expect(json).toContain('"X-Request-ID":"$model_service_request_id"');
+    expect(json).toContain('"X-Forwarded-For":"$proxy_add_x_forwarded_for"');
+    expect(Object.keys(record.headers as object)).toEqual(
+      expect.arrayContaining(["Content-Type", "Authorization", "X-API-Key", "X-Real-IP", "X-Forwarded-Proto"]),
+    );
   });
 
-  it("is not rendered without shadow traffic", () => {
+  it("mirrors only prediction requests of the share, whose body fits a datagram, that stable answered with a 2xx", () => {
+    const config = renderNginxConfig({ ...BASE, candidate: { upstream, trafficPercent: 10, shadowPercent: 100 } });
+    const firstPattern = (variable: string) => {
+      const pattern = new RegExp(`map \\S+ \\${variable} \\{\\n\\s*"~([^"]+)" 1;`).exec(config)?.[1];
+      return (key: string) => new RegExp(String(pattern)).test(key);
+    };
+    const decides = firstPattern("$model_service_shadow");
+    expect(["111200", "111204", "111422", "111502", "110200", "101200", "011200"].map(decides)).toEqual([true, true, false, false, false, false, false]);
+    const fits = firstPattern("$model_service_shadow_body_fits");
+    const lengths = [0, 7, 10_000, NGINX_SHADOW_MAX_BODY_BYTES - 1, NGINX_SHADOW_MAX_BODY_BYTES, NGINX_SHADOW_MAX_BODY_BYTES + 1, 100_000, 1_048_576];
+    expect(lengths.map((length) => fits(String(length)))).toEqual(lengths.map((length) => length <= NGINX_SHADOW_MAX_BODY_BYTES));
+    expect(fits("")).toBe(false); // a chunked body: its length is not known when the map is read
+    // Keyed on $uri: a request the split gave to the candidate (or its fallback to stable) is not mirrored.
+    const paths = /map \$request_method\$uri \$model_service_shadow_path \{\n((?:.*\n)*?)\s*default 0;/.exec(config)?.[1] ?? "";
+    const mirrored = (key: string) => [...paths.matchAll(/"~([^"]+)" 1;/g)].some(([, pattern]) => new RegExp(pattern).test(key));
+    expect(["POST/predict", "POST/v2/models/iris/infer", "GET/predict", "POST/_model_service/candidate", "POST/metadata", "POST/v2/models/iris/ready"].map(mirrored)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it("is not rendered without shadow traffic, and then the config is the one without a candidate's shadow", () => {
     for (const candidate of [undefined, { upstream, trafficPercent: 10, shadowPercent: 0 }]) {
       const config = renderNginxConfig({ ...BASE, ...(candidate ? { candidate } : {}) });
-      expect(config).not.toContain(String(NGINX_SHADOW_RELAY_PORT));
-      expect(config).not.toContain("model_service_shadow_relay");
+      expect(config).not.toContain("load_module");
+      expect(config).not.toContain("stream {");
+      expect(config).not.toContain("syslog:");
+      expect(config).not.toContain(String(NGINX_SHADOW_FORWARD_PORT));
     }
   });
 
-  it("holds an eighth of the worker connections in shadow requests, at least one", () => {
-    expect(deriveShadowRelayMaxInFlight(1024)).toBe(128);
-    expect(deriveShadowRelayMaxInFlight(16)).toBe(2);
-    expect(deriveShadowRelayMaxInFlight(7)).toBe(1);
+  it("matches the numbers 0 to max, and no others, with digitsAtMost", () => {
+    for (const max of [0, 7, 9, 10, 65, 100, 999, 1000, 39_999, 65_507]) {
+      const pattern = new RegExp(`^${digitsAtMost(max)}$`);
+      const samples = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 39_998, 39_999, 40_000, 65_507, 65_508, 99_999, 100_000, max - 1, max, max + 1].filter((n) => n >= 0);
+      for (const sample of samples) expect(pattern.test(String(sample)), `${sample} against ${max}`).toBe(sample <= max);
+    }
   });
 });

@@ -85,7 +85,7 @@ describe("ModelService with a candidate (runtime docker)", () => {
     const config = nginxConfigOf("canary3");
     expect(config).toContain("10% candidate; # model-service:candidate-weight");
     expect(config).toContain("set $model_service_candidate_address api-candidate:8000;");
-    expect(config).toContain("post_action /_model_service/shadow;");
+    expect(config).toContain("access_log syslog:server=127.0.0.1:8081,tag=model_service_shadow,nohostname model_service_shadow if=$model_service_shadow;");
   });
 
   it("runs no gate without gates, or without traffic to the candidate", async () => {

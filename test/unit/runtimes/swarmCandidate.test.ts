@@ -96,7 +96,7 @@ describe("ModelService with a candidate (runtime swarm)", () => {
     const config = decodeNginxConfigFromEnv(proxy.taskSpec.containerSpec.env[NGINX_CONF_ENV_VAR]);
     expect(config).toContain("10% candidate; # model-service:candidate-weight");
     expect(config).toContain("set $model_service_candidate_address api-candidate:8000;");
-    expect(config).toContain("post_action /_model_service/shadow;");
+    expect(config).toContain("access_log syslog:server=127.0.0.1:8081,tag=model_service_shadow,nohostname model_service_shadow if=$model_service_shadow;");
   });
 
   it("deletes the candidate's image from the registry on destroy, after its service, when the registry deletes", async () => {
@@ -175,7 +175,7 @@ describe("ModelService with a candidate (runtime swarm)", () => {
     expect(live).toContain("30% candidate; # model-service:candidate-weight");
     expect(config).not.toContain("# model-service:candidate-weight");
     expect(config).not.toContain("rewrite ^ /_model_service/candidate last;");
-    expect(config).toContain("post_action /_model_service/shadow;");
+    expect(config).toContain("access_log syslog:server=127.0.0.1:8081,tag=model_service_shadow,nohostname model_service_shadow if=$model_service_shadow;");
     expect(config).toBe(renderNginxConfig(nginxConfigOptions({ ...spec, candidate: { ...spec.candidate!, trafficPercent: 0 } })));
   });
 
