@@ -1,9 +1,10 @@
 """Summarise the pstats files of bench/profile/gunicorn.profile.py: per-request microseconds by function.
 
-    python3 report.py REQUESTS FILE.pstats... [--top N] [--sort cumulative|tottime]
+    python3 report.py REQUESTS FILE.pstats... [--top N] [--merge]
 
 Prints, for every file, the total recorded time per request and the top functions by cumulative and by own
-(self) time, each in microseconds per request (REQUESTS is how many requests the worker answered).
+(self) time, each in microseconds per request (REQUESTS is how many requests the worker answered). --merge sums
+the files first (a gthread worker's request threads are one file each): one table for the whole worker.
 """
 
 import argparse
@@ -15,9 +16,11 @@ def main() -> None:
     parser.add_argument("requests", type=int)
     parser.add_argument("files", nargs="+")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--merge", action="store_true")
     args = parser.parse_args()
-    for path in args.files:
-        stats = pstats.Stats(path)
+    groups = [(f"{len(args.files)} files merged", args.files)] if args.merge else [(path, [path]) for path in args.files]
+    for path, paths in groups:
+        stats = pstats.Stats(*paths)
         print(f"== {path}: {stats.total_tt / args.requests * 1e6:.0f} us recorded per request")
         for key, label in (("cumulative", "cumulative"), ("tottime", "self")):
             rows = sorted(stats.stats.items(), key=lambda item: item[1][3 if key == "cumulative" else 2], reverse=True)

@@ -14,6 +14,16 @@ yet reached the model (``arrival()``): never for requests that may not come.
 
 One request's failure never fails another's: when a shared call raises (or answers NaN for someone's extreme
 row), each request of that batch is run again on its own, so each gets its own answer or error.
+
+Sharing a call costs a hand-off: a queued request's thread sleeps until the leader sets its answer, and then
+has to get the GIL back while the worker's other threads hold it. The batcher keeps a running average of both
+(``call_seconds``: a model call as the leader makes it; ``handoff_seconds``: from the leader's ``set()`` to the
+woken thread running again). While a call is cheaper than a hand-off (a model of a few NumPy operations, such as
+the default model, under load), sharing cannot pay: each request calls the model on its own thread, as with
+batching off, and the requests of a batch are no longer released together onto the next shared lock (the log
+handler's). Both are measured, not set, and a hand-off is only measured when one happens: so while requests
+call alone, the hand-off's average fades (``_HANDOFF_FADE`` per call), and batching is tried again once it is
+below a call's; one slow wake-up (a CPU quota's throttled period) cannot turn batching off for good.
 """
 
 from __future__ import annotations
@@ -33,6 +43,12 @@ from .loaded_model import LoadedModel, Prediction
 # (rows in the batch, requests in the batch, seconds each request waited in the queue)
 BatchObserver = Callable[[int, int, Sequence[float]], None]
 
+# Weight of the newest sample in the running averages of a call's and a hand-off's seconds.
+_AVERAGE_WEIGHT = 0.2
+# Factor on the hand-off's average after each call made alone (when no hand-off is measured): from 10x a call's
+# cost back to batching in about 115 calls.
+_HANDOFF_FADE = 0.98
+
 
 @dataclass
 class _Job:
@@ -42,6 +58,7 @@ class _Job:
     queued_at: float
     done: threading.Event = field(default_factory=threading.Event)
     leads: bool = False  # set with ``done`` to hand the leadership to this job's thread
+    released_at: float = 0.0  # when ``done`` was set (to time the hand-off)
     answer: Optional[Prediction] = None
     error: Optional[BaseException] = None
 
@@ -50,7 +67,8 @@ class Batcher:
     """Shares model calls between the concurrent requests of one process (see the module's doc).
 
     ``max_rows`` 1 turns batching off: every request calls the model on its own thread, as without a batcher.
-    Models that do not declare their rows independent (``LoadedModel.batchable``) are always called alone.
+    Models that do not declare their rows independent (``LoadedModel.batchable``) are always called alone, and
+    so is every request while a model call costs less than a hand-off (``calls_alone``).
     """
 
     def __init__(
@@ -74,6 +92,10 @@ class Batcher:
         self._busy = False  # a leader is running
         self._expected = 0  # requests that announced themselves (arrival) and have not queued a job yet
         self._waiting = False  # a leader is waiting for announced requests
+        # Running averages (None until measured once). Updated without the lock: a racing update may be lost,
+        # which an average can afford; each is one float store.
+        self._call_seconds: Optional[float] = None
+        self._handoff_seconds: Optional[float] = None
 
     @property
     def queued_requests(self) -> int:
@@ -93,6 +115,22 @@ class Batcher:
     @property
     def enabled(self) -> bool:
         return self.max_rows > 1
+
+    @property
+    def call_seconds(self) -> Optional[float]:
+        """Running average of a model call made by a leader or alone, in seconds (None before the first)."""
+        return self._call_seconds
+
+    @property
+    def handoff_seconds(self) -> Optional[float]:
+        """Running average from a leader's ``set()`` to the woken request's thread running again (None before one)."""
+        return self._handoff_seconds
+
+    @property
+    def calls_alone(self) -> bool:
+        """Whether requests call the model on their own threads now, since a call costs less than a hand-off."""
+        call, handoff = self._call_seconds, self._handoff_seconds
+        return call is not None and handoff is not None and call < handoff
 
     @contextmanager
     def arrival(self) -> Iterator["Batcher"]:
@@ -122,6 +160,9 @@ class Batcher:
         if not self.enabled or not model.batchable:
             self._withdraw_arrival()
             return model.predict(rows, probabilities=probabilities)
+        if self.calls_alone:
+            self._withdraw_arrival()
+            return self._call_alone(model, rows, probabilities)
         job = _Job(model, rows, probabilities, self._clock())
         with self._lock:
             self._withdraw_arrival_locked()
@@ -134,6 +175,7 @@ class Batcher:
                 leader = True
         if not leader:
             job.done.wait()
+            self._handoff_seconds = _averaged(self._handoff_seconds, self._clock() - job.released_at)
             if not job.leads:
                 return _result(job)
         self._lead()
@@ -161,6 +203,7 @@ class Batcher:
                 if self._queue:
                     successor = self._queue[0]
                     successor.leads = True
+                    successor.released_at = self._clock()
                     successor.done.set()
                 else:
                     self._busy = False
@@ -189,6 +232,18 @@ class Batcher:
                 self._waiting = False
             return batch
 
+    def _call_alone(self, model: LoadedModel, rows: np.ndarray, probabilities: bool) -> Prediction:
+        """One request's own call on its own thread, timed and observed as a batch of one that waited for nothing."""
+        started = self._clock()
+        try:
+            return model.predict(rows, probabilities=probabilities)
+        finally:
+            self._call_seconds = _averaged(self._call_seconds, self._clock() - started)
+            if self._handoff_seconds is not None:
+                self._handoff_seconds *= _HANDOFF_FADE
+            if self._observe is not None:
+                self._observe(rows.shape[0], 1, [0.0])
+
     def _run(self, batch: list[_Job]) -> None:
         started = self._clock()
         try:
@@ -197,10 +252,14 @@ class Batcher:
             else:
                 self._run_together(batch)
         finally:
+            finished = self._clock()
+            self._call_seconds = _averaged(self._call_seconds, finished - started)
             if self._observe is not None:
                 rows = sum(job.rows.shape[0] for job in batch)
                 self._observe(rows, len(batch), [started - job.queued_at for job in batch])
+            released = self._clock()
             for job in batch:
+                job.released_at = released
                 job.done.set()
 
     def _run_together(self, batch: list[_Job]) -> None:
@@ -232,6 +291,10 @@ class _ArrivalToken:
 
 
 _current_arrival = threading.local()
+
+
+def _averaged(average: Optional[float], sample: float) -> float:
+    return sample if average is None else average + _AVERAGE_WEIGHT * (sample - average)
 
 
 def _run_alone(job: _Job) -> None:

@@ -276,3 +276,106 @@ def test_max_rows_must_be_positive():
         Batcher(max_rows=0, max_wait_seconds=0.0)
     with pytest.raises(ValueError):
         Batcher(max_rows=1, max_wait_seconds=-1.0)
+
+
+class ThreadClock:
+    """A clock for the batcher whose every reading adds 1 µs, plus ``extra[thread name]`` seconds when that thread
+    reads it: a thread named in ``extra`` takes that long between any two of its own readings (a model call made
+    on it, or its wake-up after a hand-off), whatever the machine does."""
+
+    def __init__(self, **extra):
+        self.extra = extra
+        self.now = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self):
+        with self.lock:
+            self.now += 1e-6 + self.extra.get(threading.current_thread().name, 0.0)
+            return self.now
+
+
+def shared_call_with_a_hand_off(batcher, echo, leader_name, follower_name):
+    """One batch of two: a leader waits for an announced request, which joins it and is woken with its answer."""
+    announced, go = threading.Event(), threading.Event()
+
+    def late_request():
+        with batcher.arrival():
+            announced.set()
+            go.wait(10)
+            return batcher.predict(echo.model, rows_of(2))
+
+    def early_request():
+        announced.wait(10)
+        return batcher.predict(echo.model, rows_of(1))
+
+    late = threading.Thread(target=lambda: late_result.update(answer=late_request()), name=follower_name)
+    early = threading.Thread(target=lambda: early_result.update(answer=early_request()), name=leader_name)
+    late_result, early_result = {}, {}
+    late.start()
+    early.start()
+    wait_until(lambda: batcher.waiting)
+    go.set()
+    for thread in (late, early):
+        thread.join(10)
+    assert late_result["answer"].predictions == echo_of(rows_of(2))
+    assert early_result["answer"].predictions == echo_of(rows_of(1))
+
+
+def test_while_a_call_is_cheaper_than_a_hand_off_each_request_calls_the_model_alone():
+    echo, recorder = EchoModel(), Recorder()
+    # The woken request's thread takes 5 ms to run again after its hand-off; the model's calls take microseconds.
+    batcher = Batcher(max_rows=64, max_wait_seconds=30.0, observe=recorder, clock=ThreadClock(slow_waker=0.005))
+    assert not batcher.calls_alone  # nothing measured yet: requests queue as before
+    shared_call_with_a_hand_off(batcher, echo, "leader", "slow_waker")
+    assert len(echo.calls) == 1 and echo.calls[0].shape[0] == 2
+    assert batcher.handoff_seconds >= 0.005 > batcher.call_seconds
+    assert batcher.calls_alone
+    # Now a request that finds the model busy does not queue: it calls the model on its own thread at once.
+    echo.hold = True
+    echo.entered.clear()
+    first = start(batcher.predict, echo.model, rows_of(3))
+    wait_until(echo.entered.is_set)
+    second = start(batcher.predict, echo.model, rows_of(4))
+    wait_until(lambda: len(echo.calls) == 3)  # inside the model while the first call still is
+    assert batcher.queued_requests == 0
+    echo.gate.set()
+    for thread, _ in (first, second):
+        thread.join(10)
+    assert first[1]["answer"].predictions == echo_of(rows_of(3))
+    assert second[1]["answer"].predictions == echo_of(rows_of(4))
+    assert [call.shape[0] for call in echo.calls] == [2, 1, 1]
+    assert [(rows, requests, waits) for rows, requests, waits in recorder.batches[1:]] == [(1, 1, [0.0]), (1, 1, [0.0])]
+
+
+def test_while_a_call_costs_more_than_a_hand_off_requests_still_share_calls():
+    echo = EchoModel()
+    # The leader's thread takes 5 ms between its readings: its model call costs 5 ms; the hand-off microseconds.
+    batcher = Batcher(max_rows=64, max_wait_seconds=30.0, clock=ThreadClock(slow_leader=0.005))
+    shared_call_with_a_hand_off(batcher, echo, "slow_leader", "waker")
+    assert batcher.call_seconds >= 0.005 > batcher.handoff_seconds
+    assert not batcher.calls_alone
+    requests = [rows_of(10), rows_of(20, 21)]
+    _, queued = busy_then_queue(batcher, echo, requests)
+    np.testing.assert_array_equal(echo.calls[-1], np.concatenate(requests))  # still one shared call
+    for rows, result in zip(requests, queued):
+        assert result["answer"].predictions == echo_of(rows)
+
+
+def test_while_requests_call_alone_the_hand_off_average_fades_and_batching_is_tried_again():
+    echo = EchoModel()
+    batcher = Batcher(max_rows=64, max_wait_seconds=30.0, clock=ThreadClock(slow_waker=0.005))
+    shared_call_with_a_hand_off(batcher, echo, "leader", "slow_waker")
+    assert batcher.calls_alone
+    measured = batcher.handoff_seconds
+    alone_calls = 0
+    while batcher.calls_alone and alone_calls < 5000:  # no hand-off happens: nothing measures one again
+        batcher.predict(echo.model, rows_of(alone_calls))
+        alone_calls += 1
+    assert not batcher.calls_alone
+    assert 1 < alone_calls < 5000 and batcher.handoff_seconds < measured
+    # Back to batching: a request that finds the model busy queues and shares the next call again.
+    requests = [rows_of(10), rows_of(20)]
+    _, queued = busy_then_queue(batcher, echo, requests)
+    np.testing.assert_array_equal(echo.calls[-1], np.concatenate(requests))
+    for rows, result in zip(requests, queued):
+        assert result["answer"].predictions == echo_of(rows)
