@@ -5,9 +5,9 @@ gunicorn's gthread worker answers requests on several threads of one process. Ea
 model idle becomes the *leader*: it runs the model itself, on its own thread, on every request queued by then (in
 arrival order, up to ``max_rows`` rows), gives each request exactly its own slice of the answer, and passes the
 leadership on to the oldest request still queued, if any. So a lone request goes straight to the model (no
-hand-off to another thread, no waiting, not even a queued job: ``_lead_alone``), and under load one model call answers many requests: for models whose
-cost is mostly per call (scikit-learn's input checks, a forest's per-tree set-up), the rows of 16 requests cost
-little more than one.
+hand-off to another thread, no waiting, not even a queued job: ``_lead_alone``), and under load one model call
+answers many requests: for models whose cost is mostly per call (scikit-learn's input checks, a forest's per-tree
+set-up), the rows of 16 requests cost little more than one.
 
 A leader waits up to ``max_wait_seconds`` for more rows only while requests have arrived in this process and not
 yet reached the model (``arrival()``): never for requests that may not come.
@@ -164,13 +164,13 @@ class Batcher:
             self._withdraw_arrival()
             return self._call_alone(model, rows, probabilities)
         queued_at = self._clock()
+        job: Optional[_Job] = None
         with self._lock:
             self._withdraw_arrival_locked()
             if not self._busy and self._expected <= 0:
                 # The model is idle and no request is on its way: this one leads a batch of its own at once, with
                 # no job to queue and no event to set (see ``_lead_alone``).
                 self._busy = True
-                job = None
             else:
                 job = _Job(model, rows, probabilities, queued_at)
                 self._queue.append(job)

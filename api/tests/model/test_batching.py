@@ -153,7 +153,8 @@ def test_requests_that_queue_behind_a_lone_request_get_the_leadership_when_it_is
     echo, recorder = EchoModel(), Recorder()
     batcher = Batcher(max_rows=64, max_wait_seconds=0.0, observe=recorder)
     requests = [rows_of(10), rows_of(20, 21)]
-    first, queued = busy_then_queue(batcher, echo, requests)  # the first request found the model idle: it led alone
+    # The first request finds the model idle and leads alone; the others queue behind it.
+    first, queued = busy_then_queue(batcher, echo, requests)
     assert first["answer"].predictions == echo_of(rows_of(1))
     np.testing.assert_array_equal(echo.calls[1], np.concatenate(requests))
     for rows, result in zip(requests, queued):
