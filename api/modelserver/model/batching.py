@@ -5,9 +5,9 @@ gunicorn's gthread worker answers requests on several threads of one process. Ea
 model idle becomes the *leader*: it runs the model itself, on its own thread, on every request queued by then (in
 arrival order, up to ``max_rows`` rows), gives each request exactly its own slice of the answer, and passes the
 leadership on to the oldest request still queued, if any. So a lone request goes straight to the model (no
-hand-off to another thread, no waiting), and under load one model call answers many requests: for models whose
-cost is mostly per call (scikit-learn's input checks, a forest's per-tree set-up), the rows of 16 requests cost
-little more than one.
+hand-off to another thread, no waiting, not even a queued job: ``_lead_alone``), and under load one model call
+answers many requests: for models whose cost is mostly per call (scikit-learn's input checks, a forest's per-tree
+set-up), the rows of 16 requests cost little more than one.
 
 A leader waits up to ``max_wait_seconds`` for more rows only while requests have arrived in this process and not
 yet reached the model (``arrival()``): never for requests that may not come.
@@ -163,16 +163,25 @@ class Batcher:
         if self.calls_alone:
             self._withdraw_arrival()
             return self._call_alone(model, rows, probabilities)
-        job = _Job(model, rows, probabilities, self._clock())
+        queued_at = self._clock()
+        job: Optional[_Job] = None
         with self._lock:
             self._withdraw_arrival_locked()
-            self._queue.append(job)
-            if self._busy:
-                self._arrived.notify_all()
-                leader = False
-            else:
+            if not self._busy and self._expected <= 0:
+                # The model is idle and no request is on its way: this one leads a batch of its own at once, with
+                # no job to queue and no event to set (see ``_lead_alone``).
                 self._busy = True
-                leader = True
+            else:
+                job = _Job(model, rows, probabilities, queued_at)
+                self._queue.append(job)
+                if self._busy:
+                    self._arrived.notify_all()
+                    leader = False
+                else:
+                    self._busy = True
+                    leader = True
+        if job is None:
+            return self._lead_alone(model, rows, probabilities)
         if not leader:
             job.done.wait()
             self._handoff_seconds = _averaged(self._handoff_seconds, self._clock() - job.released_at)
@@ -199,14 +208,33 @@ class Batcher:
             batch = self._take()
             self._run(batch)
         finally:
-            with self._lock:
-                if self._queue:
-                    successor = self._queue[0]
-                    successor.leads = True
-                    successor.released_at = self._clock()
-                    successor.done.set()
-                else:
-                    self._busy = False
+            self._pass_leadership()
+
+    def _lead_alone(self, model: LoadedModel, rows: np.ndarray, probabilities: bool) -> Prediction:
+        """A leader's batch of one request that found the model idle and nobody announced: what ``_lead`` does for
+        it (the call on this thread, timed, observed as a batch of one that waited for nothing, the leadership
+        handed on to whoever queued meanwhile), without the job, the event and the queue a batch needs."""
+        started = self._clock()
+        try:
+            return model.predict(rows, probabilities=probabilities)
+        finally:
+            self._call_seconds = _averaged(self._call_seconds, self._clock() - started)
+            try:
+                if self._observe is not None:
+                    self._observe(rows.shape[0], 1, [0.0])
+            finally:
+                self._pass_leadership()
+
+    def _pass_leadership(self) -> None:
+        """Wake the oldest queued request to lead the next batch, or leave the model idle."""
+        with self._lock:
+            if self._queue:
+                successor = self._queue[0]
+                successor.leads = True
+                successor.released_at = self._clock()
+                successor.done.set()
+            else:
+                self._busy = False
 
     def _take(self) -> list[_Job]:
         """The oldest queued jobs of one model, at most ``max_rows`` rows (the oldest job always)."""

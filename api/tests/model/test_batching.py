@@ -118,6 +118,51 @@ def test_a_lone_request_waits_for_no_one_however_long_the_wait_allowed():
     assert waits[0] < 10.0
 
 
+def test_a_lone_request_leads_at_once_without_queueing_and_its_own_announcement_keeps_no_one_waiting():
+    echo, recorder = EchoModel(), Recorder()
+    batcher = Batcher(max_rows=64, max_wait_seconds=30.0, observe=recorder)
+    echo.hold = True
+
+    def announced_request():
+        with batcher.arrival():  # as the http layer calls it: announced while its body is read, then predict
+            return batcher.predict(echo.model, rows_of(5))
+
+    lone = start(announced_request)
+    wait_until(echo.entered.is_set)
+    # Inside the model: nothing queued, nobody expected, no batch waiting, and the model is taken.
+    assert batcher.queued_requests == 0 and batcher.expected_requests == 0 and not batcher.waiting
+    echo.gate.set()
+    lone[0].join(10)
+    assert lone[1]["answer"].predictions == echo_of(rows_of(5))
+    assert recorder.batches == [(1, 1, [0.0])]
+    assert batcher.call_seconds is not None and batcher.handoff_seconds is None  # timed; no hand-off happened
+
+
+def test_a_lone_request_that_fails_gets_its_own_error_and_leaves_the_model_idle():
+    echo, recorder = EchoModel(), Recorder()
+    batcher = Batcher(max_rows=64, max_wait_seconds=0.0, observe=recorder)
+    with pytest.raises(PredictionError):
+        batcher.predict(echo.model, rows_of(666))
+    with pytest.raises(NonFiniteOutput):
+        batcher.predict(echo.model, rows_of(777))
+    assert batcher.predict(echo.model, rows_of(3)).predictions == echo_of(rows_of(3))  # not left busy
+    assert [(rows, requests) for rows, requests, _ in recorder.batches] == [(1, 1), (1, 1), (1, 1)]
+
+
+def test_requests_that_queue_behind_a_lone_request_get_the_leadership_when_it_is_answered():
+    echo, recorder = EchoModel(), Recorder()
+    batcher = Batcher(max_rows=64, max_wait_seconds=0.0, observe=recorder)
+    requests = [rows_of(10), rows_of(20, 21)]
+    # The first request finds the model idle and leads alone; the others queue behind it.
+    first, queued = busy_then_queue(batcher, echo, requests)
+    assert first["answer"].predictions == echo_of(rows_of(1))
+    np.testing.assert_array_equal(echo.calls[1], np.concatenate(requests))
+    for rows, result in zip(requests, queued):
+        assert result["answer"].predictions == echo_of(rows)
+    assert [(rows, requests) for rows, requests, _ in recorder.batches] == [(1, 1), (3, 2)]
+    assert batcher.queued_requests == 0 and batcher.predict(echo.model, rows_of(4)).predictions == echo_of(rows_of(4))
+
+
 def test_requests_queued_while_the_model_is_busy_share_one_call_in_arrival_order():
     echo, recorder = EchoModel(), Recorder()
     batcher = Batcher(max_rows=64, max_wait_seconds=0.0, observe=recorder)
