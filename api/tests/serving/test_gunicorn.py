@@ -358,6 +358,10 @@ def test_the_line_of_a_request_answered_during_a_graceful_stop_is_written(start,
     assert [line["status"] for line in lines] == [200]
 
 
+# How long a shadow listener takes at most to say it is ready once gunicorn is.
+SHADOW_LISTENER_START_SECONDS = 3
+
+
 def udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -417,6 +421,10 @@ def test_a_stable_replica_runs_no_shadow_listener(start, classifier_dir):
     port = udp_port()
     server = start(classifier_dir, GUNICORN_WORKERS="1", SHADOW_PORT=str(port))
     server.wait_ready()
+    # A candidate's listener says it is ready within about a second of gunicorn's; give a stable one as long.
+    deadline = time.monotonic() + SHADOW_LISTENER_START_SECONDS
+    while time.monotonic() < deadline:
+        assert not any(line.get("event") == "shadow_listener_ready" for line in server.log_lines(server.stdout_path))
+        time.sleep(0.2)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("0.0.0.0", port))  # free: nothing listens on it
-    assert not any(line.get("event") == "shadow_listener_ready" for line in server.log_lines(server.stdout_path))
