@@ -248,16 +248,11 @@ function shadowCopies(options: ResolvedNginxConfigOptions): ConfigEntry[] {
   if (!shadowOn(options)) {
     return [];
   }
-  const forwardedFor = options.trustForwardedHeaders ? "$proxy_add_x_forwarded_for" : "$remote_addr";
-  const forwardedProto = options.trustForwardedHeaders ? FORWARDED_PROTO_VARIABLE : "$scheme";
   const headers = [
     ["Content-Type", "$content_type"],
     ["Authorization", "$http_authorization"],
     ["X-API-Key", "$http_x_api_key"],
-    ["X-Real-IP", "$remote_addr"],
-    ["X-Forwarded-For", forwardedFor],
-    ["X-Forwarded-Proto", forwardedProto],
-    ["X-Request-ID", REQUEST_ID_VARIABLE],
+    ...forwardedHeaders(options),
     [NGINX_SHADOW_HEADER, "1"],
   ];
   const fields = [
@@ -289,8 +284,7 @@ function shadowForwarder(options: ResolvedNginxConfigOptions): ConfigEntry[] {
     options.resolver === null
       ? [`proxy_pass ${target};`]
       : [
-          `resolver ${options.resolver.address} valid=${options.resolver.validSeconds}s ipv6=off;`,
-          `resolver_timeout ${RESOLVER_TIMEOUT_SECONDS}s;`,
+          ...resolverLines(options.resolver),
           `set ${SHADOW_TARGET_VARIABLE} ${target};`,
           `proxy_pass ${SHADOW_TARGET_VARIABLE};`,
         ];
@@ -342,9 +336,13 @@ function upstreamDiscovery(options: ResolvedNginxConfigOptions): ConfigEntry[] {
   return [
     `# The replicas behind ${options.upstreams[0].host} are looked up per request (answers kept ${resolver.validSeconds}s): replicas`,
     "# come and go without a reload, so client keep-alive connections are never closed by one.",
-    `resolver ${resolver.address} valid=${resolver.validSeconds}s ipv6=off;`,
-    `resolver_timeout ${RESOLVER_TIMEOUT_SECONDS}s;`,
+    ...resolverLines(resolver),
   ];
+}
+
+/** The `resolver` directives that look names up per request through `resolver` (http and stream alike). */
+function resolverLines(resolver: NonNullable<ResolvedNginxConfigOptions["resolver"]>): ConfigLine[] {
+  return [`resolver ${resolver.address} valid=${resolver.validSeconds}s ipv6=off;`, `resolver_timeout ${RESOLVER_TIMEOUT_SECONDS}s;`];
 }
 
 function connectionLimitZone(maxConnectionsPerClient: number): ConfigLine[] {
@@ -596,15 +594,20 @@ function rateLimitRule(rateLimit: NginxRateLimit | null): ConfigLine[] {
   return [`limit_req zone=${RATE_LIMIT_ZONE}${burst};`];
 }
 
+/** The headers that tell the api who asked and which request it is: name and nginx value, as the proxy sends them. */
+function forwardedHeaders(options: ResolvedNginxConfigOptions): [string, string][] {
+  return [
+    ["X-Real-IP", "$remote_addr"],
+    ["X-Forwarded-For", options.trustForwardedHeaders ? "$proxy_add_x_forwarded_for" : "$remote_addr"],
+    ["X-Forwarded-Proto", options.trustForwardedHeaders ? FORWARDED_PROTO_VARIABLE : "$scheme"],
+    ["X-Request-ID", REQUEST_ID_VARIABLE],
+  ];
+}
+
 function forwardingHeaders(options: ResolvedNginxConfigOptions): ConfigLine[] {
-  const forwardedFor = options.trustForwardedHeaders ? "$proxy_add_x_forwarded_for" : "$remote_addr";
-  const forwardedProto = options.trustForwardedHeaders ? FORWARDED_PROTO_VARIABLE : "$scheme";
   return [
     "proxy_set_header Host $host;",
-    "proxy_set_header X-Real-IP $remote_addr;",
-    `proxy_set_header X-Forwarded-For ${forwardedFor};`,
-    `proxy_set_header X-Forwarded-Proto ${forwardedProto};`,
-    `proxy_set_header X-Request-ID ${REQUEST_ID_VARIABLE};`,
+    ...forwardedHeaders(options).map(([name, value]) => `proxy_set_header ${name} ${value};`),
     // With a candidate, only the proxy's own copies are marked as shadow: a client's header is dropped.
     ...(options.candidate === null ? [] : [`proxy_set_header ${NGINX_SHADOW_HEADER} "";`]),
   ];

@@ -99,9 +99,6 @@ export const NGINX_CANDIDATE_WEIGHT_MARKER = "# model-service:candidate-weight";
 /** The header that marks a mirrored (shadow) request to the candidate; the api counts such requests apart. */
 export const NGINX_SHADOW_HEADER = "X-Model-Service-Shadow";
 
-/** The shadow listener's UDP port in every candidate replica: the default of `SHADOW_PORT` in api/environment.json. */
-export const NGINX_CANDIDATE_SHADOW_PORT: number = API_SHADOW_PORT;
-
 /**
  * The port on 127.0.0.1 inside the proxy container where the stream module takes the copies of mirrored requests
  * (datagrams the access log sends) and forwards each to a candidate replica. Nothing outside the container reaches it.
@@ -135,7 +132,7 @@ export interface NginxCandidate {
   readonly stickyHeader?: string;
   /**
    * UDP port of the shadow listener in each candidate replica, which replays the copies of mirrored requests to its
-   * own api. Integer 1 to 65535; default `NGINX_CANDIDATE_SHADOW_PORT` (the api's `SHADOW_PORT`).
+   * own api. Integer 1 to 65535; default `API_SHADOW_PORT` (the default of the api's `SHADOW_PORT`).
    */
   readonly shadowPort?: number;
 }
@@ -521,7 +518,7 @@ function optionalCandidate(value: unknown, upstreams: readonly NginxUpstream[]):
     trafficPercent: requirePercent("candidate.trafficPercent", record.trafficPercent),
     shadowPercent: requirePercent("candidate.shadowPercent", record.shadowPercent),
     ...(record.stickyHeader === undefined ? {} : { stickyHeader: record.stickyHeader as string }),
-    shadowPort: optionalInteger("candidate.shadowPort", record.shadowPort, NGINX_CANDIDATE_SHADOW_PORT, 1, 65_535),
+    shadowPort: optionalInteger("candidate.shadowPort", record.shadowPort, API_SHADOW_PORT, 1, 65_535),
   };
 }
 

@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeNginxConfigForEnv, renderNginxConfig } from "../../components/nginx/config.js";
-import { NGINX_CANDIDATE_SHADOW_PORT, NGINX_HEALTH_PATH, NGINX_LISTEN_PORT, type NginxConfigOptions } from "../../components/nginx/options.js";
+import { NGINX_HEALTH_PATH, NGINX_LISTEN_PORT, type NginxConfigOptions } from "../../components/nginx/options.js";
+import { API_SHADOW_PORT } from "../../components/containers/addresses.js";
 import {
   buildImage,
   containerIp,
@@ -52,7 +53,7 @@ const SHADOW_PAUSED_CANDIDATE_BOUND_MS = 500;
  * A stand-in for a candidate replica's shadow listener (api/modelserver/serving/shadow_listener.py) in Perl, which
  * the proxy image's Debian base has: it prints each datagram's JSON object on a line of its own, after "copy ".
  */
-const SHADOW_COPY_PRINTER = `$| = 1; my $socket = IO::Socket::INET->new(LocalPort => ${NGINX_CANDIDATE_SHADOW_PORT}, Proto => "udp") or die "udp: $!"; while (defined $socket->recv(my $datagram, 65535)) { $datagram =~ s/^[^{]*//; print "copy $datagram\\n"; }`;
+const SHADOW_COPY_PRINTER = `$| = 1; my $socket = IO::Socket::INET->new(LocalPort => ${API_SHADOW_PORT}, Proto => "udp") or die "udp: $!"; while (defined $socket->recv(my $datagram, 65535)) { $datagram =~ s/^[^{]*//; print "copy $datagram\\n"; }`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Stand-in upstream and containers

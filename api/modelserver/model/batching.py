@@ -212,18 +212,12 @@ class Batcher:
 
     def _lead_alone(self, model: LoadedModel, rows: np.ndarray, probabilities: bool) -> Prediction:
         """A leader's batch of one request that found the model idle and nobody announced: what ``_lead`` does for
-        it (the call on this thread, timed, observed as a batch of one that waited for nothing, the leadership
-        handed on to whoever queued meanwhile), without the job, the event and the queue a batch needs."""
-        started = self._clock()
+        it (``_own_call``, then the leadership handed on to whoever queued meanwhile), without the job, the event
+        and the queue a batch needs."""
         try:
-            return model.predict(rows, probabilities=probabilities)
+            return self._own_call(model, rows, probabilities)
         finally:
-            self._call_seconds = _averaged(self._call_seconds, self._clock() - started)
-            try:
-                if self._observe is not None:
-                    self._observe(rows.shape[0], 1, [0.0])
-            finally:
-                self._pass_leadership()
+            self._pass_leadership()
 
     def _pass_leadership(self) -> None:
         """Wake the oldest queued request to lead the next batch, or leave the model idle."""
@@ -261,14 +255,22 @@ class Batcher:
             return batch
 
     def _call_alone(self, model: LoadedModel, rows: np.ndarray, probabilities: bool) -> Prediction:
-        """One request's own call on its own thread, timed and observed as a batch of one that waited for nothing."""
+        """One request's own call while calls are cheaper than hand-offs (``calls_alone``); no hand-off is measured
+        meanwhile, so the hand-off's average fades."""
+        try:
+            return self._own_call(model, rows, probabilities)
+        finally:
+            if self._handoff_seconds is not None:
+                self._handoff_seconds *= _HANDOFF_FADE
+
+    def _own_call(self, model: LoadedModel, rows: np.ndarray, probabilities: bool) -> Prediction:
+        """One request's call on its own thread, timed into ``call_seconds`` and observed as a batch of one that
+        waited for nothing."""
         started = self._clock()
         try:
             return model.predict(rows, probabilities=probabilities)
         finally:
             self._call_seconds = _averaged(self._call_seconds, self._clock() - started)
-            if self._handoff_seconds is not None:
-                self._handoff_seconds *= _HANDOFF_FADE
             if self._observe is not None:
                 self._observe(rows.shape[0], 1, [0.0])
 

@@ -74,8 +74,9 @@ class Replayer:
         self._connection: Optional[http.client.HTTPConnection] = None
 
     def replay(self, copy: ShadowCopy) -> Optional[int]:
-        """The api's status for ``copy``, or None when it could not be sent or answered (nothing is retried)."""
-        for attempt in range(2):
+        """The api's status for ``copy``, or None when it could not be sent or answered. A kept connection that the
+        server closed meanwhile fails at once, so a failure gets one more try on a new connection."""
+        for _ in range(2):
             if self._connection is None:
                 self._connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
             try:
@@ -87,9 +88,6 @@ class Replayer:
                 return response.status
             except (OSError, http.client.HTTPException):
                 self.close()
-                # A kept connection the server closed meanwhile fails at once: one more try on a new one.
-                if attempt == 1:
-                    return None
         return None
 
     def close(self) -> None:

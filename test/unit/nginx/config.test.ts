@@ -15,7 +15,6 @@ import {
   NGINX_HEALTH_PATH,
   NGINX_LISTEN_PORT,
   NGINX_RUNTIME_DIR,
-  NGINX_CANDIDATE_SHADOW_PORT,
   NGINX_SHADOW_FORWARD_PORT,
   NGINX_SHADOW_MAX_BODY_BYTES,
   NginxConfigError,
@@ -25,6 +24,7 @@ import {
   validateNginxConfigOptions,
   type NginxConfigOptions,
 } from "../../../components/nginx/options.js";
+import { API_SHADOW_PORT } from "../../../components/containers/addresses.js";
 import { DEFAULT_NGINX_CONFIG_OPTIONS } from "../../../components/containers/proxyNginxConfig.js";
 
 const TEST_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -706,7 +706,7 @@ describe("shadow traffic", () => {
     );
     const stream = streamBlock(config);
     expect(stream).toContain(`listen 127.0.0.1:${NGINX_SHADOW_FORWARD_PORT} udp;`);
-    expect(stream).toContain(`set $model_service_shadow_target api-candidate:${NGINX_CANDIDATE_SHADOW_PORT};`);
+    expect(stream).toContain(`set $model_service_shadow_target api-candidate:${API_SHADOW_PORT};`);
     expect(stream).toContain("resolver 127.0.0.11 valid=5s ipv6=off;");
     expect(stream).toContain("proxy_responses 0;");
     // Nothing listens for copies outside the container, and no client request waits for one.
