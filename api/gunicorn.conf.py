@@ -37,11 +37,14 @@ logs.lean_log_records()
 wsgi_app = "modelserver.http.app:create_app()"
 bind = [_settings.bind]
 workers = _settings.workers
-# One thread: gunicorn's sync worker, with the app's log lines written in batches
-# (modelserver/serving/worker.py); it answers Connection: close, which nginx in front handles. More threads:
-# gunicorn's gthread worker, with keep-alive (api/README.md says why the default is 2).
+# One thread: gunicorn's sync worker; it answers Connection: close, which nginx in front handles. More threads:
+# gunicorn's gthread worker, with keep-alive (api/README.md says why the default is 2). Both write the app's log
+# lines in batches (modelserver/serving/worker.py).
 threads = _settings.threads
-worker_class = "modelserver.serving.worker.BatchedLogSyncWorker" if threads == 1 else "gthread"
+worker_class = (
+    "modelserver.serving.worker.BatchedLogSyncWorker" if threads == 1
+    else "modelserver.serving.worker.BatchedLogThreadWorker"
+)
 timeout = _settings.timeout
 graceful_timeout = _settings.graceful_timeout
 keepalive = _settings.keepalive
@@ -84,8 +87,9 @@ def on_exit(server):
 
 
 def worker_exit(server, worker):
-    # Every way out of a worker passes here, a timeout's abort too: write the log lines it still holds.
-    logs.flush_log_lines()
+    # Every way out of a worker passes here, a timeout's abort too: write the log lines it still holds, and every
+    # later one at once (gthread's pool threads may still answer requests while the process exits).
+    logs.buffer_log_lines(0, 0.0)
 
 
 def child_exit(server, worker):

@@ -23,6 +23,7 @@ import pytest
 
 import modelserver
 from helpers import metric_value
+from modelserver.serving.worker import LOG_BUFFER_SECONDS
 
 CONF = Path(modelserver.__file__).resolve().parent.parent / "gunicorn.conf.py"
 START_TIMEOUT = 60
@@ -299,30 +300,61 @@ def test_an_early_error_reads_the_unread_body_so_the_answer_arrives(start, class
     assert server.request("POST", "/predict", rows, headers)[0] == 200
 
 
-def test_every_log_line_is_written_while_gunicorn_runs_once_the_worker_goes_idle(start, classifier_dir):
-    server = start(classifier_dir, GUNICORN_WORKERS="1")
+def request_lines(server: Server, **fields):
+    """The request log lines written so far whose fields include ``fields``."""
+    return [
+        line for line in server.log_lines(server.stdout_path)
+        if line.get("event") == "request" and all(line.get(key) == value for key, value in fields.items())
+    ]
+
+
+def wait_for(condition, seconds=5.0):
+    """Poll ``condition`` until it is true or ``seconds`` passed; its last value."""
+    deadline = time.monotonic() + seconds
+    while not (held := condition()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return held
+
+
+@pytest.mark.parametrize("threads", ["1", "16"])  # gunicorn's sync worker, and gthread
+def test_every_log_line_is_written_once_in_order_while_gunicorn_runs_once_the_worker_goes_idle(
+    start, classifier_dir, threads
+):
+    server = start(classifier_dir, GUNICORN_WORKERS="1", GUNICORN_THREADS=threads)
     server.wait_ready()
-    total = 120
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        statuses = list(pool.map(lambda _: server.predict([ROW])[0], range(total), timeout=60))
-    assert statuses == [200] * total
+    clients, per_client = 8, 25
+    body = json.dumps({"instances": [ROW]}).encode()
 
-    def predict_lines():
-        return [line for line in server.log_lines(server.stdout_path) if line.get("route") == "/predict"]
+    def client(number):  # one connection per request, one after the other: each line's id is logged in this order
+        ids = [f"client-{number}-{index:03d}" for index in range(per_client)]
+        for request_id in ids:
+            headers = {"Content-Type": "application/json", "X-Request-ID": request_id}
+            assert server.request("POST", "/predict", body, headers)[0] == 200
+        return ids
 
-    deadline = time.monotonic() + 5  # the worker is idle now: it writes what it held before it waits
-    while len(predict_lines()) < total and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(predict_lines()) == total  # while gunicorn still runs
-    server.predict([ROW])
-    deadline = time.monotonic() + 5
-    while len(predict_lines()) < total + 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(predict_lines()) == total + 1
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        sent = list(pool.map(client, range(clients), timeout=120))
+
+    def logged_ids():
+        return [line["request_id"] for line in request_lines(server, route="/predict")]
+
+    # The worker is idle now: it writes what it held, while gunicorn still runs.
+    wait_for(lambda: len(logged_ids()) >= clients * per_client)
+    logged = logged_ids()
+    assert sorted(logged) == sorted(request_id for ids in sent for request_id in ids)  # each line exactly once
+    for ids in sent:
+        assert [request_id for request_id in logged if request_id in set(ids)] == ids  # in each client's order
+    server.request("POST", "/predict", body, {"Content-Type": "application/json", "X-Request-ID": "alone"})
+    answered = time.monotonic()
+    assert wait_for(lambda: request_lines(server, request_id="alone"))
+    # Written once the worker is idle, within the age bound (gthread's poller otherwise sleeps up to 1 s); the rest
+    # is slack for a loaded machine.
+    assert time.monotonic() - answered < LOG_BUFFER_SECONDS + 0.5
     assert server.stop() == 0
 
 
-# Computes (holding the CPU, as a model does) for as many seconds as the first value of the first row.
+# Computes (holding the CPU, as a model does) for as many seconds as the first value of the first row; fails for a
+# negative one.
 BUSY_PREDICTOR = """
 import time
 
@@ -334,6 +366,8 @@ def load(model_dir):
 
 
 def predict(model, rows):
+    if rows[0][0] < 0:
+        raise ValueError("a negative number of seconds")
     deadline = time.monotonic() + float(rows[0][0])
     while time.monotonic() < deadline:
         pass
@@ -341,21 +375,89 @@ def predict(model, rows):
 """
 
 
-def test_the_line_of_a_request_answered_during_a_graceful_stop_is_written(start, tmp_path):
-    # The worker finishes the request after SIGTERM and exits without going idle again: it must write the line it holds.
+@pytest.fixture
+def busy_dir(tmp_path):
     model_dir = tmp_path / "busy"
     model_dir.mkdir()
     (model_dir / "predictor.py").write_text(BUSY_PREDICTOR)
     (model_dir / "model.json").write_text(json.dumps({"name": "busy", "version": "1", "feature_names": ["seconds"]}))
-    server = start(model_dir, GUNICORN_WORKERS="1")
+    return model_dir
+
+
+def health(server: Server, request_id: str) -> None:
+    assert server.request("GET", "/health", headers={"X-Request-ID": request_id})[0] == 200
+
+
+@pytest.mark.parametrize("threads", ["1", "4"])  # gunicorn's sync worker, and gthread
+def test_the_line_of_a_request_answered_during_a_graceful_stop_is_written(start, busy_dir, threads):
+    # The worker finishes the request after SIGTERM and exits without going idle again: it must write the line it
+    # holds; with threads, also the line of a request answered meanwhile (held while the first is in flight).
+    server = start(busy_dir, GUNICORN_WORKERS="1", GUNICORN_THREADS=threads)
     server.wait_ready()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        in_flight = pool.submit(server.predict, [[1.5]])
+        in_flight = pool.submit(server.predict, [[2.0]])
         time.sleep(0.5)  # the request computes
+        if threads != "1":
+            health(server, "meanwhile")
         assert server.stop() == 0
         assert in_flight.result()[0] == 200
-    lines = [line for line in server.log_lines(server.stdout_path) if line.get("route") == "/predict"]
-    assert [line["status"] for line in lines] == [200]
+    assert [line["status"] for line in request_lines(server, route="/predict")] == [200]
+    assert len(request_lines(server, request_id="meanwhile")) == (threads != "1")
+
+
+def test_gthread_holds_lines_while_a_request_is_in_flight_writes_them_by_age_and_at_once_for_an_error(
+    start, busy_dir
+):
+    server = start(busy_dir, GUNICORN_WORKERS="1", GUNICORN_THREADS="4", BATCH_MAX_ROWS="1")
+    server.wait_ready()
+    assert wait_for(lambda: request_lines(server, path="/ready"))  # idle: nothing held from before
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        in_flight = pool.submit(server.predict, [[5.0]])  # keeps the worker busy throughout
+        time.sleep(0.3)
+        health(server, "first")
+        time.sleep(0.3)
+        assert not request_lines(server, request_id="first"), "held: a request is in flight"
+        health(server, "second")  # the first line is older than the age bound (0.1 s): both are written now
+        assert [line["request_id"] for line in request_lines(server, path="/health")[-2:]] == ["first", "second"]
+        health(server, "third")
+        assert not request_lines(server, request_id="third")
+        assert server.predict([[-1.0]])[0] == 500  # an error line: written at once, after the lines held before it
+        lines = server.log_lines(server.stdout_path)
+        assert [line.get("request_id") or line.get("event") for line in lines[-2:]] == ["third", "prediction_failed"]
+        assert not in_flight.done(), "the busy request must outlast the checks above"
+        assert in_flight.result()[0] == 200
+    # Idle again: the failed request's line and the busy one's are written while gunicorn runs.
+    assert wait_for(lambda: len(request_lines(server, route="/predict")) == 2)
+    assert server.stop() == 0
+
+
+def test_lines_held_when_a_gthread_worker_is_aborted_are_written(start, busy_dir):
+    # gunicorn's master aborts a worker that missed its timeout with SIGABRT; sent here directly, while the worker
+    # holds a line and two requests are in flight. The held line is written as the worker exits (worker_exit), and
+    # from then on each line at once: the shorter request's while the longer one still runs (as a stuck one would).
+    server = start(busy_dir, GUNICORN_WORKERS="1", GUNICORN_THREADS="4", BATCH_MAX_ROWS="1")
+    server.wait_ready()
+    assert wait_for(lambda: request_lines(server, path="/ready"))
+    worker = request_lines(server, path="/ready")[0]["pid"]
+
+    def predict_lines():
+        return request_lines(server, route="/predict", pid=worker)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        longer = pool.submit(server.predict, [[5.0]])
+        shorter = pool.submit(server.predict, [[2.0]])
+        time.sleep(0.3)
+        health(server, "held")
+        assert not request_lines(server, request_id="held")
+        os.kill(worker, signal.SIGABRT)
+        assert wait_for(lambda: request_lines(server, request_id="held"), seconds=2.0), server.logs()
+        assert not predict_lines(), "written by the exit, not with the next line"
+        assert shorter.result()[0] == 200  # the pool threads still answer as the process exits
+        assert wait_for(lambda: len(predict_lines()) == 1, seconds=2.0), server.logs()
+        assert not longer.done(), "the shorter request's line is written while the longer one runs"
+        assert longer.result()[0] == 200
+    assert wait_for(lambda: len(predict_lines()) == 2), server.logs()
+    assert len(request_lines(server, request_id="held")) == 1
 
 
 # How long a shadow listener takes at most to say it is ready once gunicorn is.
@@ -408,10 +510,15 @@ def test_a_candidate_replays_every_copy_it_receives_as_a_shadow_request(start, c
     assert metric_value(text, "modelserver_shadow_requests_total") == expected
     # Shadow requests are not live: no live prediction request was made.
     assert not metric_value(text, "modelserver_model_requests_total", version="1", role="candidate", status="200")
+    wanted = {f"copy-{index}" for index in range(1, 40) if index != 7} | {"bad-row"}
+
+    def replayed():  # the workers write their lines once idle (within 0.1 s with threads)
+        lines = server.log_lines(server.stdout_path)
+        return {line.get("request_id") for line in lines if line.get("event") == "shadow_request"}
+
+    assert wait_for(lambda: wanted <= replayed()), replayed()
     lines = server.log_lines(server.stdout_path)
     assert any(line.get("event") == "shadow_listener_ready" and line["port"] == port for line in lines), server.logs()
-    replayed = {line.get("request_id") for line in lines if line.get("event") == "shadow_request"}
-    assert {f"copy-{index}" for index in range(1, 40) if index != 7} | {"bad-row"} <= replayed
     assert server.stop() == 0
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as again:
         again.bind(("0.0.0.0", port))  # the listener has ended with gunicorn

@@ -82,7 +82,7 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch, tmp_path):
     spec = importlib.util.spec_from_file_location("gunicorn_conf_under_test", CONF)
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)
-    assert (conf.workers, conf.threads, conf.worker_class) == (3, 4, "gthread")
+    assert (conf.workers, conf.threads, conf.worker_class) == (3, 4, "modelserver.serving.worker.BatchedLogThreadWorker")
     assert (conf.max_requests, conf.max_requests_jitter, conf.preload_app) == (100, 10, True)
     assert conf.bind == ["0.0.0.0:8123"]
     assert conf.wsgi_app == "modelserver.http.app:create_app()"
@@ -102,13 +102,13 @@ def test_one_thread_runs_the_sync_worker_with_batched_log_lines(monkeypatch, tmp
     assert (conf.threads, conf.worker_class) == (1, "modelserver.serving.worker.BatchedLogSyncWorker")
 
 
-def test_the_default_thread_count_runs_gthread(monkeypatch, tmp_path):
+def test_the_default_thread_count_runs_gthread_with_batched_log_lines(monkeypatch, tmp_path):
     monkeypatch.delenv("GUNICORN_THREADS", raising=False)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prom"))
     spec = importlib.util.spec_from_file_location("gunicorn_conf_default_threads", CONF)
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)
-    assert (conf.threads, conf.worker_class) == (2, "gthread")
+    assert (conf.threads, conf.worker_class) == (2, "modelserver.serving.worker.BatchedLogThreadWorker")
 
 
 def test_check_app_loads_passes_for_a_good_model(monkeypatch, classifier_dir):
