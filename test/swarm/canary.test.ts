@@ -4,10 +4,9 @@
  * task (targets from `tasks.<service>` in the overlay network). One stack, changed step by step, few steps (each
  * change of the proxy's config restarts the proxy task of every node in turn): the candidate added at 10% with a
  * sticky header and shadow at 100% (share, stickiness, shadow counts and agreement, all measured after that one
- * change); its removal; a candidate failing 30% of its predictions rolled back by its error-rate gate, the rollback
- * being the config at 0% written into the proxy service's spec, which every node's proxy task restarts with;
- * promotion. (A 3x slower candidate rolled back by its p99-ratio gate takes the same path on a Swarm; it is not a
- * step here for CI time, docs/testing.md gives the figures of the one run that had it.) Before each `up`
+ * change); its removal; a candidate failing 30% of its predictions rolled back by its error-rate gate, replaced at
+ * once (no removal in between) by one 3x slower rolled back by its p99-ratio gate, each rollback being the config at
+ * 0% written into the proxy service's spec, which every node's proxy task restarts with; promotion. Before each `up`
  * the change is previewed live and reviewed (`model-service-review --stack`); after the removal and the promotion,
  * every node's running proxy already has the config without the candidate when `up` returns. Traffic goes only to
  * the test bed nodes' own addresses.
@@ -496,11 +495,13 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     expect(reviewed).toContain("_Note: 30% of live traffic moves to 2.1.0-flaky._");
     const { tally, seconds, error } = await upUnderLoad();
     figures.failingCandidate = { upSeconds: seconds, ...summary(tally), gateMessage: gateLines(error) };
-    prepareNext("promotion", async () => {
-      await scratch.stack.setConfig(`${NAMESPACE}:modelDir`, { value: join(fixtures, "iris-rules") });
-      await scratch.stack.setConfig(`${NAMESPACE}:smokeTestInstances`, { value: JSON.stringify([SETOSA]) });
-      await setCandidate(null);
-    });
+    prepareNext("slow", () =>
+      setCandidate({
+        modelDir: join(fixtures, "slow-iris"),
+        trafficPercent: 20,
+        gates: { windowSeconds: 20, minRequests: 20, maxErrorRate: 0.05, maxP99LatencyRatio: 1.5 },
+      }),
+    );
     expect(error, "the gate must fail `up`").toBeDefined();
     expect(error).toMatch(/error rate/i);
     expect(error).toMatch(/runs the config with 0% candidate traffic/);
@@ -515,14 +516,48 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     figures.failingCandidate = { ...(figures.failingCandidate as object), stepSeconds: elapsed() };
   }, 900_000);
 
+  it("replaces it with a candidate 3x slower than stable, rolled back by its p99-ratio gate with the measured values, clients losing nothing", async () => {
+    const elapsed = stepStarted();
+    const reviewed = await preparedReview();
+    // The state still holds the flaky candidate's 30% (its gate set the running proxies to 0%, docs/swarm.md).
+    expect(reviewed).toContain("| candidate version | `2.1.0-flaky` | `2.3.0-slow` |");
+    expect(reviewed).toMatch(/\| candidate digest \| `sha256:[0-9a-f]{64}` \| `sha256:[0-9a-f]{64}` \|/);
+    expect(reviewed).toContain("| candidate live traffic | `30%` | `20%` |");
+    expect(reviewed).toContain("| candidate routing | | random per request |");
+    expect(reviewed).toContain("| candidate gates | | window 20 s, error rate ≤ 0.05, p99 latency ratio ≤ 1.5, at least 20 live requests |");
+    expect(reviewed).toContain("_Note: 20% of live traffic moves to 2.3.0-slow._");
+    const { tally, seconds, error } = await upUnderLoad();
+    figures.slowCandidate = { upSeconds: seconds, ...summary(tally), gateMessage: gateLines(error) };
+    prepareNext("promotion", async () => {
+      await scratch.stack.setConfig(`${NAMESPACE}:modelDir`, { value: join(fixtures, "iris-rules") });
+      await scratch.stack.setConfig(`${NAMESPACE}:smokeTestInstances`, { value: JSON.stringify([SETOSA]) });
+      await setCandidate(null);
+    });
+    expect(error, "the gate must fail `up`").toBeDefined();
+    const measured = /p99 latency ratio ([0-9.e+]+) \(candidate p99 ([0-9.e+]+) ms, stable p99 ([0-9.e+]+) ms\) vs max 1\.5: FAIL/.exec(error ?? "");
+    expect(measured, error?.slice(-3000)).not.toBeNull();
+    const [ratio, candidateP99, stableP99] = measured!.slice(1).map(Number);
+    figures.slowCandidate = { ...(figures.slowCandidate as object), ratio, candidateP99, stableP99 };
+    expect(error).toMatch(/runs the config with 0% candidate traffic/);
+    // Node 1's proxy restarts twice: to 20%, then to the rollback's 0%.
+    expectNoFailedRequest(tally, 2);
+    // The candidate is at least 3x slower than stable, as measured by the gate itself over its window.
+    expect(candidateP99).toBeGreaterThanOrEqual(3 * stableP99);
+    expect(ratio).toBeGreaterThanOrEqual(3);
+    expect(proxyConfig()).not.toContain("# model-service:candidate-weight");
+    expect(await proxiesConverged()).toBeDefined();
+    await expectEveryNodeAnswers("1.0.0", "afterSlowRollbackPerNode");
+    figures.slowCandidate = { ...(figures.slowCandidate as object), stepSeconds: elapsed() };
+  }, 900_000);
+
   it("promotes the candidate's model (modelDir set, candidate removed) under load with no failed request; when up returns every node's proxy runs the config without the candidate", async () => {
     const elapsed = stepStarted();
     const reviewed = await preparedReview();
     expect(reviewed).toMatch(/\| model version \| `1\.0\.0` \| `2\.0\.0` \|/);
-    expect(reviewed).toContain("| candidate version | `2.1.0-flaky` | (none) |");
-    expect(reviewed).toContain("| candidate live traffic | `30%` | `off` |");
+    expect(reviewed).toContain("| candidate version | `2.3.0-slow` | (none) |");
+    expect(reviewed).toContain("| candidate live traffic | `20%` | `off` |");
     expect(reviewed).not.toContain("| candidate routing |");
-    expect(reviewed).toContain("_Note: live traffic leaves 2.1.0-flaky: stable answers every request._");
+    expect(reviewed).toContain("_Note: live traffic leaves 2.3.0-slow: stable answers every request._");
     const { tally, seconds, error, proxiesAtEnd } = await upUnderLoad();
     figures.promotion = { upSeconds: seconds, ...summary(tally) };
     expect(error?.slice(-3000)).toBeUndefined();
