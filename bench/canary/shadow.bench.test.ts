@@ -4,9 +4,15 @@
  * (keep-alive connections, POST /predict through the proxy on 127.0.0.1) with shadow off, at 100%, and off again,
  * in the same run, at two load levels: closed loop (each connection sends its next request when the previous answer
  * arrives: the box's capacity) and a fixed rate well below it. Prints client p50/p99 of each phase and level, the
- * ratio of shadow on to the mean of the two off phases, and where the CPU went in the closed-loop runs (CPU seconds
- * of the proxy, the stable replicas and the candidate, read from their cgroups, and the host's busy share);
- * writes bench/results/canary-shadow.md.
+ * ratio of shadow on to off (the median of the on phases over the median of the off ones, and the percentiles of all
+ * on answers over those of all off answers), and where the CPU went in the closed-loop runs (CPU seconds of the
+ * proxy, the stable replicas and the candidate, read from their cgroups, and the host's busy share); writes
+ * bench/results/canary-shadow.md.
+ *
+ * `CANARY_BENCH_EXPERIMENT` varies what the candidate does during the shadow phases, to tell the proxy's share of
+ * the cost from the candidate's: `paused` (`docker pause`: the copies are sent and dropped by the kernel, the
+ * candidate computes nothing) or `idle` (every thread of the candidate's processes moved to the idle scheduling
+ * class from the host with `chrt --idle`: it computes only on CPU time nothing else wants).
  */
 import { execFileSync } from "node:child_process";
 import * as http from "node:http";
@@ -28,7 +34,10 @@ const REQUESTS = Number(process.env.CANARY_BENCH_REQUESTS ?? 4000);
 const BODY = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
 /** The fixed-rate level: requests per second and how many (well below what the closed loop reaches). */
 const RATE_PER_SECOND = Number(process.env.CANARY_BENCH_RATE ?? 100);
-const RATE_REQUESTS = Number(process.env.CANARY_BENCH_RATE_REQUESTS ?? 2000);
+/** What the candidate does during the shadow phases (see the module comment): "" (serve), "paused" or "idle". */
+const EXPERIMENT = process.env.CANARY_BENCH_EXPERIMENT ?? "";
+if (!["", "paused", "idle"].includes(EXPERIMENT)) throw new Error(`CANARY_BENCH_EXPERIMENT: ${EXPERIMENT} is not paused or idle`);
+const RATE_REQUESTS = Number(process.env.CANARY_BENCH_RATE_REQUESTS ?? 3000);
 
 /** One POST /predict on `agent`: its latency in ms, or null when it failed. */
 function predictOnce(agent: http.Agent): Promise<number | null> {
@@ -141,10 +150,38 @@ interface Phase {
   readonly p99: number;
   readonly n: number;
   readonly failed: number;
+  /** Every answer's latency in ms, for the percentiles of all phases of one kind together. */
+  readonly ms: readonly number[];
 }
 
 /** Off and on alternate, so a drift of the shared machine falls on both. */
-const PHASES = [["shadow off (1)", 0], ["shadow 100% (1)", 100], ["shadow off (2)", 0], ["shadow 100% (2)", 100], ["shadow off (3)", 0]] as const;
+const PHASES = [
+  ["shadow off (1)", 0],
+  ["shadow 100% (1)", 100],
+  ["shadow off (2)", 0],
+  ["shadow 100% (2)", 100],
+  ["shadow off (3)", 0],
+  ["shadow 100% (3)", 100],
+  ["shadow off (4)", 0],
+] as const;
+
+/**
+ * Waits until the candidate has replayed what earlier loads left in its socket buffer (its containers used less than
+ * 1% of a CPU over the last second), so that one level's copies do not fall on the next level's measurement;
+ * bounded at 60 s. Returns the seconds waited.
+ */
+async function candidateIdle(names: readonly string[]): Promise<number> {
+  const started = performance.now();
+  const used = () => names.reduce((sum, name) => sum + (containerCpuNs(name) ?? 0), 0);
+  let before = used();
+  while (performance.now() - started < 60_000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = used();
+    if (now - before < 10_000_000) break;
+    before = now;
+  }
+  return (performance.now() - started) / 1000;
+}
 
 it("measures client latency with shadow traffic off, at 100% and off again", async () => {
   ensureBuilt();
@@ -156,8 +193,9 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
   const fixedRate = `${RATE_PER_SECOND} requests/s`;
   const phases: Phase[] = [];
   const cpuRows: string[] = [];
+  const drained: number[] = [];
   const record = (name: string, level: string, { ms, failed }: { ms: number[]; failed: number }) => {
-    phases.push({ name, level, p50: percentile(ms, 50), p99: percentile(ms, 99), n: ms.length, failed });
+    phases.push({ name, level, p50: percentile(ms, 50), p99: percentile(ms, 99), n: ms.length, failed, ms });
     console.log(`${name}, ${level}: p50 ${percentile(ms, 50).toFixed(2)} ms, p99 ${percentile(ms, 99).toFixed(2)} ms over ${ms.length} answers, ${failed} failed`);
   };
   try {
@@ -174,12 +212,23 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
         stable: outputs.apiContainerNames.value as string[],
         candidate: outputs.candidateContainerNames.value as string[],
       };
+      if (EXPERIMENT === "idle" && shadow > 0) {
+        for (const name of groups.candidate) {
+          for (const pid of execFileSync("docker", ["top", name, "-eo", "pid"], { encoding: "utf8" }).split("\n").slice(1).map((line) => line.trim()).filter(Boolean)) {
+            execFileSync("chrt", ["--idle", "-a", "-p", "0", pid]);
+          }
+        }
+      }
+      if (EXPERIMENT === "paused" && shadow > 0) execFileSync("docker", ["pause", ...groups.candidate]);
       await latencies(500, CONNECTIONS); // warm-up, not counted
+      drained.push(await candidateIdle(groups.candidate));
       const closed = await cpuDuring(groups, () => latencies(REQUESTS, CONNECTIONS));
       record(name, closedLoop, closed.result);
       const cpu = (group: string) => (closed.seconds[group] === null ? "n/a" : (closed.seconds[group] as number).toFixed(2));
       cpuRows.push(`| ${name} | ${cpu("proxy")} | ${cpu("stable")} | ${cpu("candidate")} | ${(closed.hostBusy * 100).toFixed(0)}% |`);
+      drained.push(await candidateIdle(groups.candidate));
       record(name, fixedRate, await latenciesAtRate(RATE_REQUESTS, RATE_PER_SECOND));
+      if (EXPERIMENT === "paused" && shadow > 0) execFileSync("docker", ["unpause", ...groups.candidate]);
     }
   } finally {
     await scratch.dispose();
@@ -189,7 +238,8 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
     const of = (shadow: number) => phases.filter((phase) => phase.level === level && PHASES.some(([name, percent]) => name === phase.name && percent === shadow));
     const [off, on] = [of(0), of(100)];
     const ratio = (key: "p50" | "p99") => (median(on.map((phase) => phase[key])) / median(off.map((phase) => phase[key]))).toFixed(3);
-    return `p50 x${ratio("p50")}, p99 x${ratio("p99")}`;
+    const pooled = (p: number) => (percentile(on.flatMap((phase) => phase.ms), p) / percentile(off.flatMap((phase) => phase.ms), p)).toFixed(3);
+    return `p50 x${ratio("p50")}, p99 x${ratio("p99")}; over all answers of the phases together: p50 x${pooled(50)}, p99 x${pooled(99)}`;
   };
   const report = [
     "# Shadow traffic: client latency",
@@ -197,7 +247,9 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
     `Made by \`npm run bench:canary\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, ${cpus().length} CPUs): the reference`,
     `stack (2 replicas of 0.5 CPU) with a candidate of 1 replica (0.5 CPU, no live share: CPU weight 2), POST /predict through the proxy on 127.0.0.1 at two`,
     `levels per phase: ${REQUESTS} requests closed loop on ${CONNECTIONS} keep-alive connections (after 500 of warm-up), then ${RATE_REQUESTS}`,
-    `started at a fixed ${RATE_PER_SECOND} requests/s.`,
+    `started at a fixed ${RATE_PER_SECOND} requests/s. Before each level the bench waits until the candidate has replayed what the`,
+    `previous one left in its socket buffer (its CPU under 1% for a second): ${drained.map((seconds) => seconds.toFixed(0)).join(", ")} s.`,
+    ...(EXPERIMENT === "" ? [] : ["", `Experiment \`CANARY_BENCH_EXPERIMENT=${EXPERIMENT}\`: during the shadow phases the candidate was ${EXPERIMENT === "paused" ? "paused (`docker pause`)" : "in the idle scheduling class (`chrt --idle`, every thread)"}.`]),
     "",
     "| phase | load | answers | failed | p50 (ms) | p99 (ms) |",
     "|---|---|---|---|---|---|",
