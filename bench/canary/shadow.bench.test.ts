@@ -183,6 +183,21 @@ async function candidateIdle(names: readonly string[]): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/** Applies `EXPERIMENT` to the candidate's containers for one shadow phase; returns what ends it. */
+function startExperiment(candidates: readonly string[]): () => void {
+  if (EXPERIMENT === "paused") {
+    execFileSync("docker", ["pause", ...candidates]);
+    return () => execFileSync("docker", ["unpause", ...candidates]);
+  }
+  if (EXPERIMENT === "idle") {
+    for (const name of candidates) {
+      const pids = execFileSync("docker", ["top", name, "-eo", "pid"], { encoding: "utf8" }).split("\n").slice(1).map((line) => line.trim()).filter(Boolean);
+      for (const pid of pids) execFileSync("chrt", ["--idle", "-a", "-p", "0", pid]);
+    }
+  }
+  return () => undefined; // idle stays: in the off phases the candidate has nothing to compute
+}
+
 it("measures client latency with shadow traffic off, at 100% and off again", async () => {
   ensureBuilt();
   const scratch = await createScratchStack(repoRoot, STACK);
@@ -212,14 +227,7 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
         stable: outputs.apiContainerNames.value as string[],
         candidate: outputs.candidateContainerNames.value as string[],
       };
-      if (EXPERIMENT === "idle" && shadow > 0) {
-        for (const name of groups.candidate) {
-          for (const pid of execFileSync("docker", ["top", name, "-eo", "pid"], { encoding: "utf8" }).split("\n").slice(1).map((line) => line.trim()).filter(Boolean)) {
-            execFileSync("chrt", ["--idle", "-a", "-p", "0", pid]);
-          }
-        }
-      }
-      if (EXPERIMENT === "paused" && shadow > 0) execFileSync("docker", ["pause", ...groups.candidate]);
+      const endExperiment = shadow > 0 ? startExperiment(groups.candidate) : () => undefined;
       await latencies(500, CONNECTIONS); // warm-up, not counted
       drained.push(await candidateIdle(groups.candidate));
       const closed = await cpuDuring(groups, () => latencies(REQUESTS, CONNECTIONS));
@@ -228,7 +236,7 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
       cpuRows.push(`| ${name} | ${cpu("proxy")} | ${cpu("stable")} | ${cpu("candidate")} | ${(closed.hostBusy * 100).toFixed(0)}% |`);
       drained.push(await candidateIdle(groups.candidate));
       record(name, fixedRate, await latenciesAtRate(RATE_REQUESTS, RATE_PER_SECOND));
-      if (EXPERIMENT === "paused" && shadow > 0) execFileSync("docker", ["unpause", ...groups.candidate]);
+      endExperiment();
     }
   } finally {
     await scratch.dispose();
