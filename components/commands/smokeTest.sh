@@ -52,14 +52,16 @@ while :; do
   response="$(request --noproxy '*' --silent --show-error --max-time "$PREDICT_TIMEOUT_SECONDS" \
       --header 'Content-Type: application/json' --data-binary "$PREDICT_BODY" \
       --write-out '\n%{http_code}' "$SERVICE_URL/predict")" || code=$?
-  # curl's 7: the connection was refused, the request never sent. On a Swarm a node's proxy task may restart
-  # (stop-first) after /ready answered: ask again within the same deadline.
-  if ((code == 7)) && ((SECONDS < deadline)); then
+  # curl's 7: the connection was refused; 52 and 56: it closed or was reset before an answer. On a Swarm a node's
+  # proxy task may restart (stop-first) after /ready answered, and a proxy that stops resets the request it had just
+  # accepted: ask again within the same deadline (a prediction changes nothing, so asking twice is safe).
+  if ((code == 7 || code == 52 || code == 56)) && ((SECONDS < deadline)); then
+    echo "smoke test: POST $SERVICE_URL/predict got no answer (curl exit $code), asking again" >&2
     sleep 0.5
     continue
   fi
   if ((code != 0)); then
-    echo "smoke test: POST $SERVICE_URL/predict failed" >&2
+    echo "smoke test: POST $SERVICE_URL/predict failed (curl exit $code)" >&2
     exit 1
   fi
   status="${response##*$'\n'}"

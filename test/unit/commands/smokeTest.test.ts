@@ -9,13 +9,17 @@ interface FakeApi {
   readonly ready: boolean;
   readonly predictStatus: number;
   readonly predictBody: string;
+  /** How many /predict requests get their connection reset instead of an answer (a proxy that stops); -1: all. */
+  readonly resetPredicts?: number;
 }
 
 let server: Server | undefined;
 let lastPredictBody = "";
 let lastAuthorization: string | undefined;
+let predictsReset = 0;
 
 afterEach(() => {
+  predictsReset = 0;
   server?.close();
   server = undefined;
 });
@@ -28,6 +32,9 @@ async function startFakeApi(fake: FakeApi): Promise<string> {
     request.on("end", () => {
       if (request.url === "/ready") {
         response.writeHead(fake.ready ? 200 : 503).end();
+      } else if (request.url === "/predict" && request.method === "POST" && (fake.resetPredicts === -1 || predictsReset < (fake.resetPredicts ?? 0))) {
+        predictsReset += 1;
+        request.socket.resetAndDestroy();
       } else if (request.url === "/predict" && request.method === "POST") {
         lastPredictBody = body;
         lastAuthorization = request.headers.authorization;
@@ -86,6 +93,23 @@ describe("smoke test script", () => {
     const result = await runSmokeTest(url, 2);
     expect(result.status).not.toBe(0);
     expect(result.output).toContain("/ready did not answer 200 within 2s");
+  });
+
+  it("asks again when a connection is reset before the answer (a proxy task that stops on a Swarm), within the deadline", async () => {
+    const url = await startFakeApi({ ready: true, predictStatus: 200, predictBody: GOOD_ANSWER, resetPredicts: 2 });
+    const result = await runSmokeTest(url);
+    expect(result.output).toContain("got no answer (curl exit 56), asking again");
+    expect(result.output).toContain("smoke test passed");
+    expect(result.status).toBe(0);
+    expect(predictsReset).toBe(2);
+  });
+
+  it("fails, naming curl's exit status, when every connection is reset until the deadline", async () => {
+    const url = await startFakeApi({ ready: true, predictStatus: 200, predictBody: GOOD_ANSWER, resetPredicts: -1 });
+    const result = await runSmokeTest(url, 2);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("/predict failed (curl exit 56)");
+    expect(predictsReset).toBeGreaterThan(1);
   });
 
   it("fails when /predict answers an error status", async () => {
