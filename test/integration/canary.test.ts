@@ -18,6 +18,7 @@ import { holdHeavyLock, type HeldLock } from "./support/heavyLock.js";
 import { createScratchStack, type ScratchStack } from "./support/pulumi.js";
 import { NAMESPACE, ROLLOUT_REQUESTS, rolloutBaseConfig } from "./support/rollouts.js";
 import { startSteadyLoad, summariseFailures, type LoadReport } from "./support/steadyLoad.js";
+import { failedP99Gate } from "./support/canaryGate.js";
 import { execInContainer } from "./support/docker.js";
 import { runReviewCli } from "./support/review.js";
 import { NO_RISK_MESSAGE } from "../../review/rolloutRisk.js";
@@ -340,9 +341,9 @@ describe("canary and shadow traffic through the proxy (runtime docker)", () => {
     const { report, upError, seconds } = await upUnderLoad();
     expectNoFailedRequest(report, `slow candidate 2.3.0-slow at 20%, gated on p99 ratio 1.5 (up ${seconds.toFixed(0)} s)`);
     expect(upError, "the gate must fail `up`").toBeDefined();
-    const measured = /p99 latency ratio ([0-9.e+]+) \(candidate p99 ([0-9.e+]+) ms, stable p99 ([0-9.e+]+) ms\) vs max 1\.5: FAIL/.exec(upError ?? "");
+    const measured = failedP99Gate(upError, 1.5);
     expect(measured, upError).not.toBeNull();
-    const [ratio, candidateP99, stableP99] = measured!.slice(1).map(Number);
+    const { ratio, candidateP99, stableP99 } = measured!;
     figures.push(`| slow gate: candidate p99 ${candidateP99} ms, stable p99 ${stableP99} ms, ratio ${ratio} (max 1.5) | | | |`);
     figures.push(`| gate message: ${gateLines(upError)} | | | |`);
     // The candidate is at least 3x slower than stable, as measured by the gate itself over its window.

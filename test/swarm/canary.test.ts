@@ -25,6 +25,7 @@ import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failedP99Gate } from "../integration/support/canaryGate.js";
 import { holdHeavyLock, type HeldLock } from "../integration/support/heavyLock.js";
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "../integration/support/pulumi.js";
 import { NAMESPACE } from "../integration/support/rollouts.js";
@@ -319,6 +320,19 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
   /** The canary gate's lines in a failed `up`'s error, for the figures. */
   const gateLines = (error: string | undefined): string[] =>
     (error ?? "").split("\n").filter((line) => /canary gate|error rate|p99 latency|FAIL/.test(line)).slice(-8).map((line) => line.trim());
+  /**
+   * After a failed gate: `up` said the proxy service runs the config with 0%, clients lost nothing (node 1's proxy
+   * restarted twice: to the candidate's share, then to the rollback's 0%), the spec has no candidate weight, and each
+   * node, asked directly, answers only stable. The gate dropped the weight in node 1's nginx only; the rollback's spec
+   * restarts every node's proxy task, so each node answering only stable is a proxy task that restarted from it.
+   */
+  const expectRolledBackOnEveryNode = async (tally: Tally, error: string | undefined, step: string) => {
+    expect(error).toMatch(/runs the config with 0% candidate traffic/);
+    expectNoFailedRequest(tally, 2);
+    expect(proxyConfig()).not.toContain("# model-service:candidate-weight");
+    expect(await proxiesConverged()).toBeDefined();
+    await expectEveryNodeAnswers("1.0.0", step);
+  };
   const stepStarted = () => {
     const started = performance.now();
     return () => Math.round((performance.now() - started) / 100) / 10;
@@ -504,15 +518,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     );
     expect(error, "the gate must fail `up`").toBeDefined();
     expect(error).toMatch(/error rate/i);
-    expect(error).toMatch(/runs the config with 0% candidate traffic/);
-    // Node 1's proxy restarts twice: to 30%, then to the rollback's 0%.
-    expectNoFailedRequest(tally, 2);
-    expect(proxyConfig()).not.toContain("# model-service:candidate-weight");
-
-    // The gate dropped the weight in node 1's nginx only; the rollback's spec restarts every node's proxy task, so
-    // each node (asked directly) answering only stable is a proxy task that restarted from the spec with 0%.
-    expect(await proxiesConverged()).toBeDefined();
-    await expectEveryNodeAnswers("1.0.0", "afterFlakyRollbackPerNode");
+    await expectRolledBackOnEveryNode(tally, error, "afterFlakyRollbackPerNode");
     figures.failingCandidate = { ...(figures.failingCandidate as object), stepSeconds: elapsed() };
   }, 900_000);
 
@@ -534,19 +540,14 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
       await setCandidate(null);
     });
     expect(error, "the gate must fail `up`").toBeDefined();
-    const measured = /p99 latency ratio ([0-9.e+]+) \(candidate p99 ([0-9.e+]+) ms, stable p99 ([0-9.e+]+) ms\) vs max 1\.5: FAIL/.exec(error ?? "");
+    const measured = failedP99Gate(error, 1.5);
     expect(measured, error?.slice(-3000)).not.toBeNull();
-    const [ratio, candidateP99, stableP99] = measured!.slice(1).map(Number);
+    const { ratio, candidateP99, stableP99 } = measured!;
     figures.slowCandidate = { ...(figures.slowCandidate as object), ratio, candidateP99, stableP99 };
-    expect(error).toMatch(/runs the config with 0% candidate traffic/);
-    // Node 1's proxy restarts twice: to 20%, then to the rollback's 0%.
-    expectNoFailedRequest(tally, 2);
     // The candidate is at least 3x slower than stable, as measured by the gate itself over its window.
     expect(candidateP99).toBeGreaterThanOrEqual(3 * stableP99);
     expect(ratio).toBeGreaterThanOrEqual(3);
-    expect(proxyConfig()).not.toContain("# model-service:candidate-weight");
-    expect(await proxiesConverged()).toBeDefined();
-    await expectEveryNodeAnswers("1.0.0", "afterSlowRollbackPerNode");
+    await expectRolledBackOnEveryNode(tally, error, "afterSlowRollbackPerNode");
     figures.slowCandidate = { ...(figures.slowCandidate as object), stepSeconds: elapsed() };
   }, 900_000);
 
