@@ -137,7 +137,8 @@ class Settings:
     ``api_keys`` (from ``API_KEY_SALT``/``API_KEY_DIGESTS``) makes every endpoint but health require a key.
     ``batch_max_rows`` and ``batch_max_wait_microseconds`` bound adaptive batching (model/batching.py).
     ``model_role`` (``MODEL_ROLE``) is ``stable`` or ``candidate``; ``reference_model_dir`` (``REFERENCE_MODEL_DIR``,
-    candidates only) holds the stable model the api compares its shadow predictions with.
+    candidates only) holds the stable model the api compares its shadow predictions with; ``shadow_port``
+    (``SHADOW_PORT``, candidates only) is its shadow listener's UDP port, whose kernel figures ``/metrics`` shows.
     ``metrics_multiprocess_dir`` is set when prometheus_client runs in multiprocess mode
     (``PROMETHEUS_MULTIPROC_DIR`` set; gunicorn.conf.py always sets it): ``/metrics`` then aggregates the
     files of every gunicorn worker instead of the calling worker's own registry.
@@ -154,6 +155,7 @@ class Settings:
     batch_max_wait_microseconds: int = _CONTRACT["BATCH_MAX_WAIT_MICROSECONDS"]["default"]
     model_role: str = _CONTRACT["MODEL_ROLE"]["default"]
     reference_model_dir: Optional[str] = None
+    shadow_port: Optional[int] = None
 
     def __post_init__(self) -> None:
         roles = _CONTRACT["MODEL_ROLE"]["values"]
@@ -178,6 +180,8 @@ class Settings:
     def read(cls, env: Environment) -> "Settings":
         model_dir = env.text("MODEL_DIR")
         assert model_dir is not None  # the contract gives a default
+        model_role = env.choice("MODEL_ROLE")
+        shadow_port = env.integer("SHADOW_PORT")
         return cls(
             model_dir=model_dir,
             model_name=env.text("MODEL_NAME"),
@@ -189,8 +193,9 @@ class Settings:
             api_keys=_api_keys(env),
             batch_max_rows=env.integer("BATCH_MAX_ROWS"),
             batch_max_wait_microseconds=env.integer("BATCH_MAX_WAIT_MICROSECONDS"),
-            model_role=env.choice("MODEL_ROLE"),
+            model_role=model_role,
             reference_model_dir=env.text("REFERENCE_MODEL_DIR"),
+            shadow_port=shadow_port if model_role == CANDIDATE_ROLE else None,
         )
 
 

@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failedP99Gate } from "../integration/support/canaryGate.js";
 import { holdHeavyLock, type HeldLock } from "../integration/support/heavyLock.js";
+import { expectEveryMirroredRequestCounted, parseShadowCounts, settledShadowCounts, shadowDelta, type ShadowCounts } from "../integration/support/shadowCounts.js";
 import { createScratchStack, requireProviderPlugins, type ScratchStack } from "../integration/support/pulumi.js";
 import { NAMESPACE } from "../integration/support/rollouts.js";
 import { runReviewCliAsync } from "../integration/support/review.js";
@@ -288,16 +289,12 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
   const proxyConfig = (): string =>
     decodeConfig(JSON.parse(nodeDocker(testbed.manager, ["service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Env}}", proxyService])) as string[]);
   /**
-   * A counter of the candidate's /metrics (summed over its label sets), read in the manager's proxy task, where the
-   * candidate's network alias resolves (the test never addresses a task itself). The candidate runs one task.
+   * The candidate's shadow figures in its /metrics, read in the manager's proxy task, where the candidate's network
+   * alias resolves (the test never addresses a task itself). The candidate runs one task.
    */
-  const candidateCounter = (name: string): number => {
+  const candidateShadowCounts = (): ShadowCounts => {
     const [proxy] = nodeDocker(testbed.manager, ["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${proxyService}`]).split("\n");
-    const metrics = nodeDocker(testbed.manager, ["exec", proxy, "curl", "--noproxy", "*", "--silent", "--fail", "--max-time", "10", "http://api-candidate:8000/metrics"]);
-    return metrics
-      .split("\n")
-      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-      .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
+    return parseShadowCounts(nodeDocker(testbed.manager, ["exec", proxy, "curl", "--noproxy", "*", "--silent", "--fail", "--max-time", "10", "http://api-candidate:8000/metrics"]));
   };
   /** Every node's proxy task runs the current spec (after a failed gate's rollback, which the gate waits for itself). */
   const proxiesConverged = () =>
@@ -409,19 +406,9 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     expect(candidateShare).toBeLessThanOrEqual(12);
 
     // Keyed requests, two rows: each key reaches one version; a stable key's answers are all stable's, its requests
-    // all mirrored. Mirrored requests end after the clients' answers: the counters are read after a short settle.
-    const settled = async (read: () => number): Promise<number> => {
-      let last = read();
-      for (let round = 0; round < 20; round += 1) {
-        await pause(500);
-        const now = read();
-        if (now === last) return now;
-        last = now;
-      }
-      return last;
-    };
-    const shadowBefore = await settled(() => candidateCounter("modelserver_shadow_requests_total"));
-    const agreedBefore = candidateCounter("modelserver_shadow_agreements_total");
+    // all mirrored. Mirrored requests end after the clients' answers: the counts are read once the candidate has
+    // worked off every copy.
+    const shadowBefore = await settledShadowCounts(candidateShadowCounts);
     const keys = 100;
     const rounds = 3;
     const rowOf = (index: number) => (Math.floor(index / keys) + index) % 2;
@@ -439,8 +426,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
         },
       }),
     });
-    const shadowCounted = (await settled(() => candidateCounter("modelserver_shadow_requests_total"))) - shadowBefore;
-    const agreed = candidateCounter("modelserver_shadow_agreements_total") - agreedBefore;
+    const shadow = shadowDelta(shadowBefore, await settledShadowCounts(candidateShadowCounts));
     const stableAnswers = keyed.versions.get("1.0.0") ?? 0;
     // The same row always gets the same prediction from one version; a mirrored request agrees when stable's
     // prediction of its row equals the candidate's (both seen in live answers).
@@ -452,8 +438,7 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     figures.stickyAndShadow = {
       ...summary(keyed),
       keysOnCandidate: [...versionsByKey.values()].filter((versions) => versions.has("2.0.0")).length,
-      shadowCounted,
-      agreed,
+      shadow,
       expectedAgreements,
       predictions: Object.fromEntries([...predictionsByVersionAndRow].map(([where, values]) => [where, [...values]])),
     };
@@ -463,9 +448,9 @@ describe("canary traffic on a 3-node Docker Swarm", () => {
     expect(new Set([...versionsByKey.values()].flatMap((versions) => [...versions]))).toEqual(new Set(["1.0.0", "2.0.0"]));
     expect([...predictionsByVersionAndRow.values()].every((values) => values.size === 1)).toBe(true);
     expect(predictionsByVersionAndRow.size).toBe(4);
-    // Shadow at 100%: every request stable answered was mirrored once; the candidate's live answers are not shadow.
-    expect(shadowCounted).toBe(stableAnswers);
-    expect(agreed).toBe(expectedAgreements);
+    // Shadow at 100%: every request stable answered was mirrored once (answered by the candidate, or dropped when it
+    // fell behind); the candidate's live answers are not shadow.
+    expectEveryMirroredRequestCounted(shadow, stableAnswers, expectedAgreements);
     figures.addCandidate = { ...(figures.addCandidate as object), stepSeconds: elapsed() };
   }, 900_000);
 

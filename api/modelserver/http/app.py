@@ -40,7 +40,7 @@ def create_app(config: Optional[Settings] = None, *, load_model: bool = True) ->
     """
     settings = config if config is not None else Settings.from_env()
     logger = get_logger()
-    metrics = Metrics(settings.metrics_multiprocess_dir)
+    metrics = Metrics(settings.metrics_multiprocess_dir, settings.shadow_port)
     batcher = Batcher(
         settings.batch_max_rows, settings.batch_max_wait_microseconds / 1_000_000, observe=metrics.observe_batch
     )

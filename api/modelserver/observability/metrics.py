@@ -8,14 +8,16 @@ Without it (tests, a single process) the app's own registry is rendered.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import values as prometheus_values
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from ..model.loaded_model import ModelInfo
 from .process_id import current_pid
+from .udp_socket import read_udp_socket
 
 BATCH_ROWS_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 100000)
 BATCH_REQUESTS_BUCKETS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
@@ -39,9 +41,13 @@ class Metrics:
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self, multiprocess_dir: Optional[str] = None):
+    def __init__(self, multiprocess_dir: Optional[str] = None, shadow_port: Optional[int] = None):
         self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry()
+        # A candidate replica's shadow listener socket, read by the kernel's figures at each render.
+        self._shadow_socket = ShadowSocketCollector(shadow_port) if shadow_port is not None else None
+        if self._shadow_socket is not None:
+            self.registry.register(self._shadow_socket)
         labels = ("method", "route", "status")
         self.requests = Counter(
             "modelserver_http_requests_total", "HTTP requests answered, by route template and status.",
@@ -170,8 +176,34 @@ class Metrics:
         if self.multiprocess_dir:
             registry = CollectorRegistry()
             MultiProcessCollector(registry, path=self.multiprocess_dir)
+            if self._shadow_socket is not None:
+                registry.register(self._shadow_socket)
             return generate_latest(registry)
         return generate_latest(self.registry)
+
+
+class ShadowSocketCollector:
+    """The kernel's figures of the shadow listener's UDP socket (observability/udp_socket.py): the copies it dropped
+    with a full receive buffer, and the bytes waiting to be read. Nothing while no socket is bound to the port."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def collect(self) -> Iterator[Any]:
+        stats = read_udp_socket(self.port)
+        if stats is None:
+            return
+        yield CounterMetricFamily(
+            "modelserver_shadow_dropped",
+            "Copies of mirrored requests the kernel dropped before the shadow listener read them (its receive buffer "
+            "was full: the candidate fell behind); with modelserver_shadow_requests_total, every mirrored request.",
+            value=stats.drops,
+        )
+        yield GaugeMetricFamily(
+            "modelserver_shadow_queue_bytes",
+            "Kernel memory held by copies of mirrored requests waiting for the shadow listener (0: it keeps up).",
+            value=stats.queued_bytes,
+        )
 
 
 def outcome_of(status: int) -> str:
