@@ -14,8 +14,8 @@
  * A change of the candidate's weight changes the proxy's config, which on a Swarm lives in the proxy service's spec:
  * its tasks are replaced one node at a time, stop-first (host-mode ports, docs/rollouts.md), so a node refuses new
  * connections for the moment its nginx restarts. The load here is a client that does what a client spreading over
- * the nodes (or a load balancer in front of them) does: a connection a node refuses is opened on the next node; the
- * request was never sent, so it is not a failure. Every request that was sent and got no 2xx answer is one, and
+ * the nodes (or a load balancer in front of them) does: a connection a node does not open (refused, unreachable, or
+ * not open within 5 s) is opened on the next node; the request was never sent, so it is not a failure. Every request that was sent and got no 2xx answer is one, and
  * the refused connections are counted and printed. Like the docker runtime's canary test with its reloads, a step
  * that restarts node 1's nginx may reset a request it had just accepted as it stops (at most one per connection per
  * restart, never an HTTP error): measured 5 of 38,202 and 6 of 11,866 (docs/rollouts.md).
@@ -48,6 +48,8 @@ const SHADOW_PACE_MS = 50;
 const quiet = { onOutput: () => undefined };
 const figures: Record<string, unknown> = {};
 const CONNECTIONS = 6;
+/** A connection not open by then is given up and opened on the next node (the request was not sent). */
+const CONNECT_TIMEOUT_MS = 5_000;
 /** No HTTP error; at most one reset per connection for each restart of node 1's proxy in the step. */
 function expectNoFailedRequest(tally: Tally, proxyRestarts: number): void {
   const context = tally.failures.slice(0, 10).join("; ");
@@ -62,8 +64,13 @@ interface Tally {
   failed: number;
   /** Of those, the ones answered with an HTTP status outside 2xx. */
   httpErrors: number;
-  /** Connections a node refused, opened on the next node instead (the request was never sent). */
+  /**
+   * Connections a node did not open (refused, unreachable, not open within CONNECT_TIMEOUT_MS: its proxy task was
+   * restarting), opened on the next node instead: the request was never sent.
+   */
   refused: number;
+  /** Those, by error. */
+  readonly refusedBy: Map<string, number>;
   sent: number;
   readonly failures: string[];
 }
@@ -81,7 +88,7 @@ interface PredictOptions {
   readonly onAnswer?: (answer: Answer) => void;
 }
 
-/** One POST /predict on a new connection to `nodes[first]`; a refused connection goes on to the next node. */
+/** One POST /predict on a new connection to `nodes[first]`; a connection not opened goes on to the next node. */
 function predict(nodes: readonly TestbedNode[], first: number, tally: Tally, options: PredictOptions = {}): Promise<void> {
   const body = options.body ?? BODY;
   const attempt = (offset: number): Promise<void> =>
@@ -118,10 +125,22 @@ function predict(nodes: readonly TestbedNode[], first: number, tally: Tally, opt
           });
         },
       );
+      // Whether the TCP connection was open: an error before that means the request was never sent.
+      let connected = false;
+      const connectTimer = setTimeout(() => request.destroy(new Error("connect timeout")), CONNECT_TIMEOUT_MS);
+      request.on("socket", (socket) =>
+        socket.once("connect", () => {
+          connected = true;
+          clearTimeout(connectTimer);
+        }),
+      );
+      request.on("close", () => clearTimeout(connectTimer));
       request.on("timeout", () => request.destroy(new Error("timeout")));
       request.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.code === "ECONNREFUSED" && offset + 1 < nodes.length) {
+        if (!connected && offset + 1 < nodes.length) {
           tally.refused += 1;
+          const reason = error.code ?? error.message;
+          tally.refusedBy.set(reason, (tally.refusedBy.get(reason) ?? 0) + 1);
           resolve(attempt(offset + 1));
           return;
         }
@@ -150,7 +169,7 @@ interface Batch {
 
 /** `count` requests (at most `maxMs`, default 180 s) on `connections` workers. */
 async function requests(testbed: Testbed, count: number, connections: number, batch: Batch = {}): Promise<Tally> {
-  const tally: Tally = { versions: new Map(), failed: 0, httpErrors: 0, refused: 0, sent: 0, failures: [] };
+  const tally: Tally = { versions: new Map(), failed: 0, httpErrors: 0, refused: 0, refusedBy: new Map(), sent: 0, failures: [] };
   const deadline = Date.now() + (batch.maxMs ?? 180_000);
   const nodes = batch.nodes ?? managerFirst(testbed);
   let next = 0;
@@ -169,7 +188,7 @@ async function requests(testbed: Testbed, count: number, connections: number, ba
 
 /** Steady load (bounded in time and count) until stopped; each worker pauses `pauseMs` after each request. */
 function steadyLoad(testbed: Testbed, connections: number, pauseMs: number): { stop(): Promise<Tally> } {
-  const tally: Tally = { versions: new Map(), failed: 0, httpErrors: 0, refused: 0, sent: 0, failures: [] };
+  const tally: Tally = { versions: new Map(), failed: 0, httpErrors: 0, refused: 0, refusedBy: new Map(), sent: 0, failures: [] };
   const nodes = managerFirst(testbed);
   const deadline = Date.now() + 600_000;
   let stopped = false;
@@ -194,6 +213,8 @@ const summary = (tally: Tally & { proxyUpdate?: string }) => ({
   failed: tally.failed,
   httpErrors: tally.httpErrors,
   refusedAndSentElsewhere: tally.refused,
+  ...(tally.refused === 0 ? {} : { refusedBy: Object.fromEntries(tally.refusedBy) }),
+  ...(tally.failures.length === 0 ? {} : { failures: tally.failures.slice(0, 10) }),
   versions: Object.fromEntries(tally.versions),
   ...(tally.proxyUpdate === undefined ? {} : { proxyUpdate: tally.proxyUpdate }),
 });
