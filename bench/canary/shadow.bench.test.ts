@@ -9,6 +9,9 @@
  * proxy, the stable replicas and the candidate, read from their cgroups, and the host's busy share); writes
  * bench/results/canary-shadow.md.
  *
+ * `CANARY_BENCH_ROUNDS` (default 3) sets how many shadow phases alternate with the off ones (one more);
+ * `CANARY_BENCH_RATE_REQUESTS` (default 3,000) how many requests the fixed-rate level of each phase sends.
+ *
  * `CANARY_BENCH_EXPERIMENT` varies what the candidate does during the shadow phases, to tell the proxy's share of
  * the cost from the candidate's: `paused` (`docker pause`: the copies are sent and dropped by the kernel, the
  * candidate computes nothing) or `idle` (every thread of the candidate's processes moved to the idle scheduling
@@ -154,16 +157,13 @@ interface Phase {
   readonly ms: readonly number[];
 }
 
-/** Off and on alternate, so a drift of the shared machine falls on both. */
-const PHASES = [
-  ["shadow off (1)", 0],
-  ["shadow 100% (1)", 100],
-  ["shadow off (2)", 0],
-  ["shadow 100% (2)", 100],
-  ["shadow off (3)", 0],
-  ["shadow 100% (3)", 100],
-  ["shadow off (4)", 0],
-] as const;
+/** How many phases with shadow at 100%; one more with it off. */
+const ROUNDS = Number(process.env.CANARY_BENCH_ROUNDS ?? 3);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`CANARY_BENCH_ROUNDS: ${process.env.CANARY_BENCH_ROUNDS} is not a whole number above 0`);
+/** Off and on alternate, so a drift of the shared machine falls on both: off (1), 100% (1), off (2), ..., off (ROUNDS + 1). */
+const PHASES: readonly (readonly [string, number])[] = Array.from({ length: 2 * ROUNDS + 1 }, (_, index) =>
+  index % 2 === 0 ? [`shadow off (${index / 2 + 1})`, 0] : [`shadow 100% (${(index + 1) / 2})`, 100],
+);
 
 /**
  * Waits until the candidate has replayed what earlier loads left in its socket buffer (its containers used less than
@@ -252,7 +252,7 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
   const report = [
     "# Shadow traffic: client latency",
     "",
-    `Made by \`npm run bench:canary\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, ${cpus().length} CPUs): the reference`,
+    `Made by \`CANARY_BENCH_ROUNDS=${ROUNDS} CANARY_BENCH_RATE_REQUESTS=${RATE_REQUESTS}${EXPERIMENT === "" ? "" : \` CANARY_BENCH_EXPERIMENT=${EXPERIMENT}\`} npm run bench:canary\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, ${cpus().length} CPUs): the reference`,
     `stack (2 replicas of 0.5 CPU) with a candidate of 1 replica (0.5 CPU, no live share: CPU weight 2), POST /predict through the proxy on 127.0.0.1 at two`,
     `levels per phase: ${REQUESTS} requests closed loop on ${CONNECTIONS} keep-alive connections (after 500 of warm-up), then ${RATE_REQUESTS}`,
     `started at a fixed ${RATE_PER_SECOND} requests/s. Before each level the bench waits until the candidate has replayed what the`,
