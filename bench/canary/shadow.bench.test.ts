@@ -249,10 +249,12 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
     const pooled = (p: number) => (percentile(on.flatMap((phase) => phase.ms), p) / percentile(off.flatMap((phase) => phase.ms), p)).toFixed(3);
     return `p50 x${ratio("p50")}, p99 x${ratio("p99")}; over all answers of the phases together: p50 x${pooled(50)}, p99 x${pooled(99)}`;
   };
+  const experiment = EXPERIMENT === "" ? "" : ` CANARY_BENCH_EXPERIMENT=${EXPERIMENT}`;
+  const command = `CANARY_BENCH_ROUNDS=${ROUNDS} CANARY_BENCH_RATE_REQUESTS=${RATE_REQUESTS}${experiment} npm run bench:canary`;
   const report = [
     "# Shadow traffic: client latency",
     "",
-    `Made by \`CANARY_BENCH_ROUNDS=${ROUNDS} CANARY_BENCH_RATE_REQUESTS=${RATE_REQUESTS}${EXPERIMENT === "" ? "" : \` CANARY_BENCH_EXPERIMENT=${EXPERIMENT}\`} npm run bench:canary\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, ${cpus().length} CPUs): the reference`,
+    `Made by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (${process.platform}, ${cpus().length} CPUs): the reference`,
     `stack (2 replicas of 0.5 CPU) with a candidate of 1 replica (0.5 CPU, no live share: CPU weight 2), POST /predict through the proxy on 127.0.0.1 at two`,
     `levels per phase: ${REQUESTS} requests closed loop on ${CONNECTIONS} keep-alive connections (after 500 of warm-up), then ${RATE_REQUESTS}`,
     `started at a fixed ${RATE_PER_SECOND} requests/s. Before each level the bench waits until the candidate has replayed what the`,
