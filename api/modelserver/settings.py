@@ -180,8 +180,6 @@ class Settings:
     def read(cls, env: Environment) -> "Settings":
         model_dir = env.text("MODEL_DIR")
         assert model_dir is not None  # the contract gives a default
-        model_role = env.choice("MODEL_ROLE")
-        shadow_port = env.integer("SHADOW_PORT")
         return cls(
             model_dir=model_dir,
             model_name=env.text("MODEL_NAME"),
@@ -193,10 +191,16 @@ class Settings:
             api_keys=_api_keys(env),
             batch_max_rows=env.integer("BATCH_MAX_ROWS"),
             batch_max_wait_microseconds=env.integer("BATCH_MAX_WAIT_MICROSECONDS"),
-            model_role=model_role,
+            model_role=env.choice("MODEL_ROLE"),
             reference_model_dir=env.text("REFERENCE_MODEL_DIR"),
-            shadow_port=shadow_port if model_role == CANDIDATE_ROLE else None,
+            shadow_port=_candidate_shadow_port(env),
         )
+
+
+def _candidate_shadow_port(env: Environment) -> Optional[int]:
+    """``SHADOW_PORT`` on a candidate replica (the only one with a shadow listener), None on a stable one."""
+    shadow_port = env.integer("SHADOW_PORT")
+    return shadow_port if env.choice("MODEL_ROLE") == CANDIDATE_ROLE else None
 
 
 def _api_keys(env: Environment) -> Optional["ApiKeys"]:
@@ -250,7 +254,6 @@ class GunicornSettings:
         bind = env.text("GUNICORN_BIND")
         metrics_dir = env.text(METRICS_DIR_VARIABLE)
         assert metrics_dir is not None  # the contract gives a default
-        shadow_port = env.integer("SHADOW_PORT")
         return cls(
             bind=bind or f"0.0.0.0:{port}",
             workers=env.integer("GUNICORN_WORKERS", derived_default=min(max(1, cpus), MAX_DEFAULT_WORKERS)),
@@ -262,7 +265,7 @@ class GunicornSettings:
             max_requests_jitter=env.integer("GUNICORN_MAX_REQUESTS_JITTER"),
             preload=env.boolean("GUNICORN_PRELOAD"),
             metrics_dir=metrics_dir,
-            shadow_port=shadow_port if env.choice("MODEL_ROLE") == CANDIDATE_ROLE else None,
+            shadow_port=_candidate_shadow_port(env),
         )
 
 
