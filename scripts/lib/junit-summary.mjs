@@ -1,12 +1,16 @@
 // Sums JUnit XML reports into per-suite lines and the closing line CI reads: "N passed, N failed, N skipped".
-// Every failed test case comes first, with the start of its message, so that a log of which only the tail is kept
-// (as CI keeps it) still says what failed and why.
+// Every failed test case comes first, with the start of its message and the lines further down that say why (a
+// Pulumi `error:` line, a script's own message), so that a log of which only the tail is kept (as CI keeps it) still
+// says what failed and why.
 // Usage: node scripts/lib/junit-summary.mjs REPORT.xml...   (exit code 0; the caller decides)
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 
-/** Lines of a failure's message and details shown for each failed test case. */
+/** Lines from the start of a failure's message and details shown for each failed test case. */
 const FAILURE_LINES = 8;
+/** Further lines that say why (an error, a failure, a timeout), however far down the message they are. */
+const REASON_LINES = 12;
+const REASON = /\berror\b|\bfail|\btimed? ?out\b|\bdid not\b|\brefused\b|\bexit (code|status)\b/i;
 const LINE_CHARS = 240;
 
 const decode = (text) =>
@@ -36,11 +40,12 @@ for (const file of process.argv.slice(2)) {
         .join("\n")
         .split("\n")
         .map((line) => line.trimEnd())
-        .filter((line, index, lines) => line !== "" && lines.indexOf(line) === index)
-        .slice(0, FAILURE_LINES)
+        .filter((line, index, lines) => line !== "" && lines.indexOf(line) === index);
+      const reasons = details.slice(FAILURE_LINES).filter((line) => REASON.test(line) && !/^\s*❯/.test(line)).slice(0, REASON_LINES);
+      const shown = [...details.slice(0, FAILURE_LINES), ...(reasons.length > 0 ? ["[…]", ...reasons] : [])]
         .map((line) => `      ${line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}...` : line}`);
       const where = [attribute(match[1], "classname"), attribute(match[1], "name")].filter(Boolean).join(" > ");
-      failureLines.push(`  FAILED ${basename(file, ".xml")}: ${where}`, ...details);
+      failureLines.push(`  FAILED ${basename(file, ".xml")}: ${where}`, ...shown);
     } else if (/<skipped\b/.test(body)) counts.skipped += 1;
     else counts.passed += 1;
   }

@@ -51,6 +51,15 @@ describe("junit-summary", () => {
     expect(lines.join("\n")).not.toContain("removes it");
   });
 
+  it("shows the lines that say why from further down a long message, after the start", () => {
+    const progress = Array.from({ length: 30 }, (_, i) => ` +  docker:index/service:Service svc-${i} creating (${i}s)`);
+    const message = ["code: -2", "Updating (sw-1):", ...progress, "  command:local:Command (model-smoke-test):", "    error: exit status 1: smoke test: /ready did not answer 200 within 60s", " ❯ test/swarm/x.test.ts:9:9 error"].join("\n");
+    const lines = summarize({ "swarm-junit": `<testsuites><testsuite><testcase classname="x" name="deploys"><failure message="${message.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;")}"/></testcase></testsuite></testsuites>` });
+    const failure = lines.slice(2, lines.indexOf("  swarm-junit                  0 passed, 1 failed, 0 skipped"));
+    expect(failure.slice(0, 2)).toEqual(["      code: -2", "      Updating (sw-1):"]);
+    expect(failure.slice(8)).toEqual(["      […]", "          error: exit status 1: smoke test: /ready did not answer 200 within 60s"]);
+  });
+
   it("prints no failure section when nothing failed", () => {
     expect(summarize({ ok: `<testsuites><testsuite><testcase name="a"/></testsuite></testsuites>` })[0]).not.toMatch(/Failed/);
   });
