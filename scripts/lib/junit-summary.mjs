@@ -8,7 +8,10 @@ import { basename } from "node:path";
 
 /** Lines from the start of a failure's message and details shown for each failed test case. */
 const FAILURE_LINES = 8;
-/** Further lines that say why (an error, a failure, a timeout), however far down the message they are. */
+/**
+ * Further lines that say why (an error, a failure, a timeout), however far down the message they are: the last ones,
+ * as a failed `pulumi up` ends with its diagnostics after the text of the commands it ran.
+ */
 const REASON_LINES = 12;
 const REASON = /\berror\b|\bfail|\btimed? ?out\b|\bdid not\b|\brefused\b|\bexit (code|status)\b/i;
 const LINE_CHARS = 240;
@@ -41,7 +44,7 @@ for (const file of process.argv.slice(2)) {
         .split("\n")
         .map((line) => line.trimEnd())
         .filter((line, index, lines) => line !== "" && lines.indexOf(line) === index);
-      const reasons = details.slice(FAILURE_LINES).filter((line) => REASON.test(line) && !/^\s*❯/.test(line)).slice(0, REASON_LINES);
+      const reasons = details.slice(FAILURE_LINES).filter((line) => REASON.test(line) && !/^\s*❯/.test(line)).slice(-REASON_LINES);
       const shown = [...details.slice(0, FAILURE_LINES), ...(reasons.length > 0 ? ["[…]", ...reasons] : [])]
         .map((line) => `      ${line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}...` : line}`);
       const where = [attribute(match[1], "classname"), attribute(match[1], "name")].filter(Boolean).join(" > ");

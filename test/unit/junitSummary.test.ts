@@ -53,11 +53,17 @@ describe("junit-summary", () => {
 
   it("shows the lines that say why from further down a long message, after the start", () => {
     const progress = Array.from({ length: 30 }, (_, i) => ` +  docker:index/service:Service svc-${i} creating (${i}s)`);
-    const message = ["code: -2", "Updating (sw-1):", ...progress, "  command:local:Command (model-smoke-test):", "    error: exit status 1: smoke test: /ready did not answer 200 within 60s", " ❯ test/swarm/x.test.ts:9:9 error"].join("\n");
-    const lines = summarize({ "swarm-junit": `<testsuites><testsuite><testcase classname="x" name="deploys"><failure message="${message.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;")}"/></testcase></testsuite></testsuites>` });
+    // The text of the command that failed comes before its diagnostics, and says "failed" too.
+    const script = Array.from({ length: 15 }, (_, i) => `  echo "smoke test: step ${i} failed" >&2`);
+    const message = ["code: -2", "Updating (sw-1):", ...progress, ...script, "  command:local:Command (model-smoke-test):", "    error: exit status 1: smoke test: /ready did not answer 200 within 60s", " ❯ test/swarm/x.test.ts:9:9 error"].join("\n");
+    const lines = summarize({ "swarm-junit": `<testsuites><testsuite><testcase classname="x" name="deploys"><failure message="${message.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")}"/></testcase></testsuite></testsuites>` });
     const failure = lines.slice(2, lines.indexOf("  swarm-junit                  0 passed, 1 failed, 0 skipped"));
     expect(failure.slice(0, 2)).toEqual(["      code: -2", "      Updating (sw-1):"]);
-    expect(failure.slice(8)).toEqual(["      […]", "          error: exit status 1: smoke test: /ready did not answer 200 within 60s"]);
+    // The last 12 such lines: the diagnostics, and the end of the command's text before them.
+    expect(failure.slice(8)).toHaveLength(13);
+    expect(failure[8]).toBe("      […]");
+    expect(failure.at(-1)).toBe("          error: exit status 1: smoke test: /ready did not answer 200 within 60s");
+    expect(failure.at(-2)).toBe('        echo "smoke test: step 14 failed" >&2');
   });
 
   it("prints no failure section when nothing failed", () => {
