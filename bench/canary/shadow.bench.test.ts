@@ -5,8 +5,9 @@
  * in the same run, at two load levels: closed loop (each connection sends its next request when the previous answer
  * arrives: the box's capacity) and a fixed rate well below it. Prints client p50/p99 of each phase and level, the
  * ratio of shadow on to off (the median of the on phases over the median of the off ones, and the percentiles of all
- * on answers over those of all off answers), and where the CPU went in the closed-loop runs (CPU seconds of the
- * proxy, the stable replicas and the candidate, read from their cgroups, and the host's busy share); writes
+ * on answers over those of all off answers), and where the CPU went at each level (CPU seconds of the proxy, the
+ * stable replicas and the candidate, read from their cgroups, of Docker's daemons and shims, and the host's busy
+ * share); writes
  * bench/results/canary-shadow.md.
  *
  * `CANARY_BENCH_ROUNDS` (default 3) sets how many shadow phases alternate with the off ones (one more);
@@ -19,7 +20,7 @@
  */
 import { execFileSync } from "node:child_process";
 import * as http from "node:http";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -113,6 +114,28 @@ function containerCpuNs(name: string): number | null {
   return null;
 }
 
+/** Processes of the container runtime that every container's log lines and I/O go through. */
+const DAEMONS = new Set(["dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v2"]);
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** CPU nanoseconds used so far by the Docker daemon, containerd and the container shims (from /proc/<pid>/stat). */
+function daemonCpuNs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (!DAEMONS.has(name)) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // The process ended while it was read.
+    }
+  }
+  return (ticks / USER_HZ) * 1e9;
+}
+
 /** Busy and total jiffies of the host (all CPUs), from /proc/stat. */
 function hostJiffies(): { busy: number; total: number } {
   const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
@@ -124,13 +147,18 @@ interface CpuGroups {
   readonly [group: string]: readonly string[];
 }
 
-/** CPU seconds of each group of containers and the host's busy share while `run` runs. */
-async function cpuDuring<T>(groups: CpuGroups, run: () => Promise<T>): Promise<{ result: T; seconds: Record<string, number | null>; hostBusy: number }> {
+/** CPU seconds of each group of containers, of the container runtime's daemons and the host's busy share while `run` runs. */
+async function cpuDuring<T>(
+  groups: CpuGroups,
+  run: () => Promise<T>,
+): Promise<{ result: T; seconds: Record<string, number | null>; daemons: number; hostBusy: number }> {
   const read = () => Object.fromEntries(Object.entries(groups).map(([group, names]) => [group, names.map(containerCpuNs)]));
   const before = read();
+  const daemonsBefore = daemonCpuNs();
   const hostBefore = hostJiffies();
   const result = await run();
   const hostAfter = hostJiffies();
+  const daemonsAfter = daemonCpuNs();
   const after = read();
   const seconds = Object.fromEntries(
     Object.keys(groups).map((group) => {
@@ -138,7 +166,8 @@ async function cpuDuring<T>(groups: CpuGroups, run: () => Promise<T>): Promise<{
       return [group, used.some((value) => value === null) ? null : (used as number[]).reduce((sum, value) => sum + value, 0) / 1e9];
     }),
   );
-  return { result, seconds, hostBusy: (hostAfter.busy - hostBefore.busy) / (hostAfter.total - hostBefore.total) };
+  const hostBusy = (hostAfter.busy - hostBefore.busy) / (hostAfter.total - hostBefore.total);
+  return { result, seconds, daemons: (daemonsAfter - daemonsBefore) / 1e9, hostBusy };
 }
 
 const percentile = (values: number[], p: number): number => {
@@ -230,12 +259,17 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
       const endExperiment = shadow > 0 ? startExperiment(groups.candidate) : () => undefined;
       await latencies(500, CONNECTIONS); // warm-up, not counted
       drained.push(await candidateIdle(groups.candidate));
+      const cpuRow = (level: string, used: Awaited<ReturnType<typeof cpuDuring>>) => {
+        const cpu = (group: string) => (used.seconds[group] === null ? "n/a" : (used.seconds[group] as number).toFixed(2));
+        cpuRows.push(`| ${name} | ${level} | ${cpu("proxy")} | ${cpu("stable")} | ${cpu("candidate")} | ${used.daemons.toFixed(2)} | ${(used.hostBusy * 100).toFixed(0)}% |`);
+      };
       const closed = await cpuDuring(groups, () => latencies(REQUESTS, CONNECTIONS));
       record(name, closedLoop, closed.result);
-      const cpu = (group: string) => (closed.seconds[group] === null ? "n/a" : (closed.seconds[group] as number).toFixed(2));
-      cpuRows.push(`| ${name} | ${cpu("proxy")} | ${cpu("stable")} | ${cpu("candidate")} | ${(closed.hostBusy * 100).toFixed(0)}% |`);
+      cpuRow(closedLoop, closed);
       drained.push(await candidateIdle(groups.candidate));
-      record(name, fixedRate, await latenciesAtRate(RATE_REQUESTS, RATE_PER_SECOND));
+      const steady = await cpuDuring(groups, () => latenciesAtRate(RATE_REQUESTS, RATE_PER_SECOND));
+      record(name, fixedRate, steady.result);
+      cpuRow(fixedRate, steady);
       endExperiment();
     }
   } finally {
@@ -270,10 +304,11 @@ it("measures client latency with shadow traffic off, at 100% and off again", asy
     `- ${closedLoop}: ${ratios(closedLoop)}`,
     `- ${fixedRate}: ${ratios(fixedRate)}`,
     "",
-    `CPU seconds used during the closed-loop run of each phase (container cgroups), and the host's busy share of its ${cpus().length} CPUs:`,
+    `CPU seconds used during each level of each phase (containers: their cgroups; Docker: dockerd, containerd and the`,
+    `container shims, which carry every container's log lines), and the host's busy share of its ${cpus().length} CPUs:`,
     "",
-    "| phase | proxy | stable replicas | candidate | host busy |",
-    "|---|---|---|---|---|",
+    "| phase | load | proxy | stable replicas | candidate | Docker | host busy |",
+    "|---|---|---|---|---|---|---|",
     ...cpuRows,
     "",
   ].join("\n");
