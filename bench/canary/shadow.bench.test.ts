@@ -7,8 +7,7 @@
  * ratio of shadow on to off (the median of the on phases over the median of the off ones, and the percentiles of all
  * on answers over those of all off answers), and where the CPU went at each level (CPU seconds of the proxy, the
  * stable replicas and the candidate, read from their cgroups, of Docker's daemons and shims, and the host's busy
- * share); writes
- * bench/results/canary-shadow.md.
+ * share); writes bench/results/canary-shadow.md.
  *
  * `CANARY_BENCH_ROUNDS` (default 3) sets how many shadow phases alternate with the off ones (one more);
  * `CANARY_BENCH_RATE_REQUESTS` (default 3,000) how many requests the fixed-rate level of each phase sends.
