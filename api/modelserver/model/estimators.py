@@ -81,9 +81,12 @@ class SklearnCalls:
         if not np.isfinite(rows).all():
             raise PredictionError("the rows hold NaN or infinity")
         try:
-            if probabilities and self._linear is not None and rows.shape[1] == self._linear.n_features:
+            if self._linear is not None and rows.shape[1] == self._linear.n_features:
+                # Predictions alone too (a candidate's reference model on shadow requests): read off the
+                # probabilities, they cost a fraction of scikit-learn's checked predict().
                 matrix, answered = self._linear(rows)
-                return self._from_probabilities(matrix, answered)  # scikit-learn runs only for near ties
+                answer = self._from_probabilities(matrix, answered)  # scikit-learn runs only for near ties
+                return answer if probabilities or isinstance(answer, CheckedAnswer) else (answer[0], None)
             with self._config_context(assume_finite=True):
                 matrix = rows
                 for index, transform in enumerate(self._transforms):

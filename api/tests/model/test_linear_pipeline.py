@@ -104,3 +104,18 @@ def test_sklearn_calls_take_it_instead_of_the_scalers_transform(data):
     expected = model.predict_proba(x)
     model.steps[0][1].transform = lambda m: pytest.fail("scikit-learn's transform ran")
     np.testing.assert_array_equal(calls(x, True)[1], expected)
+
+
+@pytest.mark.parametrize("rows", [1, 400], ids=["one-row", "many-rows"])
+def test_predictions_alone_take_it_too_with_predicts_answers(rows, data):
+    """A candidate's reference model predicts without probabilities; those predictions come from the same path."""
+    x, y = data
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(x, y)
+    calls = SklearnCalls(model)
+    expected = model.predict(x[:rows])
+    model.steps[0][1].transform = lambda m: pytest.fail("scikit-learn's transform ran")
+    answer = calls(x[:rows], False)
+    predictions = answer.predictions if isinstance(answer, CheckedAnswer) else answer[0]
+    np.testing.assert_array_equal(predictions, expected)
+    if not isinstance(answer, CheckedAnswer):
+        assert answer[1] is None
