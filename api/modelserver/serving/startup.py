@@ -51,16 +51,10 @@ SHADOW_LISTENER_STOP_SECONDS = 5
 
 
 def start_shadow_listener(app_dir: str, settings: GunicornSettings) -> subprocess.Popen:
-    """Start the shadow listener (serving/shadow_listener.py) of a candidate replica as a process of its own: on
-    ``settings.shadow_port``, replaying to gunicorn's bind address at most as many copies at once as gunicorn has
-    request threads, each within gunicorn's timeout."""
+    """Start the shadow listener (serving/shadow_listener.py) of a candidate replica as a process of its own, on
+    ``settings.shadow_port``; a replay may take as long as gunicorn's timeout allows a request."""
     assert settings.shadow_port is not None
-    arguments = [
-        f"--port={settings.shadow_port}",
-        f"--api={settings.bind}",
-        f"--replayers={settings.workers * settings.threads}",
-        f"--timeout={settings.timeout}",
-    ]
+    arguments = [f"--port={settings.shadow_port}", f"--timeout={settings.timeout}"]
     return subprocess.Popen([sys.executable, "-m", "modelserver.serving.shadow_listener", *arguments], cwd=app_dir)
 
 

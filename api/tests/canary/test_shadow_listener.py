@@ -1,11 +1,13 @@
 """The shadow listener's datagrams: what nginx's shadow access log sends (components/nginx/config.ts), parsed into the
-request the listener replays; anything else is dropped without a replay."""
+request the listener replays; anything else is dropped without a replay. Each copy is answered by the app in the
+listener's process, through the WSGI call gunicorn makes."""
 
 import json
 
 import pytest
 
-from modelserver.serving.shadow_listener import ShadowCopy, api_address, parse_copy
+from helpers import metric_value
+from modelserver.serving.shadow_listener import ShadowCopy, parse_copy, replay, wsgi_environ
 
 HEADER = b"<190>Dec  6 07:38:28 model_service_shadow: "
 
@@ -47,9 +49,24 @@ def test_what_is_not_a_copy_is_dropped(data):
     assert parse_copy(data) is None
 
 
-@pytest.mark.parametrize(
-    ("bind", "address"),
-    [("0.0.0.0:8000", ("127.0.0.1", 8000)), ("127.0.0.1:9001", ("127.0.0.1", 9001)), ("[::]:8000", ("127.0.0.1", 8000))],
-)
-def test_the_api_is_reached_over_loopback_at_gunicorns_port(bind, address):
-    assert api_address(bind) == address
+def test_a_copy_becomes_the_environ_a_wsgi_server_makes():
+    copy = ShadowCopy("POST", "/v2/models/a%20b/infer?x=1&y=%202", {"Content-Type": "application/json", "X-API-Key": "k1"}, b"{}")
+    environ = wsgi_environ(copy)
+    assert (environ["REQUEST_METHOD"], environ["PATH_INFO"], environ["QUERY_STRING"]) == ("POST", "/v2/models/a b/infer", "x=1&y=%202")
+    assert (environ["CONTENT_TYPE"], environ["CONTENT_LENGTH"], environ["HTTP_X_API_KEY"]) == ("application/json", "2", "k1")
+    assert environ["wsgi.input"].read() == b"{}"
+    assert "HTTP_CONTENT_TYPE" not in environ
+
+
+def test_each_copy_is_answered_by_the_app_as_a_shadow_request(make_app, classifier_dir):
+    app = make_app(classifier_dir, model_role="candidate")
+    shadow = {"Content-Type": "application/json", "X-Model-Service-Shadow": "1", "X-Request-ID": "copy-1"}
+    good = parse_copy(datagram(method="POST", uri="/predict", headers=shadow, body='{"instances": [[1, 2, 3]]}'))
+    bad = parse_copy(datagram(method="POST", uri="/predict", headers=shadow, body='{"instances": [[1]]}'))
+    assert good is not None and bad is not None
+    assert replay(app, good) == 200
+    assert replay(app, bad) == 422  # answered, counted, and the listener goes on
+    assert replay(app, ShadowCopy("GET", "/nowhere", {}, b"")) == 404
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    assert metric_value(text, "modelserver_shadow_requests_total") == 2
+    assert metric_value(text, "modelserver_model_requests_total") == 0  # no live request

@@ -524,6 +524,32 @@ def test_a_candidate_replays_every_copy_it_receives_as_a_shadow_request(start, c
         again.bind(("0.0.0.0", port))  # the listener has ended with gunicorn
 
 
+def test_a_replay_that_outlasts_gunicorns_timeout_starts_the_listener_afresh(start, busy_dir):
+    """As gunicorn replaces a worker stuck in a request, the listener stuck in a replay starts afresh (same process,
+    so the master still stops it) and replays the copies after it."""
+    port = udp_port()
+    server = start(busy_dir, GUNICORN_WORKERS="1", GUNICORN_TIMEOUT="1", MODEL_ROLE="candidate", SHADOW_PORT=str(port))
+    server.wait_ready()
+
+    def events(name):
+        return [line for line in server.log_lines(server.stdout_path) if line.get("event") == name]
+
+    assert wait_for(lambda: events("shadow_listener_ready"), seconds=10), server.logs()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(shadow_datagram([[60.0]], "stuck"), ("127.0.0.1", port))
+        assert wait_for(lambda: events("shadow_replay_timeout"), seconds=5), server.logs()
+        assert wait_for(lambda: len(events("shadow_listener_ready")) == 2, seconds=10), server.logs()
+        deadline = time.monotonic() + 10
+        while not any(line.get("request_id") == "after" for line in events("shadow_request")):
+            assert time.monotonic() < deadline, server.logs()
+            sender.sendto(shadow_datagram([[0.0]], "after"), ("127.0.0.1", port))
+            time.sleep(0.3)
+    assert not any(line.get("request_id") == "stuck" for line in events("shadow_request"))
+    assert server.stop() == 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as again:
+        again.bind(("0.0.0.0", port))  # the listener started afresh has ended with gunicorn
+
+
 def test_a_stable_replica_runs_no_shadow_listener(start, classifier_dir):
     port = udp_port()
     server = start(classifier_dir, GUNICORN_WORKERS="1", SHADOW_PORT=str(port))
