@@ -15,8 +15,9 @@ behind, the socket's receive buffer fills and the kernel drops the copies beyond
 
 Why in this process, not over HTTP to the replica's gunicorn: the candidate shares the host's CPUs with stable, and
 each copy's CPU is taken from stable's clients. At a steady 100 copies a second a replay over loopback HTTP cost the
-candidate about 2.1 ms of CPU per copy (0.47 ms in the listener's ``http.client``, 1.6 ms in gunicorn's workers);
-answered here it costs about a third of that (bench/results/profile/2026-12-07-shadow-listener.md).
+candidate about 2.6 ms of CPU per copy with the default model (about 0.5 ms in the listener's ``http.client``, the
+rest in gunicorn's workers); answered here it costs about a third of that, and 1.7-1.9 ms less with tree models
+(bench/results/profile/2026-12-07-shadow-listener.md).
 
 gunicorn's master starts it (gunicorn.conf.py, ``when_ready``) in a process of its own on candidate replicas only;
 it holds one more copy of the app, the model and the reference model.
