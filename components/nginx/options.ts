@@ -131,8 +131,8 @@ export interface NginxCandidate {
    */
   readonly stickyHeader?: string;
   /**
-   * UDP port of the shadow listener in each candidate replica, which replays the copies of mirrored requests to its
-   * own api. Integer 1 to 65535; default `API_SHADOW_PORT` (the default of the api's `SHADOW_PORT`).
+   * UDP port of the shadow listener in each candidate replica, which answers the copies of mirrored requests with
+   * its own instance of the api. Integer 1 to 65535; default `API_SHADOW_PORT` (the default of the api's `SHADOW_PORT`).
    */
   readonly shadowPort?: number;
 }
