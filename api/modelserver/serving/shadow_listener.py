@@ -172,7 +172,7 @@ def serve(sock: socket.socket, app: Flask, stop: threading.Event, watchdog: Watc
         except OSError:
             return
         sock.settimeout(0.0)
-        while datagram is not None:
+        while datagram is not None and not stop.is_set():  # a steady stream of copies never empties the socket
             copy = parse_copy(datagram)
             if copy is not None:
                 watchdog.replaying(time.monotonic())
@@ -190,7 +190,7 @@ def serve(sock: socket.socket, app: Flask, stop: threading.Event, watchdog: Watc
 
 
 def open_socket(port: int) -> socket.socket:
-    """The listener's UDP socket on every address of the container, with a short timeout so threads see ``stop``."""
+    """The listener's UDP socket on every address of the container, with a short timeout so ``serve`` sees ``stop``."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("0.0.0.0", port))
     sock.settimeout(WAIT_SECONDS)
